@@ -1,0 +1,22 @@
+//! Adapters: the production implementations of the ports (AWS, SMTP) and the embedded ones
+//! (redb files, outbox) that the local runner and the fast tests use.
+
+pub mod embedded_secrets;
+pub mod embedded_store;
+pub mod outbox;
+pub mod smtp;
+
+#[cfg(feature = "aws")]
+pub mod dynamodb;
+#[cfg(feature = "aws")]
+pub mod secrets_manager;
+
+pub use embedded_secrets::EmbeddedSecrets;
+pub use embedded_store::EmbeddedStore;
+pub use outbox::Outbox;
+pub use smtp::SmtpMailer;
+
+#[cfg(feature = "aws")]
+pub use dynamodb::DynamoStore;
+#[cfg(feature = "aws")]
+pub use secrets_manager::SecretsManager;

@@ -1,0 +1,120 @@
+//! Typed configuration, read once from the environment at cold start. A missing or malformed
+//! value fails the start with a message naming the variable.
+
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Settings shared by every API function and the local runner.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// DynamoDB table (Lambda) or unused (local runner).
+    pub table_name: String,
+    /// Name of the app secret: JSON `{"jwtSigningKey": "...", "smtpUrl": "..."}`.
+    pub app_secret_name: String,
+    /// Prefix of every secret this deployment writes (seller credentials).
+    pub secret_prefix: String,
+    /// Exact origins allowed by CORS, with credentials.
+    pub cors_origins: Vec<String>,
+    /// Base URL of the frontend, for the links in mails.
+    pub frontend_url: String,
+    pub mail_from: String,
+    /// Whether the refresh cookie is `Secure` (true everywhere but plain-http local runs).
+    pub cookie_secure: bool,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    pub email_verify_ttl_hours: i64,
+    pub password_reset_ttl_minutes: i64,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Reads the given variables (tests pass their own).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |n: &'static str| vars.get(n).map(|s| s.trim()).filter(|s| !s.is_empty());
+        let req = |n: &'static str| get(n).map(str::to_string).ok_or(ConfigError::Missing(n));
+        fn num<T: std::str::FromStr>(
+            v: Option<&str>,
+            name: &'static str,
+            default: T,
+        ) -> Result<T, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(s) => s.parse().map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("{s:?} is not a number"),
+                }),
+            }
+        }
+        let cors_origins: Vec<String> = req("CORS_ORIGINS")?
+            .split(',')
+            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        for o in &cors_origins {
+            if o == "*" || !(o.starts_with("http://") || o.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    name: "CORS_ORIGINS",
+                    reason: format!("{o:?} must be an exact http(s) origin (no wildcard)"),
+                });
+            }
+        }
+        let cookie_secure = match get("COOKIE_SECURE") {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "COOKIE_SECURE",
+                    reason: format!("{other:?} is not true or false"),
+                })
+            }
+        };
+        Ok(Self {
+            table_name: req("TABLE_NAME")?,
+            app_secret_name: req("APP_SECRET_NAME")?,
+            secret_prefix: get("SECRET_PREFIX").unwrap_or("beddora/").to_string(),
+            cors_origins,
+            frontend_url: req("FRONTEND_URL")?.trim_end_matches('/').to_string(),
+            mail_from: req("MAIL_FROM")?,
+            cookie_secure,
+            access_token_ttl_secs: num(get("ACCESS_TOKEN_TTL_SECONDS"), "ACCESS_TOKEN_TTL_SECONDS", 12 * 3600)?,
+            refresh_token_ttl_days: num(get("REFRESH_TOKEN_TTL_DAYS"), "REFRESH_TOKEN_TTL_DAYS", 14)?,
+            email_verify_ttl_hours: num(get("EMAIL_VERIFY_TTL_HOURS"), "EMAIL_VERIFY_TTL_HOURS", 24)?,
+            password_reset_ttl_minutes: num(get("PASSWORD_RESET_TTL_MINUTES"), "PASSWORD_RESET_TTL_MINUTES", 30)?,
+            max_body_bytes: num(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,
+        })
+    }
+
+    /// Settings for tests and the local runner, before any environment overrides.
+    pub fn local_defaults() -> Self {
+        Self {
+            table_name: "beddora-local".into(),
+            app_secret_name: "beddora/local/app".into(),
+            secret_prefix: "beddora/local/".into(),
+            cors_origins: vec![
+                "http://localhost:5100".into(),
+                "http://127.0.0.1:5100".into(),
+            ],
+            frontend_url: "http://localhost:5100".into(),
+            mail_from: "Beddora <no-reply@beddora.local>".into(),
+            cookie_secure: false,
+            access_token_ttl_secs: 12 * 3600,
+            refresh_token_ttl_days: 14,
+            email_verify_ttl_hours: 24,
+            password_reset_ttl_minutes: 30,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}

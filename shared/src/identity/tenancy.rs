@@ -1,0 +1,372 @@
+//! Tenancy: accounts (tenants), memberships, roles and permissions, and the resolution of
+//! the account a request acts on. The tenant always comes from the verified user's own
+//! memberships; a requested `accountId` only chooses among them.
+//!
+//! Keys: `ACCT#<t>/ACCOUNT`, `ACCT#<t>/MEMBER#<u>` (roles), `USER#<u>/ACCT#<t>` (the user's
+//! list of accounts, strongly consistent), `ACCT#<t>/ROLE#<id>`, `ACCT#<t>/PERM#<name>`,
+//! `ACCT#<t>/MKT#<marketplaceId>`.
+
+use super::users::User;
+use super::{ItemBuilder, ItemExt};
+use crate::domain::{TenantId, UserId};
+use crate::error::{Error, Result};
+use crate::ports::store::{query_all, Condition, Index, Item, Key, Query, SortKey, Store, TxOp, Value};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+/// What a permission can be about.
+pub const RESOURCES: &[&str] = &[
+    "profit", "inventory", "ppc", "alerts", "reports", "emails", "accounts", "users", "permissions",
+];
+pub const ACTIONS: &[&str] = &["read", "write", "delete"];
+/// The business data every role may at least read.
+const BUSINESS: &[&str] = &["profit", "inventory", "ppc", "alerts", "reports", "emails", "accounts"];
+
+pub const ADMIN: &str = "ADMIN";
+pub const MANAGER: &str = "MANAGER";
+pub const VIEWER: &str = "VIEWER";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub permissions: BTreeSet<String>,
+    pub builtin: bool,
+}
+
+fn perms(resources: &[&str], actions: &[&str]) -> BTreeSet<String> {
+    resources
+        .iter()
+        .flat_map(|r| actions.iter().map(move |a| format!("{r}.{a}")))
+        .collect()
+}
+
+/// The built-in roles. ADMIN also holds every custom permission of its account.
+pub fn builtin_roles(custom: &BTreeSet<String>) -> Vec<Role> {
+    let mut admin = perms(RESOURCES, ACTIONS);
+    admin.extend(custom.iter().cloned());
+    let mut manager = perms(BUSINESS, &["read", "write"]);
+    manager.extend(["users.read".to_string(), "permissions.read".to_string()]);
+    vec![
+        Role { id: ADMIN.into(), name: ADMIN.into(), description: Some("Full control of the account, its users and their permissions".into()), permissions: admin, builtin: true },
+        Role { id: MANAGER.into(), name: MANAGER.into(), description: Some("Reads and changes business data; sees users and roles".into()), permissions: manager, builtin: true },
+        Role { id: VIEWER.into(), name: VIEWER.into(), description: Some("Reads business data".into()), permissions: perms(BUSINESS, &["read"]), builtin: true },
+    ]
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: TenantId,
+    pub name: String,
+    pub seller_id: Option<String>,
+    pub region: Option<String>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn account_key(t: &TenantId) -> Key {
+    Key::new(format!("ACCT#{t}"), "ACCOUNT")
+}
+
+impl Account {
+    pub fn to_item(&self) -> Item {
+        let k = account_key(&self.id);
+        ItemBuilder::new(k.pk, k.sk)
+            .s("type", "account")
+            .s("id", self.id.as_str())
+            .s("name", self.name.clone())
+            .opt_s("sellerId", self.seller_id.clone())
+            .opt_s("region", self.region.clone())
+            .flag("isActive", self.is_active)
+            .time("createdAt", self.created_at)
+            .build()
+    }
+    pub fn from_item(i: &Item) -> Result<Self> {
+        Ok(Self {
+            id: TenantId::parse(&i.s("id")?)?,
+            name: i.s("name")?,
+            seller_id: i.opt_s("sellerId"),
+            region: i.opt_s("region"),
+            is_active: i.flag("isActive"),
+            created_at: i.time("createdAt")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub tenant: TenantId,
+    pub user_id: UserId,
+    /// Role ids (built-in names or custom role ids).
+    pub roles: Vec<String>,
+    /// Permissions granted to this user directly, on top of the roles.
+    pub extra_permissions: Vec<String>,
+    pub is_active: bool,
+    pub joined_at: DateTime<Utc>,
+    /// The Amazon seller account the user last switched to in this account.
+    pub active_amazon_account: Option<String>,
+    pub version: i64,
+}
+
+pub fn member_key(t: &TenantId, u: &UserId) -> Key {
+    Key::new(format!("ACCT#{t}"), format!("MEMBER#{u}"))
+}
+
+fn user_account_key(u: &UserId, t: &TenantId) -> Key {
+    Key::new(format!("USER#{u}"), format!("ACCT#{t}"))
+}
+
+impl Membership {
+    pub fn new(tenant: TenantId, user_id: UserId, roles: Vec<String>, now: DateTime<Utc>) -> Self {
+        Self { tenant, user_id, roles, extra_permissions: vec![], is_active: true, joined_at: now, active_amazon_account: None, version: 0 }
+    }
+    pub fn to_item(&self) -> Item {
+        let k = member_key(&self.tenant, &self.user_id);
+        ItemBuilder::new(k.pk, k.sk)
+            .s("type", "member")
+            .s("accountId", self.tenant.as_str())
+            .s("userId", self.user_id.as_str())
+            .list_s("roles", &self.roles)
+            .list_s("permissions", &self.extra_permissions)
+            .flag("isActive", self.is_active)
+            .time("joinedAt", self.joined_at)
+            .opt_s("activeAmazonAccountId", self.active_amazon_account.clone())
+            .n("version", self.version)
+            .build()
+    }
+    pub fn from_item(i: &Item) -> Result<Self> {
+        Ok(Self {
+            tenant: TenantId::parse(&i.s("accountId")?)?,
+            user_id: UserId::parse(&i.s("userId")?)?,
+            roles: i.list_s("roles"),
+            extra_permissions: i.list_s("permissions"),
+            is_active: i.flag("isActive"),
+            joined_at: i.time("joinedAt")?,
+            active_amazon_account: i.opt_s("activeAmazonAccountId"),
+            version: i.n_i64("version")?,
+        })
+    }
+
+    /// The writes that add this membership (both directions); fails if it exists.
+    pub fn create_ops(&self) -> Vec<TxOp> {
+        let k = user_account_key(&self.user_id, &self.tenant);
+        vec![
+            TxOp::Put { item: self.to_item(), condition: Some(Condition::NotExists) },
+            TxOp::Put {
+                item: ItemBuilder::new(k.pk, k.sk).s("type", "user-account").s("accountId", self.tenant.as_str()).time("joinedAt", self.joined_at).build(),
+                condition: Some(Condition::NotExists),
+            },
+        ]
+    }
+
+    /// The writes that remove this membership (both directions).
+    pub fn delete_ops(&self) -> Vec<TxOp> {
+        vec![
+            TxOp::Delete { key: member_key(&self.tenant, &self.user_id), condition: Some(Condition::Equals("version".into(), Value::N(self.version.to_string()))) },
+            TxOp::Delete { key: user_account_key(&self.user_id, &self.tenant), condition: None },
+        ]
+    }
+
+    /// The guarded write of a change to this membership.
+    pub fn update_op(&mut self) -> TxOp {
+        let read_at = self.version;
+        self.version += 1;
+        TxOp::Put { item: self.to_item(), condition: Some(Condition::Equals("version".into(), Value::N(read_at.to_string()))) }
+    }
+}
+
+pub async fn account(store: &dyn Store, t: &TenantId) -> Result<Option<Account>> {
+    store.get(&account_key(t)).await?.as_ref().map(Account::from_item).transpose()
+}
+
+pub async fn membership(store: &dyn Store, t: &TenantId, u: &UserId) -> Result<Option<Membership>> {
+    store.get(&member_key(t, u)).await?.as_ref().map(Membership::from_item).transpose()
+}
+
+/// Every account the user belongs to, with the membership, oldest first.
+pub async fn accounts_of(store: &dyn Store, u: &UserId) -> Result<Vec<(Account, Membership)>> {
+    let links = query_all(store, Query::partition(Index::Table, format!("USER#{u}")).sk(SortKey::BeginsWith("ACCT#".into()))).await?;
+    let tenants: Vec<TenantId> = links.iter().filter_map(|i| i.opt_s("accountId")).filter_map(|s| TenantId::parse(&s).ok()).collect();
+    let keys: Vec<Key> = tenants.iter().flat_map(|t| [account_key(t), member_key(t, u)]).collect();
+    let items = store.batch_get(&keys).await?;
+    let mut out = Vec::new();
+    for t in &tenants {
+        let pk = Value::S(format!("ACCT#{t}"));
+        let find = |sk: &str| items.iter().find(|i| i.get("pk") == Some(&pk) && i.get("sk") == Some(&Value::S(sk.into())));
+        if let (Some(a), Some(m)) = (find("ACCOUNT"), find(&format!("MEMBER#{u}"))) {
+            out.push((Account::from_item(a)?, Membership::from_item(m)?));
+        }
+    }
+    out.sort_by_key(|(a, m)| (m.joined_at, a.created_at));
+    Ok(out)
+}
+
+/// Every member of an account.
+pub async fn members(store: &dyn Store, t: &TenantId) -> Result<Vec<Membership>> {
+    query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("MEMBER#".into())))
+        .await?
+        .iter()
+        .map(Membership::from_item)
+        .collect()
+}
+
+/// A custom permission defined in an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionDef {
+    pub name: String,
+    pub resource: String,
+    pub action: String,
+    pub scope: String,
+    pub description: Option<String>,
+    pub builtin: bool,
+}
+
+pub fn permission_key(t: &TenantId, name: &str) -> Key {
+    Key::new(format!("ACCT#{t}"), format!("PERM#{name}"))
+}
+
+pub fn role_key(t: &TenantId, id: &str) -> Key {
+    Key::new(format!("ACCT#{t}"), format!("ROLE#{id}"))
+}
+
+pub async fn custom_permissions(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDef>> {
+    query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("PERM#".into())))
+        .await?
+        .iter()
+        .map(|i| {
+            Ok(PermissionDef {
+                name: i.s("name")?,
+                resource: i.s("resource")?,
+                action: i.s("action")?,
+                scope: i.s("scope")?,
+                description: i.opt_s("description"),
+                builtin: false,
+            })
+        })
+        .collect()
+}
+
+/// Every permission that exists in an account: built-in and custom.
+pub async fn catalog(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDef>> {
+    let mut all: Vec<PermissionDef> = RESOURCES
+        .iter()
+        .flat_map(|r| ACTIONS.iter().map(move |a| (r, a)))
+        .map(|(r, a)| PermissionDef { name: format!("{r}.{a}"), resource: r.to_string(), action: a.to_string(), scope: "GLOBAL".into(), description: None, builtin: true })
+        .collect();
+    all.extend(custom_permissions(store, t).await?);
+    Ok(all)
+}
+
+/// Built-in roles plus the account's custom roles.
+pub async fn roles(store: &dyn Store, t: &TenantId) -> Result<Vec<Role>> {
+    let custom: BTreeSet<String> = custom_permissions(store, t).await?.into_iter().map(|p| p.name).collect();
+    let mut all = builtin_roles(&custom);
+    for i in query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("ROLE#".into()))).await? {
+        all.push(Role {
+            id: i.s("id")?,
+            name: i.s("name")?,
+            description: i.opt_s("description"),
+            permissions: i.list_s("permissions").into_iter().collect(),
+            builtin: false,
+        });
+    }
+    Ok(all)
+}
+
+pub fn custom_role_item(t: &TenantId, role: &Role) -> Item {
+    let k = role_key(t, &role.id);
+    ItemBuilder::new(k.pk, k.sk)
+        .s("type", "role")
+        .s("id", role.id.clone())
+        .s("name", role.name.clone())
+        .opt_s("description", role.description.clone())
+        .list_s("permissions", &role.permissions.iter().cloned().collect::<Vec<_>>())
+        .build()
+}
+
+/// What one member may do in one account.
+#[derive(Debug, Clone)]
+pub struct Grants {
+    pub roles: Vec<Role>,
+    pub permissions: BTreeSet<String>,
+}
+
+/// The member's roles (unknown ids are ignored) and the union of their permissions.
+pub fn grants_of(m: &Membership, all_roles: &[Role]) -> Grants {
+    let roles: Vec<Role> = m.roles.iter().filter_map(|id| all_roles.iter().find(|r| &r.id == id).cloned()).collect();
+    let mut permissions: BTreeSet<String> = roles.iter().flat_map(|r| r.permissions.iter().cloned()).collect();
+    permissions.extend(m.extra_permissions.iter().cloned());
+    Grants { roles, permissions }
+}
+
+/// The account a request acts on, with the caller's standing in it.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub account: Account,
+    pub membership: Membership,
+    pub grants: Grants,
+    pub all_roles: Vec<Role>,
+}
+
+impl Context {
+    pub fn tenant(&self) -> &TenantId {
+        &self.account.id
+    }
+
+    pub fn can(&self, permission: &str) -> bool {
+        self.grants.permissions.contains(permission)
+    }
+
+    /// 403 unless the caller holds `permission` in this account.
+    pub fn require(&self, permission: &str) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("Insufficient permissions: {permission} is required")))
+        }
+    }
+
+    pub fn role_names(&self) -> Vec<String> {
+        self.grants.roles.iter().map(|r| r.name.clone()).collect()
+    }
+}
+
+/// Resolves the account for `user`: the requested one if the user is an active member of it
+/// (else 404, the same answer as for an account that does not exist), otherwise the user's
+/// default account, otherwise their oldest.
+pub async fn resolve(store: &dyn Store, user: &User, requested: Option<&str>) -> Result<Context> {
+    let not_found = || Error::NotFound("Account not found".into());
+    let (account, membership) = match requested.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            let t = TenantId::parse(raw).map_err(|_| not_found())?;
+            let keys = [account_key(&t), member_key(&t, &user.id)];
+            let items = store.batch_get(&keys).await?;
+            let a = items.iter().find(|i| i.get("sk") == Some(&Value::S("ACCOUNT".into()))).ok_or_else(not_found)?;
+            let m = items.iter().find(|i| i.get("sk") != Some(&Value::S("ACCOUNT".into()))).ok_or_else(not_found)?;
+            (Account::from_item(a)?, Membership::from_item(m)?)
+        }
+        None => {
+            let all = accounts_of(store, &user.id).await?;
+            let pick = all
+                .iter()
+                .find(|(a, m)| Some(&a.id) == user.default_account.as_ref() && m.is_active)
+                .or_else(|| all.iter().find(|(_, m)| m.is_active))
+                .cloned();
+            pick.ok_or_else(|| Error::NotFound("You do not belong to any account yet".into()))?
+        }
+    };
+    if !membership.is_active || !account.is_active {
+        return Err(not_found());
+    }
+    let all_roles = roles(store, &account.id).await?;
+    let grants = grants_of(&membership, &all_roles);
+    Ok(Context { account, membership, grants, all_roles })
+}
+
+/// A new account with its creator as ADMIN, written atomically.
+pub fn create_account_ops(account: &Account, creator: &UserId, now: DateTime<Utc>) -> Vec<TxOp> {
+    let mut ops = vec![TxOp::Put { item: account.to_item(), condition: Some(Condition::NotExists) }];
+    ops.extend(Membership::new(account.id.clone(), creator.clone(), vec![ADMIN.into()], now).create_ops());
+    ops
+}

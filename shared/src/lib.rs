@@ -1,0 +1,15 @@
+//! Beddora's common crate: domain types, ports and their adapters, HTTP plumbing and the
+//! identity repositories that every Lambda and the local runner share.
+
+pub mod adapters;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod marketplaces;
+pub mod ports;
+pub mod telemetry;
+pub mod testing;
+
+pub use error::{Error, Result};

@@ -1,0 +1,13 @@
+//! Ports: the small async traits behind which everything outside the process lives.
+//! Each has a production adapter and an embedded one; `crate::testing` holds the contract
+//! suites that prove both behave the same.
+
+pub mod clock;
+pub mod mail;
+pub mod secrets;
+pub mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use mail::{Mail, Mailer};
+pub use secrets::Secrets;
+pub use store::Store;
