@@ -2,6 +2,8 @@
 //! identity repositories that every Lambda and the local runner share.
 
 pub mod adapters;
+#[cfg(feature = "aws")]
+pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod error;

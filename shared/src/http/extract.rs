@@ -129,7 +129,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The caller's IP: API Gateway's source IP in Lambda, the peer address in the local runner.
-pub fn client_ip(parts: &Parts) -> String {
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+fn client_ip(parts: &Parts) -> String {
     use lambda_http::request::RequestContext;
     if let Some(RequestContext::ApiGatewayV2(ctx)) = parts.extensions.get::<RequestContext>() {
         if let Some(ip) = &ctx.http.source_ip {

@@ -7,7 +7,7 @@ mod extract;
 
 pub use auth::{AuthUser, Claims, TokenKeys};
 pub use error::error_response;
-pub use extract::{client_ip, cookie, JsonBody, QueryParams};
+pub use extract::{cookie, ClientIp, JsonBody, QueryParams};
 
 use crate::config::Config;
 use crate::ports::{Clock, Mailer, Secrets, Store};

@@ -157,3 +157,30 @@ pub fn conflict_on_race(e: StoreError) -> Error {
         other => other.into(),
     }
 }
+
+impl User {
+    /// The profile body the frontend reads from `/auth/me` and `/users/me`.
+    pub fn profile_json(&self, roles: &[String]) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "isActive": self.is_active,
+            "isVerified": self.is_verified,
+            "verifiedAt": self.verified_at.map(super::rfc3339),
+            "twoFactorEnabled": false,
+            "createdAt": super::rfc3339(self.created_at),
+            "updatedAt": super::rfc3339(self.updated_at),
+            "roles": roles,
+        })
+    }
+}
+
+/// The user's role names in their default account (empty when they belong to none).
+pub async fn default_roles(store: &dyn Store, user: &User) -> Result<Vec<String>> {
+    match super::tenancy::resolve(store, user, None).await {
+        Ok(ctx) => Ok(ctx.role_names()),
+        Err(Error::NotFound(_)) => Ok(vec![]),
+        Err(e) => Err(e),
+    }
+}
