@@ -1,1 +1,8 @@
-fn main() {}
+//! Lambda entry point of the accounts endpoint group.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let state = shared::bootstrap::aws_state().await?;
+    lambda_http::run(api_accounts::router(state)).await
+}

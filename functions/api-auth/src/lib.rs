@@ -13,7 +13,7 @@ use shared::domain::{check_password_strength, Email, TenantId, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{cookie, AppState, AuthUser, ClientIp, JsonBody, QueryParams};
 use shared::identity::tokens::{self, Kind};
-use shared::identity::{passwords, rfc3339, sessions, tenancy, throttle, users};
+use shared::identity::{mails, passwords, rfc3339, sessions, tenancy, throttle, users};
 use shared::ports::mail::Mail;
 use shared::ports::store::{Key, StoreError, TxOp};
 
@@ -143,7 +143,7 @@ async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBod
         Err(e) => return Err(e.into()),
     }
     tracing::info!(user_id = %user.id, account_id = %account.id, "user registered");
-    send_verification(&state, &user).await;
+    mails::send_verification(&state, &user).await;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -152,32 +152,6 @@ async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBod
         })),
     )
         .into_response())
-}
-
-/// Mails a verification link. A mail failure is logged, not returned: the user can resend.
-async fn send_verification(state: &AppState, user: &users::User) {
-    let ttl = Duration::hours(state.config.email_verify_ttl_hours);
-    let sent = async {
-        let token = tokens::issue(state.store.as_ref(), Kind::VerifyEmail, &user.id, user.email.as_str(), state.clock.now(), ttl).await?;
-        let link = format!("{}/verify-email?token={token}", state.config.frontend_url);
-        state
-            .mailer
-            .send(Mail {
-                to: user.email.to_string(),
-                subject: "Verify your Beddora email address".into(),
-                text: format!(
-                    "Welcome to Beddora{}.\n\nConfirm your email address by opening this link within {} hours:\n\n{link}\n\nIf you did not sign up, ignore this message.\n",
-                    user.name.as_deref().map(|n| format!(", {n}")).unwrap_or_default(),
-                    state.config.email_verify_ttl_hours
-                ),
-            })
-            .await?;
-        Ok::<_, Error>(())
-    }
-    .await;
-    if let Err(e) = sent {
-        tracing::error!(user_id = %user.id, error = %e, "verification mail not sent");
-    }
 }
 
 #[derive(Deserialize)]
@@ -400,7 +374,7 @@ async fn resend_verification(State(state): State<AppState>, JsonBody(body): Json
     throttle::check(store, &throttle::MAIL, &subject, now).await?;
     throttle::hit(store, &throttle::MAIL, &subject, now).await?;
     if let Some(user) = users::find_by_email(store, &email).await?.filter(|u| u.is_active && !u.is_verified) {
-        send_verification(&state, &user).await;
+        mails::send_verification(&state, &user).await;
     }
     Ok(Json(json!({"message": "If the address needs verifying, a new link has been sent"})).into_response())
 }
