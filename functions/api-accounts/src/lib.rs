@@ -19,7 +19,12 @@ use shared::identity::tenancy::{self, Context};
 /// Every route of the group, with the shared layers. Literal segments are routed before
 /// parameters (`/accounts/linked` never reaches `/accounts/{id}`).
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
+    shared::http::finish(routes(), state)
+}
+
+/// The group's routes without layers, for merging (the local runner).
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route("/api/accounts", get(accounts::list).post(accounts::create))
         .route("/api/accounts/switch", post(accounts::switch))
         .route("/api/accounts/linked", get(amazon_accounts::list))
@@ -42,8 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/marketplaces/{id}", get(currencies::marketplace))
         .route("/api/currencies", get(currencies::list))
         .route("/api/currencies/exchange-rate", get(currencies::exchange_rate))
-        .route("/api/currencies/update-rates", post(currencies::update_rates));
-    shared::http::finish(routes, state)
+        .route("/api/currencies/update-rates", post(currencies::update_rates))
 }
 
 /// The optional `accountId` the frontend sends on most calls.

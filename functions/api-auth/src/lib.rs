@@ -21,7 +21,12 @@ const COOKIE: &str = "refreshToken";
 
 /// Every route of the group, with the shared layers.
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
+    shared::http::finish(routes(), state)
+}
+
+/// The group's routes without layers, for merging (the local runner).
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route("/health", get(health))
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
@@ -31,8 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/reset-password", post(reset_password))
         .route("/api/auth/verify-email", get(verify_email))
         .route("/api/auth/resend-verification", post(resend_verification))
-        .route("/api/auth/me", get(me));
-    shared::http::finish(routes, state)
+        .route("/api/auth/me", get(me))
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {

@@ -1,1 +1,72 @@
-fn main() {}
+//! `beddora-local`: every router under `/api` on one port with the embedded adapters, data
+//! kept in a local folder and mail printed from an outbox. Never deployed.
+
+use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer};
+use shared::config::Config;
+use shared::http::AppState;
+use shared::ports::{Clock, Mailer, Secrets, SystemClock};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    shared::telemetry::init();
+    let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
+    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create DATA_DIR {}: {e}", data_dir.display()))?;
+    let config = local_config()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = Arc::new(EmbeddedStore::open(&data_dir.join("store.redb"), clock.clone())?);
+    let secrets = Arc::new(EmbeddedSecrets::open(&data_dir.join("secrets.redb"))?);
+    let keys = beddora_local::app_keys(secrets.as_ref(), &config.app_secret_name).await?;
+    let mailer: Arc<dyn Mailer> = match std::env::var("SMTP_URL").ok().filter(|s| !s.is_empty()) {
+        Some(url) => Arc::new(SmtpMailer::new(&url, &config.mail_from)?),
+        None => Arc::new(Outbox::printing(Some(data_dir.join("outbox.log")))),
+    };
+    let sweeper = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = sweeper.sweep_expired().await {
+                tracing::warn!(error = %e, "TTL sweep failed");
+            }
+        }
+    });
+    let state = AppState { config: Arc::new(config), store, secrets: secrets as Arc<dyn Secrets>, mailer, clock, keys: Arc::new(keys) };
+    let app = beddora_local::app(state);
+    let port: u16 = std::env::var("PORT").ok().map(|p| p.parse()).transpose().map_err(|_| "PORT must be a number")?.unwrap_or(3001);
+    let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    let addr: SocketAddr = format!("{host}:{port}").parse()?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(%addr, data_dir = %data_dir.display(), "beddora-local serving /api and /health");
+    eprintln!("beddora-local: http://{addr}/api (data in {})", data_dir.display());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// Local defaults, overridden by the same variables as in Lambda where set.
+fn local_config() -> Result<Config, Box<dyn std::error::Error>> {
+    let mut c = Config::local_defaults();
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+    if let Some(o) = var("CORS_ORIGINS") {
+        c.cors_origins = o.split(',').map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()).collect();
+    }
+    if let Some(u) = var("FRONTEND_URL") {
+        c.frontend_url = u.trim_end_matches('/').to_string();
+    }
+    if let Some(m) = var("MAIL_FROM") {
+        c.mail_from = m;
+    }
+    if let Some(s) = var("COOKIE_SECURE") {
+        c.cookie_secure = s == "true" || s == "1";
+    }
+    if let Some(s) = var("ACCESS_TOKEN_TTL_SECONDS") {
+        c.access_token_ttl_secs = s.parse().map_err(|_| "ACCESS_TOKEN_TTL_SECONDS must be a number")?;
+    }
+    Ok(c)
+}
