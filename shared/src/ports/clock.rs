@@ -43,3 +43,10 @@ impl Clock for FixedClock {
         *self.0.lock().expect("clock lock")
     }
 }
+
+impl FixedClock {
+    /// The current instant as epoch seconds (the unit of `ttl`).
+    pub fn now_epoch(&self) -> i64 {
+        self.now().timestamp()
+    }
+}

@@ -210,10 +210,11 @@ pub async fn gsi_queries_follow_updates_and_page(store: &dyn Store) {
 pub async fn transactions_are_all_or_nothing_with_reasons(store: &dyn Store) {
     let pk = unique("TX");
     store.put(item(&pk, "EXISTING", &[]), None).await.unwrap();
+    store.put(item(&pk, "THIRD", &[]), None).await.unwrap();
     let failing = vec![
         TxOp::Put { item: item(&pk, "NEW", &[]), condition: Some(Condition::NotExists) },
         TxOp::Put { item: item(&pk, "EXISTING", &[("x", Value::S("y".into()))]), condition: Some(Condition::NotExists) },
-        TxOp::Check { key: Key::new(&pk, "EXISTING"), condition: Condition::Exists },
+        TxOp::Check { key: Key::new(&pk, "THIRD"), condition: Condition::Exists },
     ];
     match store.transact(failing).await {
         Err(StoreError::TransactionCanceled { reasons }) => {

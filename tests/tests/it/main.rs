@@ -1,0 +1,9 @@
+//! The integration tests: port contracts on every adapter, the HTTP API through its public
+//! routers, tenant isolation, and the sample events through the Lambda handlers.
+
+mod accounts;
+mod auth;
+mod contracts;
+mod events;
+mod helpers;
+mod isolation;
