@@ -28,4 +28,10 @@ done
 export BEDDORA_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 echo "test: moto on $BEDDORA_TEST_AWS_ENDPOINT"
-cargo test --workspace "$@"
+# nextest (on this project's machines) reports one summary for the whole run; cargo test
+# is the fallback anywhere else.
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+else
+  cargo test --workspace "$@"
+fi

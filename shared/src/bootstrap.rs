@@ -16,8 +16,14 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
     let config = Config::from_env()?;
     let sdk = aws_config::load_from_env().await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name, clock.clone()));
-    let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&sdk)));
+    let store = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        &config.table_name,
+        clock.clone(),
+    ));
+    let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(
+        &sdk,
+    )));
     let keys = TokenKeys::load(secrets.as_ref(), &config.app_secret_name).await?;
     let mailer: Arc<dyn Mailer> = match &keys.smtp_url {
         Some(url) => Arc::new(SmtpMailer::new(url.expose_secret(), &config.mail_from)?),
@@ -26,7 +32,14 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
             Arc::new(Unconfigured)
         }
     };
-    Ok(AppState { config: Arc::new(config), store, secrets, mailer, clock, keys: Arc::new(keys) })
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        secrets,
+        mailer,
+        clock,
+        keys: Arc::new(keys),
+    })
 }
 
 /// Mail while SMTP is not configured: every send fails, and the failure is logged where it
@@ -36,6 +49,8 @@ struct Unconfigured;
 #[async_trait]
 impl Mailer for Unconfigured {
     async fn send(&self, _: Mail) -> Result<(), MailError> {
-        Err(MailError::Transport("SMTP is not configured (smtpUrl in the app secret)".into()))
+        Err(MailError::Transport(
+            "SMTP is not configured (smtpUrl in the app secret)".into(),
+        ))
     }
 }

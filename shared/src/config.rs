@@ -33,6 +33,8 @@ pub struct Config {
     pub password_reset_ttl_minutes: i64,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Source of exchange rates (Frankfurter-style JSON); none disables `update-rates`.
+    pub exchange_rates_url: Option<String>,
 }
 
 impl Config {
@@ -89,11 +91,28 @@ impl Config {
             frontend_url: req("FRONTEND_URL")?.trim_end_matches('/').to_string(),
             mail_from: req("MAIL_FROM")?,
             cookie_secure,
-            access_token_ttl_secs: num(get("ACCESS_TOKEN_TTL_SECONDS"), "ACCESS_TOKEN_TTL_SECONDS", 12 * 3600)?,
-            refresh_token_ttl_days: num(get("REFRESH_TOKEN_TTL_DAYS"), "REFRESH_TOKEN_TTL_DAYS", 14)?,
-            email_verify_ttl_hours: num(get("EMAIL_VERIFY_TTL_HOURS"), "EMAIL_VERIFY_TTL_HOURS", 24)?,
-            password_reset_ttl_minutes: num(get("PASSWORD_RESET_TTL_MINUTES"), "PASSWORD_RESET_TTL_MINUTES", 30)?,
+            access_token_ttl_secs: num(
+                get("ACCESS_TOKEN_TTL_SECONDS"),
+                "ACCESS_TOKEN_TTL_SECONDS",
+                12 * 3600,
+            )?,
+            refresh_token_ttl_days: num(
+                get("REFRESH_TOKEN_TTL_DAYS"),
+                "REFRESH_TOKEN_TTL_DAYS",
+                14,
+            )?,
+            email_verify_ttl_hours: num(
+                get("EMAIL_VERIFY_TTL_HOURS"),
+                "EMAIL_VERIFY_TTL_HOURS",
+                24,
+            )?,
+            password_reset_ttl_minutes: num(
+                get("PASSWORD_RESET_TTL_MINUTES"),
+                "PASSWORD_RESET_TTL_MINUTES",
+                30,
+            )?,
             max_body_bytes: num(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,
+            exchange_rates_url: get("EXCHANGE_RATES_URL").map(str::to_string),
         })
     }
 
@@ -115,6 +134,7 @@ impl Config {
             email_verify_ttl_hours: 24,
             password_reset_ttl_minutes: 30,
             max_body_bytes: 1024 * 1024,
+            exchange_rates_url: None,
         }
     }
 }

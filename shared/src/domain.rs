@@ -77,7 +77,9 @@ impl Email {
                     && domain
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-                    && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control())
+                    && !local
+                        .chars()
+                        .any(|c| c.is_whitespace() || c == '@' || c.is_control())
             });
         if valid {
             Ok(Self(s))
@@ -108,7 +110,9 @@ impl Currency {
             .iter()
             .find(|c| c.code == up)
             .map(|c| Currency(c.code))
-            .ok_or_else(|| Error::validation("currency", format!("{up:?} is not a supported currency")))
+            .ok_or_else(|| {
+                Error::validation("currency", format!("{up:?} is not a supported currency"))
+            })
     }
     pub fn code(self) -> &'static str {
         self.0

@@ -55,29 +55,213 @@ macro_rules! mkt {
 
 /// Every storefront the Selling Partner API serves.
 pub const MARKETPLACES: &[Marketplace] = &[
-    mkt!("A2EUQ1WTGCTBG2", "CA", "Amazon.ca", "CAD", NorthAmerica, "America/Los_Angeles", "www.amazon.ca"),
-    mkt!("ATVPDKIKX0DER", "US", "Amazon.com", "USD", NorthAmerica, "America/Los_Angeles", "www.amazon.com"),
-    mkt!("A1AM78C64UM0Y8", "MX", "Amazon.com.mx", "MXN", NorthAmerica, "America/Los_Angeles", "www.amazon.com.mx"),
-    mkt!("A2Q3Y263D00KWC", "BR", "Amazon.com.br", "BRL", NorthAmerica, "America/Sao_Paulo", "www.amazon.com.br"),
-    mkt!("A28R8C7NBKEWEA", "IE", "Amazon.ie", "EUR", Europe, "Europe/Dublin", "www.amazon.ie"),
-    mkt!("A1RKKUPIHCS9HS", "ES", "Amazon.es", "EUR", Europe, "Europe/Madrid", "www.amazon.es"),
-    mkt!("A1F83G8C2ARO7P", "UK", "Amazon.co.uk", "GBP", Europe, "Europe/London", "www.amazon.co.uk"),
-    mkt!("A13V1IB3VIYZZH", "FR", "Amazon.fr", "EUR", Europe, "Europe/Paris", "www.amazon.fr"),
-    mkt!("AMEN7PMS3EDWL", "BE", "Amazon.com.be", "EUR", Europe, "Europe/Brussels", "www.amazon.com.be"),
-    mkt!("A1805IZSGTT6HS", "NL", "Amazon.nl", "EUR", Europe, "Europe/Amsterdam", "www.amazon.nl"),
-    mkt!("A1PA6795UKMFR9", "DE", "Amazon.de", "EUR", Europe, "Europe/Berlin", "www.amazon.de"),
-    mkt!("APJ6JRA9NG5V4", "IT", "Amazon.it", "EUR", Europe, "Europe/Rome", "www.amazon.it"),
-    mkt!("A2NODRKZP88ZB9", "SE", "Amazon.se", "SEK", Europe, "Europe/Stockholm", "www.amazon.se"),
-    mkt!("AE08WJ6YKNBMC", "ZA", "Amazon.co.za", "ZAR", Europe, "Africa/Johannesburg", "www.amazon.co.za"),
-    mkt!("A1C3SOZRARQ6R3", "PL", "Amazon.pl", "PLN", Europe, "Europe/Warsaw", "www.amazon.pl"),
-    mkt!("ARBP9OOSHTCHU", "EG", "Amazon.eg", "EGP", Europe, "Africa/Cairo", "www.amazon.eg"),
-    mkt!("A33AVAJ2PDY3EV", "TR", "Amazon.com.tr", "TRY", Europe, "Europe/Istanbul", "www.amazon.com.tr"),
-    mkt!("A17E79C6D8DWNP", "SA", "Amazon.sa", "SAR", Europe, "Asia/Riyadh", "www.amazon.sa"),
-    mkt!("A2VIGQ35RCS4UG", "AE", "Amazon.ae", "AED", Europe, "Asia/Dubai", "www.amazon.ae"),
-    mkt!("A21TJRUUN4KGV", "IN", "Amazon.in", "INR", Europe, "Asia/Kolkata", "www.amazon.in"),
-    mkt!("A19VAU5U5O7RUS", "SG", "Amazon.sg", "SGD", FarEast, "Asia/Singapore", "www.amazon.sg"),
-    mkt!("A39IBJ37TRP1C6", "AU", "Amazon.com.au", "AUD", FarEast, "Australia/Sydney", "www.amazon.com.au"),
-    mkt!("A1VC38T7YXB528", "JP", "Amazon.co.jp", "JPY", FarEast, "Asia/Tokyo", "www.amazon.co.jp"),
+    mkt!(
+        "A2EUQ1WTGCTBG2",
+        "CA",
+        "Amazon.ca",
+        "CAD",
+        NorthAmerica,
+        "America/Los_Angeles",
+        "www.amazon.ca"
+    ),
+    mkt!(
+        "ATVPDKIKX0DER",
+        "US",
+        "Amazon.com",
+        "USD",
+        NorthAmerica,
+        "America/Los_Angeles",
+        "www.amazon.com"
+    ),
+    mkt!(
+        "A1AM78C64UM0Y8",
+        "MX",
+        "Amazon.com.mx",
+        "MXN",
+        NorthAmerica,
+        "America/Los_Angeles",
+        "www.amazon.com.mx"
+    ),
+    mkt!(
+        "A2Q3Y263D00KWC",
+        "BR",
+        "Amazon.com.br",
+        "BRL",
+        NorthAmerica,
+        "America/Sao_Paulo",
+        "www.amazon.com.br"
+    ),
+    mkt!(
+        "A28R8C7NBKEWEA",
+        "IE",
+        "Amazon.ie",
+        "EUR",
+        Europe,
+        "Europe/Dublin",
+        "www.amazon.ie"
+    ),
+    mkt!(
+        "A1RKKUPIHCS9HS",
+        "ES",
+        "Amazon.es",
+        "EUR",
+        Europe,
+        "Europe/Madrid",
+        "www.amazon.es"
+    ),
+    mkt!(
+        "A1F83G8C2ARO7P",
+        "UK",
+        "Amazon.co.uk",
+        "GBP",
+        Europe,
+        "Europe/London",
+        "www.amazon.co.uk"
+    ),
+    mkt!(
+        "A13V1IB3VIYZZH",
+        "FR",
+        "Amazon.fr",
+        "EUR",
+        Europe,
+        "Europe/Paris",
+        "www.amazon.fr"
+    ),
+    mkt!(
+        "AMEN7PMS3EDWL",
+        "BE",
+        "Amazon.com.be",
+        "EUR",
+        Europe,
+        "Europe/Brussels",
+        "www.amazon.com.be"
+    ),
+    mkt!(
+        "A1805IZSGTT6HS",
+        "NL",
+        "Amazon.nl",
+        "EUR",
+        Europe,
+        "Europe/Amsterdam",
+        "www.amazon.nl"
+    ),
+    mkt!(
+        "A1PA6795UKMFR9",
+        "DE",
+        "Amazon.de",
+        "EUR",
+        Europe,
+        "Europe/Berlin",
+        "www.amazon.de"
+    ),
+    mkt!(
+        "APJ6JRA9NG5V4",
+        "IT",
+        "Amazon.it",
+        "EUR",
+        Europe,
+        "Europe/Rome",
+        "www.amazon.it"
+    ),
+    mkt!(
+        "A2NODRKZP88ZB9",
+        "SE",
+        "Amazon.se",
+        "SEK",
+        Europe,
+        "Europe/Stockholm",
+        "www.amazon.se"
+    ),
+    mkt!(
+        "AE08WJ6YKNBMC",
+        "ZA",
+        "Amazon.co.za",
+        "ZAR",
+        Europe,
+        "Africa/Johannesburg",
+        "www.amazon.co.za"
+    ),
+    mkt!(
+        "A1C3SOZRARQ6R3",
+        "PL",
+        "Amazon.pl",
+        "PLN",
+        Europe,
+        "Europe/Warsaw",
+        "www.amazon.pl"
+    ),
+    mkt!(
+        "ARBP9OOSHTCHU",
+        "EG",
+        "Amazon.eg",
+        "EGP",
+        Europe,
+        "Africa/Cairo",
+        "www.amazon.eg"
+    ),
+    mkt!(
+        "A33AVAJ2PDY3EV",
+        "TR",
+        "Amazon.com.tr",
+        "TRY",
+        Europe,
+        "Europe/Istanbul",
+        "www.amazon.com.tr"
+    ),
+    mkt!(
+        "A17E79C6D8DWNP",
+        "SA",
+        "Amazon.sa",
+        "SAR",
+        Europe,
+        "Asia/Riyadh",
+        "www.amazon.sa"
+    ),
+    mkt!(
+        "A2VIGQ35RCS4UG",
+        "AE",
+        "Amazon.ae",
+        "AED",
+        Europe,
+        "Asia/Dubai",
+        "www.amazon.ae"
+    ),
+    mkt!(
+        "A21TJRUUN4KGV",
+        "IN",
+        "Amazon.in",
+        "INR",
+        Europe,
+        "Asia/Kolkata",
+        "www.amazon.in"
+    ),
+    mkt!(
+        "A19VAU5U5O7RUS",
+        "SG",
+        "Amazon.sg",
+        "SGD",
+        FarEast,
+        "Asia/Singapore",
+        "www.amazon.sg"
+    ),
+    mkt!(
+        "A39IBJ37TRP1C6",
+        "AU",
+        "Amazon.com.au",
+        "AUD",
+        FarEast,
+        "Australia/Sydney",
+        "www.amazon.com.au"
+    ),
+    mkt!(
+        "A1VC38T7YXB528",
+        "JP",
+        "Amazon.co.jp",
+        "JPY",
+        FarEast,
+        "Asia/Tokyo",
+        "www.amazon.co.jp"
+    ),
 ];
 
 /// The marketplace with this Amazon id.

@@ -20,19 +20,24 @@ const MAX_ACCOUNTS_PER_USER: usize = 50;
 
 fn marketplace_json(id: &str, active: bool) -> Json_ {
     match marketplaces::by_id(id) {
-        Some(m) => json!({"id": m.id, "name": m.name, "code": m.country_code, "region": m.region.code(), "currency": m.currency, "isActive": active}),
+        Some(m) => {
+            json!({"id": m.id, "name": m.name, "code": m.country_code, "region": m.region.code(), "currency": m.currency, "isActive": active})
+        }
         None => json!({"id": id, "name": id, "code": null, "region": null, "isActive": active}),
     }
 }
 
 async fn account_marketplaces(store: &dyn Store, t: &TenantId) -> Result<Vec<Json_>> {
-    Ok(query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("MKT#".into())))
-        .await?
-        .iter()
-        .filter(|i| i.flag("isActive"))
-        .filter_map(|i| i.opt_s("marketplaceId"))
-        .map(|id| marketplace_json(&id, true))
-        .collect())
+    Ok(query_all(
+        store,
+        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("MKT#".into())),
+    )
+    .await?
+    .iter()
+    .filter(|i| i.flag("isActive"))
+    .filter_map(|i| i.opt_s("marketplaceId"))
+    .map(|id| marketplace_json(&id, true))
+    .collect())
 }
 
 fn account_json(a: &Account, is_default: bool, mkts: Vec<Json_>) -> Json_ {
@@ -51,11 +56,28 @@ fn account_json(a: &Account, is_default: bool, mkts: Vec<Json_>) -> Json_ {
 /// `GET /api/accounts`: a bare array, the default account first, then newest.
 pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Response> {
     let store = state.store.as_ref();
-    let all: Vec<_> = tenancy::accounts_of(store, auth.id()).await?.into_iter().filter(|(a, m)| m.is_active && a.is_active).collect();
-    let default = auth.user.default_account.clone().filter(|d| all.iter().any(|(a, _)| &a.id == d)).or_else(|| all.first().map(|(a, _)| a.id.clone()));
+    let all: Vec<_> = tenancy::accounts_of(store, auth.id())
+        .await?
+        .into_iter()
+        .filter(|(a, m)| m.is_active && a.is_active)
+        .collect();
+    let default = auth
+        .user
+        .default_account
+        .clone()
+        .filter(|d| all.iter().any(|(a, _)| &a.id == d))
+        .or_else(|| all.first().map(|(a, _)| a.id.clone()));
     let mut out = Vec::with_capacity(all.len());
     for (a, _) in &all {
-        out.push((Some(&a.id) == default.as_ref(), a.created_at, account_json(a, Some(&a.id) == default.as_ref(), account_marketplaces(store, &a.id).await?)));
+        out.push((
+            Some(&a.id) == default.as_ref(),
+            a.created_at,
+            account_json(
+                a,
+                Some(&a.id) == default.as_ref(),
+                account_marketplaces(store, &a.id).await?,
+            ),
+        ));
     }
     out.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)));
     Ok(Json(out.into_iter().map(|(_, _, j)| j).collect::<Vec<_>>()).into_response())
@@ -71,7 +93,11 @@ pub struct CreateBody {
 }
 
 /// Accepts Amazon marketplace ids or country codes; reports every unknown one.
-pub fn parse_marketplaces(field: &str, raw: &[String], v: &mut Validator) -> Vec<&'static marketplaces::Marketplace> {
+pub fn parse_marketplaces(
+    field: &str,
+    raw: &[String],
+    v: &mut Validator,
+) -> Vec<&'static marketplaces::Marketplace> {
     let mut out: Vec<&'static marketplaces::Marketplace> = Vec::new();
     for id in raw {
         match marketplaces::by_id(id.trim()).or_else(|| marketplaces::by_country(id)) {
@@ -84,33 +110,70 @@ pub fn parse_marketplaces(field: &str, raw: &[String], v: &mut Validator) -> Vec
 }
 
 pub fn valid_seller_id(s: &str) -> bool {
-    (1..=50).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    (1..=50).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// `POST /api/accounts`: the caller becomes its ADMIN; all or nothing.
-pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(body): JsonBody<CreateBody>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<CreateBody>,
+) -> Result<Response> {
     let mut v = Validator::new();
-    let name = body.name.as_deref().map(str::trim).unwrap_or_default().to_string();
-    v.check(!name.is_empty() && name.chars().count() <= 100, "name", "is required, 1-100 characters");
+    let name = body
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    v.check(
+        !name.is_empty() && name.chars().count() <= 100,
+        "name",
+        "is required, 1-100 characters",
+    );
     if let Some(s) = &body.seller_id {
-        v.check(valid_seller_id(s), "sellerId", "must be 1-50 letters, digits, '_' or '-'");
+        v.check(
+            valid_seller_id(s),
+            "sellerId",
+            "must be 1-50 letters, digits, '_' or '-'",
+        );
     }
     if let Some(r) = &body.region {
         v.check(r.len() <= 10, "region", "must be at most 10 characters");
     }
-    let mkts = parse_marketplaces("marketplaceIds", body.marketplace_ids.as_deref().unwrap_or_default(), &mut v);
+    let mkts = parse_marketplaces(
+        "marketplaceIds",
+        body.marketplace_ids.as_deref().unwrap_or_default(),
+        &mut v,
+    );
     v.finish()?;
     let store = state.store.as_ref();
     let now = state.clock.now();
     let existing = tenancy::accounts_of(store, auth.id()).await?;
     if existing.len() >= MAX_ACCOUNTS_PER_USER {
-        return Err(Error::Conflict(format!("A user can belong to at most {MAX_ACCOUNTS_PER_USER} accounts")));
+        return Err(Error::Conflict(format!(
+            "A user can belong to at most {MAX_ACCOUNTS_PER_USER} accounts"
+        )));
     }
-    let account = Account { id: TenantId::new(), name, seller_id: body.seller_id, region: body.region, is_active: true, created_at: now };
+    let account = Account {
+        id: TenantId::new(),
+        name,
+        seller_id: body.seller_id,
+        region: body.region,
+        is_active: true,
+        created_at: now,
+    };
     let mut ops = tenancy::create_account_ops(&account, auth.id(), now);
     for m in &mkts {
         ops.push(TxOp::Put {
-            item: ItemBuilder::new(format!("ACCT#{}", account.id), format!("MKT#{}", m.id)).s("type", "account-marketplace").s("marketplaceId", m.id).flag("isActive", true).time("linkedAt", now).build(),
+            item: ItemBuilder::new(format!("ACCT#{}", account.id), format!("MKT#{}", m.id))
+                .s("type", "account-marketplace")
+                .s("marketplaceId", m.id)
+                .flag("isActive", true)
+                .time("linkedAt", now)
+                .build(),
             condition: Some(Condition::NotExists),
         });
     }
@@ -122,7 +185,11 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(body
     }
     store.transact(ops).await.map_err(users::conflict_on_race)?;
     tracing::info!(account_id = %account.id, user_id = %auth.id(), "account created");
-    let body = account_json(&account, user.default_account.as_ref() == Some(&account.id), mkts.iter().map(|m| marketplace_json(m.id, true)).collect());
+    let body = account_json(
+        &account,
+        user.default_account.as_ref() == Some(&account.id),
+        mkts.iter().map(|m| marketplace_json(m.id, true)).collect(),
+    );
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -133,10 +200,18 @@ pub struct SwitchBody {
 }
 
 /// `POST /api/accounts/switch`: makes an account the caller's default.
-pub async fn switch(State(state): State<AppState>, auth: AuthUser, JsonBody(body): JsonBody<SwitchBody>) -> Result<Response> {
-    let raw = body.account_id.ok_or_else(|| Error::validation("accountId", "is required"))?;
+pub async fn switch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<SwitchBody>,
+) -> Result<Response> {
+    let raw = body
+        .account_id
+        .ok_or_else(|| Error::validation("accountId", "is required"))?;
     let t = TenantId::parse(&raw)?;
-    let ctx = context(&state, &auth, Some(t.as_str())).await.map_err(|_| Error::NotFound("Account not found or access denied".into()))?;
+    let ctx = context(&state, &auth, Some(t.as_str()))
+        .await
+        .map_err(|_| Error::NotFound("Account not found or access denied".into()))?;
     let mut user = auth.user.clone();
     user.default_account = Some(ctx.tenant().clone());
     users::save(state.store.as_ref(), &mut user, state.clock.now()).await?;
@@ -145,7 +220,11 @@ pub async fn switch(State(state): State<AppState>, auth: AuthUser, JsonBody(body
 }
 
 /// `GET /api/accounts/{id}/marketplaces`: a bare array.
-pub async fn marketplaces(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>) -> Result<Response> {
+pub async fn marketplaces(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, Some(&id)).await?;
     Ok(Json(account_marketplaces(state.store.as_ref(), ctx.tenant()).await?).into_response())
 }

@@ -18,7 +18,9 @@ use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::{rfc3339, users, ItemBuilder, ItemExt};
 use shared::marketplaces;
-use shared::ports::store::{query_all, Condition, Index, Item, Key, Query, SortKey, Store, StoreError, TxOp, Value};
+use shared::ports::store::{
+    query_all, Condition, Index, Item, Key, Query, SortKey, Store, StoreError, TxOp, Value,
+};
 
 #[derive(Debug, Clone)]
 pub struct AmazonAccount {
@@ -103,7 +105,13 @@ impl AmazonAccount {
         let read_at = self.version;
         self.version += 1;
         self.updated_at = now;
-        TxOp::Put { item: self.to_item(), condition: Some(Condition::Equals("version".into(), Value::N(read_at.to_string()))) }
+        TxOp::Put {
+            item: self.to_item(),
+            condition: Some(Condition::Equals(
+                "version".into(),
+                Value::N(read_at.to_string()),
+            )),
+        }
     }
 }
 
@@ -112,23 +120,40 @@ impl AmazonAccount {
 pub async fn find(store: &dyn Store, t: &TenantId, raw_id: &str) -> Result<AmazonAccount> {
     let not_found = || Error::NotFound("Amazon account not found".into());
     let id = AmazonAccountId::parse(raw_id).map_err(|_| not_found())?;
-    store.get(&key(t, &id)).await?.as_ref().map(AmazonAccount::from_item).transpose()?.ok_or_else(not_found)
+    store
+        .get(&key(t, &id))
+        .await?
+        .as_ref()
+        .map(AmazonAccount::from_item)
+        .transpose()?
+        .ok_or_else(not_found)
 }
 
 pub async fn all(store: &dyn Store, t: &TenantId) -> Result<Vec<AmazonAccount>> {
-    query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("AMZ#".into())))
-        .await?
-        .iter()
-        .map(AmazonAccount::from_item)
-        .collect()
+    query_all(
+        store,
+        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("AMZ#".into())),
+    )
+    .await?
+    .iter()
+    .map(AmazonAccount::from_item)
+    .collect()
 }
 
 /// `GET /api/accounts/linked`: active first, then newest.
-pub async fn list(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     ctx.require("accounts.read")?;
     let mut all = all(state.store.as_ref(), ctx.tenant()).await?;
-    all.sort_by(|a, b| b.is_active.cmp(&a.is_active).then(b.created_at.cmp(&a.created_at)));
+    all.sort_by(|a, b| {
+        b.is_active
+            .cmp(&a.is_active)
+            .then(b.created_at.cmp(&a.created_at))
+    });
     Ok(Json(all.iter().map(AmazonAccount::to_json).collect::<Vec<_>>()).into_response())
 }
 
@@ -149,7 +174,11 @@ pub struct LinkBody {
     marketplace_ids: Option<Vec<String>>,
 }
 
-fn credentials_json(refresh_token: &str, client_id: Option<&str>, client_secret: Option<&str>) -> SecretString {
+fn credentials_json(
+    refresh_token: &str,
+    client_id: Option<&str>,
+    client_secret: Option<&str>,
+) -> SecretString {
     SecretString::from(json!({"refreshToken": refresh_token, "lwaClientId": client_id, "lwaClientSecret": client_secret}).to_string())
 }
 
@@ -158,24 +187,58 @@ fn valid_refresh_token(t: &str) -> bool {
 }
 
 /// `POST /api/accounts/link`: one connection per marketplace country per account.
-pub async fn link(State(state): State<AppState>, auth: AuthUser, JsonBody(body): JsonBody<LinkBody>) -> Result<Response> {
+pub async fn link(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<LinkBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("accounts.write")?;
     let mut v = Validator::new();
-    let market = body.marketplace.as_deref().and_then(marketplaces::by_country);
-    v.check(market.is_some(), "marketplace", "must be a supported Amazon country code such as US, CA, UK, DE");
-    v.check(body.seller_id.as_deref().is_some_and(valid_seller_id), "sellerId", "is required: 1-50 letters, digits, '_' or '-'");
-    v.check(body.refresh_token.as_deref().is_some_and(valid_refresh_token), "refreshToken", "is required: the LWA refresh token (20-2048 printable characters)");
-    let extra = parse_marketplaces("marketplaceIds", body.marketplace_ids.as_deref().unwrap_or_default(), &mut v);
+    let market = body
+        .marketplace
+        .as_deref()
+        .and_then(marketplaces::by_country);
+    v.check(
+        market.is_some(),
+        "marketplace",
+        "must be a supported Amazon country code such as US, CA, UK, DE",
+    );
+    v.check(
+        body.seller_id.as_deref().is_some_and(valid_seller_id),
+        "sellerId",
+        "is required: 1-50 letters, digits, '_' or '-'",
+    );
+    v.check(
+        body.refresh_token
+            .as_deref()
+            .is_some_and(valid_refresh_token),
+        "refreshToken",
+        "is required: the LWA refresh token (20-2048 printable characters)",
+    );
+    let extra = parse_marketplaces(
+        "marketplaceIds",
+        body.marketplace_ids.as_deref().unwrap_or_default(),
+        &mut v,
+    );
     if let Some(m) = market {
         for e in &extra {
-            v.check(e.region == m.region, "marketplaceIds", &format!("{} is not in the {} region", e.id, m.region.code()));
+            v.check(
+                e.region == m.region,
+                "marketplaceIds",
+                &format!("{} is not in the {} region", e.id, m.region.code()),
+            );
         }
     }
     v.finish()?;
     let market = market.expect("validated");
     let mut ids: Vec<String> = vec![market.id.to_string()];
-    ids.extend(extra.iter().map(|m| m.id.to_string()).filter(|id| id != market.id));
+    ids.extend(
+        extra
+            .iter()
+            .map(|m| m.id.to_string())
+            .filter(|id| id != market.id),
+    );
     let now = state.clock.now();
     let account = AmazonAccount {
         id: AmazonAccountId::new(),
@@ -191,24 +254,49 @@ pub async fn link(State(state): State<AppState>, auth: AuthUser, JsonBody(body):
         version: 0,
     };
     let store = state.store.as_ref();
-    if store.get(&marker_key(ctx.tenant(), &account.marketplace)).await?.is_some() {
-        return Err(Error::Conflict(format!("An Amazon account for {} is already linked", account.marketplace)));
+    if store
+        .get(&marker_key(ctx.tenant(), &account.marketplace))
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "An Amazon account for {} is already linked",
+            account.marketplace
+        )));
     }
     let name = secret_name(&state, ctx.tenant(), &account.id);
     state
         .secrets
-        .put(&name, credentials_json(body.refresh_token.as_deref().unwrap_or_default(), body.lwa_client_id.as_deref(), body.lwa_client_secret.as_deref()))
+        .put(
+            &name,
+            credentials_json(
+                body.refresh_token.as_deref().unwrap_or_default(),
+                body.lwa_client_id.as_deref(),
+                body.lwa_client_secret.as_deref(),
+            ),
+        )
         .await?;
     let mk = marker_key(ctx.tenant(), &account.marketplace);
     let ops = vec![
-        TxOp::Put { item: ItemBuilder::new(mk.pk, mk.sk).s("amazonAccountId", account.id.as_str()).build(), condition: Some(Condition::NotExists) },
-        TxOp::Put { item: account.to_item(), condition: Some(Condition::NotExists) },
+        TxOp::Put {
+            item: ItemBuilder::new(mk.pk, mk.sk)
+                .s("amazonAccountId", account.id.as_str())
+                .build(),
+            condition: Some(Condition::NotExists),
+        },
+        TxOp::Put {
+            item: account.to_item(),
+            condition: Some(Condition::NotExists),
+        },
     ];
     if let Err(e) = store.transact(ops).await {
         // Nothing of a refused link may stay behind.
         state.secrets.delete(&name).await?;
         return Err(match e {
-            StoreError::TransactionCanceled { .. } => Error::Conflict(format!("An Amazon account for {} is already linked", account.marketplace)),
+            StoreError::TransactionCanceled { .. } => Error::Conflict(format!(
+                "An Amazon account for {} is already linked",
+                account.marketplace
+            )),
             other => other.into(),
         });
     }
@@ -230,21 +318,40 @@ pub struct UpdateBody {
 }
 
 /// `PATCH /api/accounts/{id}`.
-pub async fn update(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, JsonBody(body): JsonBody<UpdateBody>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<UpdateBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("accounts.write")?;
     let mut v = Validator::new();
     if let Some(s) = &body.seller_id {
-        v.check(valid_seller_id(s), "sellerId", "must be 1-50 letters, digits, '_' or '-'");
+        v.check(
+            valid_seller_id(s),
+            "sellerId",
+            "must be 1-50 letters, digits, '_' or '-'",
+        );
     }
     if let Some(t) = &body.refresh_token {
-        v.check(valid_refresh_token(t), "refreshToken", "must be 20-2048 printable characters");
+        v.check(
+            valid_refresh_token(t),
+            "refreshToken",
+            "must be 20-2048 printable characters",
+        );
     }
     v.finish()?;
     let store = state.store.as_ref();
     let mut account = find(store, ctx.tenant(), &id).await?;
     if let Some(t) = &body.refresh_token {
-        state.secrets.put(&secret_name(&state, ctx.tenant(), &account.id), credentials_json(t, None, None)).await?;
+        state
+            .secrets
+            .put(
+                &secret_name(&state, ctx.tenant(), &account.id),
+                credentials_json(t, None, None),
+            )
+            .await?;
     }
     if let Some(s) = body.seller_id {
         account.seller_id = s;
@@ -254,7 +361,10 @@ pub async fn update(State(state): State<AppState>, auth: AuthUser, Path(id): Pat
     }
     let now = state.clock.now();
     match account.update_op(now) {
-        TxOp::Put { item, condition } => store.put(item, condition).await.map_err(users::conflict_on_race)?,
+        TxOp::Put { item, condition } => store
+            .put(item, condition)
+            .await
+            .map_err(users::conflict_on_race)?,
         _ => unreachable!(),
     }
     tracing::info!(account_id = %ctx.tenant(), amazon_account_id = %account.id, "amazon account updated");
@@ -263,35 +373,59 @@ pub async fn update(State(state): State<AppState>, auth: AuthUser, Path(id): Pat
 
 /// `DELETE /api/accounts/{id}` and `/api/accounts/linked/{id}`: removes the connection, its
 /// credentials and the links users had to it.
-pub async fn remove(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     ctx.require("accounts.delete")?;
     let store = state.store.as_ref();
     let account = find(store, ctx.tenant(), &id).await?;
     let ops = vec![
-        TxOp::Delete { key: key(ctx.tenant(), &account.id), condition: Some(Condition::Exists) },
-        TxOp::Delete { key: marker_key(ctx.tenant(), &account.marketplace), condition: None },
+        TxOp::Delete {
+            key: key(ctx.tenant(), &account.id),
+            condition: Some(Condition::Exists),
+        },
+        TxOp::Delete {
+            key: marker_key(ctx.tenant(), &account.marketplace),
+            condition: None,
+        },
     ];
     store.transact(ops).await.map_err(users::conflict_on_race)?;
     crate::user_marketplaces::detach_amazon_account(&state, ctx.tenant(), &account.id).await?;
-    state.secrets.delete(&secret_name(&state, ctx.tenant(), &account.id)).await?;
+    state
+        .secrets
+        .delete(&secret_name(&state, ctx.tenant(), &account.id))
+        .await?;
     tracing::info!(account_id = %ctx.tenant(), amazon_account_id = %account.id, "amazon account deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /api/accounts/switch/{id}`: remembers the active seller account for the caller.
-pub async fn switch(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn switch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     ctx.require("accounts.read")?;
     let store = state.store.as_ref();
     let account = find(store, ctx.tenant(), &id).await?;
     if !account.is_active {
-        return Err(Error::NotFound("Amazon account not found or inactive".into()));
+        return Err(Error::NotFound(
+            "Amazon account not found or inactive".into(),
+        ));
     }
     let mut m = ctx.membership.clone();
     m.active_amazon_account = Some(account.id.to_string());
     match m.update_op() {
-        TxOp::Put { item, condition } => store.put(item, condition).await.map_err(users::conflict_on_race)?,
+        TxOp::Put { item, condition } => store
+            .put(item, condition)
+            .await
+            .map_err(users::conflict_on_race)?,
         _ => unreachable!(),
     }
     Ok(Json(account.to_json()).into_response())

@@ -37,7 +37,9 @@ fn marketplace_json(m: &marketplaces::Marketplace) -> serde_json::Value {
 
 /// `GET /api/marketplaces/{id}` (no auth): by Amazon id or country code.
 pub async fn marketplace(Path(id): Path<String>) -> Result<Response> {
-    let m = marketplaces::by_id(&id).or_else(|| marketplaces::by_country(&id)).ok_or_else(|| Error::NotFound("Marketplace not found".into()))?;
+    let m = marketplaces::by_id(&id)
+        .or_else(|| marketplaces::by_country(&id))
+        .ok_or_else(|| Error::NotFound("Marketplace not found".into()))?;
     Ok(Json(marketplace_json(m)).into_response())
 }
 
@@ -57,11 +59,18 @@ pub struct RateQuery {
 }
 
 async fn latest(store: &dyn Store, from: &str, to: &str) -> Result<Option<(Decimal, String)>> {
-    let page = store.query(Query::partition(Index::Table, format!("FX#{from}#{to}")).backward().limit(1)).await?;
+    let page = store
+        .query(
+            Query::partition(Index::Table, format!("FX#{from}#{to}"))
+                .backward()
+                .limit(1),
+        )
+        .await?;
     match page.items.first() {
         None => Ok(None),
         Some(i) => {
-            let rate = Decimal::from_str(&i.s("rate")?).map_err(|_| Error::Internal("stored rate is not a decimal".into()))?;
+            let rate = Decimal::from_str(&i.s("rate")?)
+                .map_err(|_| Error::Internal("stored rate is not a decimal".into()))?;
             Ok(Some((rate, i.s("fetchedAt")?)))
         }
     }
@@ -69,19 +78,29 @@ async fn latest(store: &dyn Store, from: &str, to: &str) -> Result<Option<(Decim
 
 /// `GET /api/currencies/exchange-rate?from=&to=`: `{data: {from, to, rate, fetchedAt}}`; the rate
 /// is a decimal string.
-pub async fn exchange_rate(State(state): State<AppState>, _: AuthUser, QueryParams(q): QueryParams<RateQuery>) -> Result<Response> {
+pub async fn exchange_rate(
+    State(state): State<AppState>,
+    _: AuthUser,
+    QueryParams(q): QueryParams<RateQuery>,
+) -> Result<Response> {
     let (Some(from), Some(to)) = (q.from, q.to) else {
         return Err(Error::bad_request("from and to are required"));
     };
     let unsupported = |_| Error::NotFound("Currency not supported".into());
-    let (from, to) = (Currency::parse(&from).map_err(unsupported)?.code(), Currency::parse(&to).map_err(unsupported)?.code());
+    let (from, to) = (
+        Currency::parse(&from).map_err(unsupported)?.code(),
+        Currency::parse(&to).map_err(unsupported)?.code(),
+    );
     let store = state.store.as_ref();
     let found = if from == to {
         Some((Decimal::ONE, rfc3339(state.clock.now())))
     } else if let Some(direct) = latest(store, from, to).await? {
         Some(direct)
     } else {
-        match (latest(store, from, BASE_CURRENCY).await?, latest(store, BASE_CURRENCY, to).await?) {
+        match (
+            latest(store, from, BASE_CURRENCY).await?,
+            latest(store, BASE_CURRENCY, to).await?,
+        ) {
             (Some((a, _)), Some((b, at))) => Some(((a * b).round_dp(10).normalize(), at)),
             _ => None,
         }
@@ -93,13 +112,26 @@ pub async fn exchange_rate(State(state): State<AppState>, _: AuthUser, QueryPara
 /// `POST /api/currencies/update-rates` (ADMIN): fetches the base currency's rates from the
 /// configured source (`EXCHANGE_RATES_URL`, answering `{"rates": {"EUR": 0.92, ...}}` for
 /// `?from=USD`, e.g. the Frankfurter API) and stores both directions.
-pub async fn update_rates(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn update_rates(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     if !ctx.membership.roles.iter().any(|r| r == ADMIN) {
-        return Err(Error::Forbidden("Only an ADMIN can update exchange rates".into()));
+        return Err(Error::Forbidden(
+            "Only an ADMIN can update exchange rates".into(),
+        ));
     }
-    let url = std::env::var("EXCHANGE_RATES_URL").ok().filter(|s| !s.trim().is_empty()).ok_or_else(|| Error::Unavailable("EXCHANGE_RATES_URL is not configured".into()))?;
-    let symbols: Vec<&str> = CURRENCIES.iter().map(|c| c.code).filter(|c| *c != BASE_CURRENCY).collect();
+    let url = std::env::var("EXCHANGE_RATES_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Error::Unavailable("EXCHANGE_RATES_URL is not configured".into()))?;
+    let symbols: Vec<&str> = CURRENCIES
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| *c != BASE_CURRENCY)
+        .collect();
     let res = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(8))
         .build()
@@ -110,32 +142,63 @@ pub async fn update_rates(State(state): State<AppState>, auth: AuthUser, QueryPa
         .await
         .map_err(|e| Error::Unavailable(format!("exchange-rate source: {e}")))?;
     if !res.status().is_success() {
-        return Err(Error::Unavailable(format!("exchange-rate source answered {}", res.status())));
+        return Err(Error::Unavailable(format!(
+            "exchange-rate source answered {}",
+            res.status()
+        )));
     }
-    let text = res.text().await.map_err(|e| Error::Unavailable(format!("exchange-rate source: {e}")))?;
-    let body: serde_json::Value = serde_json::from_str(&text).map_err(|_| Error::Unavailable("exchange-rate source sent invalid JSON".into()))?;
-    let rates = body.get("rates").and_then(|r| r.as_object()).ok_or_else(|| Error::Unavailable("exchange-rate source sent no rates".into()))?;
+    let text = res
+        .text()
+        .await
+        .map_err(|e| Error::Unavailable(format!("exchange-rate source: {e}")))?;
+    let body: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|_| Error::Unavailable("exchange-rate source sent invalid JSON".into()))?;
+    let rates = body
+        .get("rates")
+        .and_then(|r| r.as_object())
+        .ok_or_else(|| Error::Unavailable("exchange-rate source sent no rates".into()))?;
     let now = state.clock.now();
     let at = rfc3339(now);
     let mut ops = Vec::new();
     for (code, value) in rates {
-        let Ok(cur) = Currency::parse(code) else { continue };
-        let Some(rate) = value.as_number().and_then(|n| Decimal::from_str(&n.to_string()).ok()).or_else(|| value.as_str().and_then(|s| Decimal::from_str(s).ok())) else { continue };
+        let Ok(cur) = Currency::parse(code) else {
+            continue;
+        };
+        let Some(rate) = value
+            .as_number()
+            .and_then(|n| Decimal::from_str(&n.to_string()).ok())
+            .or_else(|| value.as_str().and_then(|s| Decimal::from_str(s).ok()))
+        else {
+            continue;
+        };
         if rate <= Decimal::ZERO || cur.code() == BASE_CURRENCY {
             continue;
         }
         let inverse = (Decimal::ONE / rate).round_dp(10).normalize();
-        for (from, to, r) in [(BASE_CURRENCY, cur.code(), rate), (cur.code(), BASE_CURRENCY, inverse)] {
+        for (from, to, r) in [
+            (BASE_CURRENCY, cur.code(), rate),
+            (cur.code(), BASE_CURRENCY, inverse),
+        ] {
             ops.push(WriteOp::Put(
-                ItemBuilder::new(format!("FX#{from}#{to}"), at.clone()).s("type", "fx-rate").s("rate", r.to_string()).s("fetchedAt", at.clone()).s("source", url.clone()).build(),
+                ItemBuilder::new(format!("FX#{from}#{to}"), at.clone())
+                    .s("type", "fx-rate")
+                    .s("rate", r.to_string())
+                    .s("fetchedAt", at.clone())
+                    .s("source", url.clone())
+                    .build(),
             ));
         }
     }
     if ops.is_empty() {
-        return Err(Error::Unavailable("exchange-rate source sent no usable rates".into()));
+        return Err(Error::Unavailable(
+            "exchange-rate source sent no usable rates".into(),
+        ));
     }
     let count = ops.len();
     state.store.batch_write(ops).await?;
     tracing::info!(count, "exchange rates updated");
-    Ok(Json(json!({"data": {"baseCurrency": BASE_CURRENCY, "updatedCount": count, "fetchedAt": at}})).into_response())
+    Ok(Json(
+        json!({"data": {"baseCurrency": BASE_CURRENCY, "updatedCount": count, "fetchedAt": at}}),
+    )
+    .into_response())
 }

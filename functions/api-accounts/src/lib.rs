@@ -31,23 +31,53 @@ pub fn routes() -> Router<AppState> {
         .route("/api/accounts/link", post(amazon_accounts::link))
         .route("/api/accounts/switch/{id}", post(amazon_accounts::switch))
         .route("/api/accounts/linked/{id}", delete(amazon_accounts::remove))
-        .route("/api/accounts/{id}", patch(amazon_accounts::update).delete(amazon_accounts::remove))
-        .route("/api/accounts/{id}/marketplaces", get(accounts::marketplaces))
+        .route(
+            "/api/accounts/{id}",
+            patch(amazon_accounts::update).delete(amazon_accounts::remove),
+        )
+        .route(
+            "/api/accounts/{id}/marketplaces",
+            get(accounts::marketplaces),
+        )
         .route("/api/users", get(users::list).post(users::add))
         .route("/api/users/me", get(users::me).patch(users::update_me))
-        .route("/api/users/me/change-password", post(users::change_password))
+        .route(
+            "/api/users/me/change-password",
+            post(users::change_password),
+        )
         .route("/api/users/{user_id}", delete(users::remove))
-        .route("/api/users/{user_id}/marketplaces", get(user_marketplaces::list).post(user_marketplaces::create))
-        .route("/api/users/{user_id}/marketplaces/{id}", patch(user_marketplaces::update).delete(user_marketplaces::remove))
+        .route(
+            "/api/users/{user_id}/marketplaces",
+            get(user_marketplaces::list).post(user_marketplaces::create),
+        )
+        .route(
+            "/api/users/{user_id}/marketplaces/{id}",
+            patch(user_marketplaces::update).delete(user_marketplaces::remove),
+        )
         .route("/api/permissions/me", get(permissions::me))
-        .route("/api/permissions/roles", get(permissions::list_roles).post(permissions::create_role))
-        .route("/api/permissions/permissions", get(permissions::list_permissions).post(permissions::create_permission))
-        .route("/api/permissions/{user_id}", get(permissions::get_user).patch(permissions::update_user))
+        .route(
+            "/api/permissions/roles",
+            get(permissions::list_roles).post(permissions::create_role),
+        )
+        .route(
+            "/api/permissions/permissions",
+            get(permissions::list_permissions).post(permissions::create_permission),
+        )
+        .route(
+            "/api/permissions/{user_id}",
+            get(permissions::get_user).patch(permissions::update_user),
+        )
         .route("/api/marketplaces", get(currencies::marketplaces))
         .route("/api/marketplaces/{id}", get(currencies::marketplace))
         .route("/api/currencies", get(currencies::list))
-        .route("/api/currencies/exchange-rate", get(currencies::exchange_rate))
-        .route("/api/currencies/update-rates", post(currencies::update_rates))
+        .route(
+            "/api/currencies/exchange-rate",
+            get(currencies::exchange_rate),
+        )
+        .route(
+            "/api/currencies/update-rates",
+            post(currencies::update_rates),
+        )
 }
 
 /// The optional `accountId` the frontend sends on most calls.

@@ -18,7 +18,12 @@ use shared::ports::store::{Condition, TxOp};
 use std::collections::BTreeSet;
 
 fn permissions_map(perms: &BTreeSet<String>) -> Json_ {
-    Json_::Object(perms.iter().map(|p| (p.clone(), Json_::String(p.clone()))).collect())
+    Json_::Object(
+        perms
+            .iter()
+            .map(|p| (p.clone(), Json_::String(p.clone())))
+            .collect(),
+    )
 }
 
 fn role_json(r: &Role) -> Json_ {
@@ -26,13 +31,21 @@ fn role_json(r: &Role) -> Json_ {
 }
 
 /// `GET /api/permissions/me`: `{permissions, roles}` in the requested or default account.
-pub async fn me(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn me(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     Ok(Json(json!({"permissions": permissions_map(&ctx.grants.permissions), "roles": ctx.role_names(), "accountId": ctx.tenant()})).into_response())
 }
 
 /// `GET /api/permissions/roles`: a bare array.
-pub async fn list_roles(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn list_roles(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     ctx.require("permissions.read")?;
     Ok(Json(ctx.all_roles.iter().map(role_json).collect::<Vec<_>>()).into_response())
@@ -48,35 +61,84 @@ pub struct RoleBody {
 }
 
 async fn known_permissions(state: &AppState, ctx: &Context) -> Result<BTreeSet<String>> {
-    Ok(tenancy::catalog(state.store.as_ref(), ctx.tenant()).await?.into_iter().map(|p| p.name).collect())
+    Ok(tenancy::catalog(state.store.as_ref(), ctx.tenant())
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect())
 }
 
 /// `POST /api/permissions/roles`: a custom role of the account.
-pub async fn create_role(State(state): State<AppState>, auth: AuthUser, JsonBody(body): JsonBody<RoleBody>) -> Result<Response> {
+pub async fn create_role(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<RoleBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("permissions.write")?;
     let mut v = Validator::new();
-    let name = body.name.as_deref().map(str::trim).unwrap_or_default().to_string();
-    v.check((1..=50).contains(&name.chars().count()), "name", "is required, 1-50 characters");
-    v.check(body.description.as_ref().is_none_or(|d| d.chars().count() <= 500), "description", "must be at most 500 characters");
+    let name = body
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    v.check(
+        (1..=50).contains(&name.chars().count()),
+        "name",
+        "is required, 1-50 characters",
+    );
+    v.check(
+        body.description
+            .as_ref()
+            .is_none_or(|d| d.chars().count() <= 500),
+        "description",
+        "must be at most 500 characters",
+    );
     let known = known_permissions(&state, &ctx).await?;
     let perms: BTreeSet<String> = body.permissions.unwrap_or_default().into_iter().collect();
     for p in &perms {
-        v.check(known.contains(p), "permissions", &format!("unknown permission {p:?}"));
+        v.check(
+            known.contains(p),
+            "permissions",
+            &format!("unknown permission {p:?}"),
+        );
     }
     v.finish()?;
-    if ctx.all_roles.iter().any(|r| r.name.eq_ignore_ascii_case(&name)) {
-        return Err(Error::Conflict(format!("A role named {name:?} already exists")));
+    if ctx
+        .all_roles
+        .iter()
+        .any(|r| r.name.eq_ignore_ascii_case(&name))
+    {
+        return Err(Error::Conflict(format!(
+            "A role named {name:?} already exists"
+        )));
     }
     ensure_within(&ctx, perms.iter().cloned())?;
-    let role = Role { id: uuid::Uuid::new_v4().to_string(), name, description: body.description, permissions: perms, builtin: false };
-    state.store.put(tenancy::custom_role_item(ctx.tenant(), &role), Some(Condition::NotExists)).await?;
+    let role = Role {
+        id: uuid::Uuid::new_v4().to_string(),
+        name,
+        description: body.description,
+        permissions: perms,
+        builtin: false,
+    };
+    state
+        .store
+        .put(
+            tenancy::custom_role_item(ctx.tenant(), &role),
+            Some(Condition::NotExists),
+        )
+        .await?;
     tracing::info!(account_id = %ctx.tenant(), role_id = %role.id, "role created");
     Ok((StatusCode::CREATED, Json(role_json(&role))).into_response())
 }
 
 /// `GET /api/permissions/permissions`: the account's permission catalog.
-pub async fn list_permissions(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn list_permissions(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     ctx.require("permissions.read")?;
     let all = tenancy::catalog(state.store.as_ref(), ctx.tenant()).await?;
@@ -95,23 +157,52 @@ pub struct PermissionBody {
 }
 
 fn word(s: &str) -> bool {
-    (1..=40).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    (1..=40).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 /// `POST /api/permissions/permissions`: a custom `resource.action` permission of the account.
-pub async fn create_permission(State(state): State<AppState>, auth: AuthUser, JsonBody(body): JsonBody<PermissionBody>) -> Result<Response> {
+pub async fn create_permission(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<PermissionBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("permissions.write")?;
     let mut v = Validator::new();
     let resource = body.resource.unwrap_or_default();
     let action = body.action.unwrap_or_default();
-    v.check(word(&resource), "resource", "is required: lower-case letters, digits, '_' or '-'");
-    v.check(word(&action), "action", "is required: lower-case letters, digits, '_' or '-'");
+    v.check(
+        word(&resource),
+        "resource",
+        "is required: lower-case letters, digits, '_' or '-'",
+    );
+    v.check(
+        word(&action),
+        "action",
+        "is required: lower-case letters, digits, '_' or '-'",
+    );
     let name = format!("{resource}.{action}");
-    v.check(body.name.as_ref().is_none_or(|n| n == &name), "name", "must be resource.action");
+    v.check(
+        body.name.as_ref().is_none_or(|n| n == &name),
+        "name",
+        "must be resource.action",
+    );
     let scope = body.scope.unwrap_or_else(|| "GLOBAL".into());
-    v.check(["GLOBAL", "MARKETPLACE", "PRODUCT"].contains(&scope.as_str()), "scope", "must be GLOBAL, MARKETPLACE or PRODUCT");
-    v.check(body.description.as_ref().is_none_or(|d| d.chars().count() <= 500), "description", "must be at most 500 characters");
+    v.check(
+        ["GLOBAL", "MARKETPLACE", "PRODUCT"].contains(&scope.as_str()),
+        "scope",
+        "must be GLOBAL, MARKETPLACE or PRODUCT",
+    );
+    v.check(
+        body.description
+            .as_ref()
+            .is_none_or(|d| d.chars().count() <= 500),
+        "description",
+        "must be at most 500 characters",
+    );
     v.finish()?;
     if known_permissions(&state, &ctx).await?.contains(&name) {
         return Err(Error::Conflict(format!("Permission {name} already exists")));
@@ -125,7 +216,11 @@ pub async fn create_permission(State(state): State<AppState>, auth: AuthUser, Js
         .s("scope", scope.clone())
         .opt_s("description", body.description.clone())
         .build();
-    state.store.put(item, Some(Condition::NotExists)).await.map_err(|_| Error::Conflict(format!("Permission {name} already exists")))?;
+    state
+        .store
+        .put(item, Some(Condition::NotExists))
+        .await
+        .map_err(|_| Error::Conflict(format!("Permission {name} already exists")))?;
     Ok((StatusCode::CREATED, Json(json!({"id": name, "name": name, "resource": resource, "action": action, "scope": scope, "description": body.description}))).into_response())
 }
 
@@ -134,13 +229,20 @@ fn parse_target(raw: &str) -> Result<UserId> {
 }
 
 /// `GET /api/permissions/{userId}`: a member's grants in the account.
-pub async fn get_user(State(state): State<AppState>, auth: AuthUser, Path(user_id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(user_id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     let target = parse_target(&user_id)?;
     if &target != auth.id() {
         ctx.require("permissions.read")?;
     }
-    let m = tenancy::membership(state.store.as_ref(), ctx.tenant(), &target).await?.ok_or_else(|| Error::NotFound("User not found".into()))?;
+    let m = tenancy::membership(state.store.as_ref(), ctx.tenant(), &target)
+        .await?
+        .ok_or_else(|| Error::NotFound("User not found".into()))?;
     let g = tenancy::grants_of(&m, &ctx.all_roles);
     Ok(Json(json!({"userId": target, "accountId": ctx.tenant(), "permissions": permissions_map(&g.permissions), "roles": g.roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>()})).into_response())
 }
@@ -173,7 +275,12 @@ pub struct UpdateBody {
 }
 
 /// `PATCH /api/permissions/{userId}`: replaces the member's roles and/or direct permissions.
-pub async fn update_user(State(state): State<AppState>, auth: AuthUser, Path(user_id): Path<String>, JsonBody(body): JsonBody<UpdateBody>) -> Result<Response> {
+pub async fn update_user(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<UpdateBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("permissions.write")?;
     let target = parse_target(&user_id)?;
@@ -187,7 +294,11 @@ pub async fn update_user(State(state): State<AppState>, auth: AuthUser, Path(use
                     v.push("roles", "accountId must be the account being edited");
                     return None;
                 }
-                let found = ctx.all_roles.iter().find(|x| x.id == r.role_id || x.name == r.role_id).cloned();
+                let found = ctx
+                    .all_roles
+                    .iter()
+                    .find(|x| x.id == r.role_id || x.name == r.role_id)
+                    .cloned();
                 if found.is_none() {
                     v.push("roles", format!("unknown role {:?}", r.role_id));
                 }
@@ -200,7 +311,11 @@ pub async fn update_user(State(state): State<AppState>, auth: AuthUser, Path(use
             .filter_map(|p| {
                 let (name, acct) = match p {
                     PermissionRef::Name(n) => (n.clone(), None),
-                    PermissionRef::Parts { resource, action, account_id } => (format!("{resource}.{action}"), account_id.clone()),
+                    PermissionRef::Parts {
+                        resource,
+                        action,
+                        account_id,
+                    } => (format!("{resource}.{action}"), account_id.clone()),
                 };
                 if acct.is_some_and(|a| a != tenant) {
                     v.push("permissions", "accountId must be the account being edited");
@@ -214,27 +329,42 @@ pub async fn update_user(State(state): State<AppState>, auth: AuthUser, Path(use
             })
             .collect()
     });
-    v.check(roles.is_some() || perms.is_some(), "roles", "give roles, permissions or both");
+    v.check(
+        roles.is_some() || perms.is_some(),
+        "roles",
+        "give roles, permissions or both",
+    );
     v.finish()?;
     let store = state.store.as_ref();
-    let mut m = tenancy::membership(store, ctx.tenant(), &target).await?.ok_or_else(|| Error::NotFound("User not found".into()))?;
+    let mut m = tenancy::membership(store, ctx.tenant(), &target)
+        .await?
+        .ok_or_else(|| Error::NotFound("User not found".into()))?;
     let mut granted: BTreeSet<String> = BTreeSet::new();
     if let Some(rs) = &roles {
         granted.extend(rs.iter().flat_map(|r| r.permissions.iter().cloned()));
         let ids: Vec<String> = rs.iter().map(|r| r.id.clone()).collect();
         if !keeps_an_admin(&state, &ctx, &target, &ids).await? {
-            return Err(Error::Conflict("The account must keep at least one ADMIN".into()));
+            return Err(Error::Conflict(
+                "The account must keep at least one ADMIN".into(),
+            ));
         }
         m.roles = ids;
         m.roles.dedup();
     }
     if let Some(ps) = perms {
         granted.extend(ps.iter().cloned());
-        m.extra_permissions = ps.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+        m.extra_permissions = ps
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
     }
     ensure_within(&ctx, granted)?;
     match m.update_op() {
-        TxOp::Put { item, condition } => store.put(item, condition).await.map_err(users::conflict_on_race)?,
+        TxOp::Put { item, condition } => store
+            .put(item, condition)
+            .await
+            .map_err(users::conflict_on_race)?,
         _ => unreachable!(),
     }
     let g = tenancy::grants_of(&m, &ctx.all_roles);

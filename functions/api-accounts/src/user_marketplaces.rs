@@ -27,29 +27,54 @@ fn key(t: &TenantId, u: &UserId, marketplace: &str) -> Key {
 }
 
 fn secret_name(state: &AppState, t: &TenantId, link_id: &str) -> String {
-    format!("{}tenants/{t}/user-marketplaces/{link_id}", state.config.secret_prefix)
+    format!(
+        "{}tenants/{t}/user-marketplaces/{link_id}",
+        state.config.secret_prefix
+    )
 }
 
 /// Self, or someone who manages users; and the target must be a member of this account.
-async fn authorize(state: &AppState, auth: &AuthUser, raw_user: &str, q: Option<&str>, write: bool) -> Result<(Context, UserId)> {
+async fn authorize(
+    state: &AppState,
+    auth: &AuthUser,
+    raw_user: &str,
+    q: Option<&str>,
+    write: bool,
+) -> Result<(Context, UserId)> {
     let ctx = context(state, auth, q).await?;
-    ctx.require(if write { "accounts.write" } else { "accounts.read" })?;
+    ctx.require(if write {
+        "accounts.write"
+    } else {
+        "accounts.read"
+    })?;
     let not_found = || Error::NotFound("User not found".into());
     let target = UserId::parse(raw_user).map_err(|_| not_found())?;
     if &target != auth.id() {
-        ctx.require(if write { "users.write" } else { "users.read" }).map_err(|_| Error::Forbidden("Access denied".into()))?;
+        ctx.require(if write { "users.write" } else { "users.read" })
+            .map_err(|_| Error::Forbidden("Access denied".into()))?;
     }
-    tenancy::membership(state.store.as_ref(), ctx.tenant(), &target).await?.filter(|m| m.is_active).ok_or_else(not_found)?;
+    tenancy::membership(state.store.as_ref(), ctx.tenant(), &target)
+        .await?
+        .filter(|m| m.is_active)
+        .ok_or_else(not_found)?;
     Ok((ctx, target))
 }
 
 async fn links(state: &AppState, t: &TenantId, u: &UserId) -> Result<Vec<Item>> {
-    Ok(query_all(state.store.as_ref(), Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith(format!("UMKT#{u}#")))).await?)
+    Ok(query_all(
+        state.store.as_ref(),
+        Query::partition(Index::Table, format!("ACCT#{t}"))
+            .sk(SortKey::BeginsWith(format!("UMKT#{u}#"))),
+    )
+    .await?)
 }
 
 async fn to_json(state: &AppState, t: &TenantId, i: &Item) -> Result<Json_> {
     let amazon = match i.opt_s("amazonAccountId") {
-        Some(id) => amazon_accounts::find(state.store.as_ref(), t, &id).await.ok().map(|a| a.to_json()),
+        Some(id) => amazon_accounts::find(state.store.as_ref(), t, &id)
+            .await
+            .ok()
+            .map(|a| a.to_json()),
         None => None,
     };
     let mkt = i.s("marketplaceId")?;
@@ -69,7 +94,12 @@ async fn to_json(state: &AppState, t: &TenantId, i: &Item) -> Result<Json_> {
 }
 
 /// `GET`: `{data: [...]}`, newest link first.
-pub async fn list(State(state): State<AppState>, auth: AuthUser, Path(user_id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(user_id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let (ctx, target) = authorize(&state, &auth, &user_id, q.account_id.as_deref(), false).await?;
     let mut items = links(&state, ctx.tenant(), &target).await?;
     items.sort_by_key(|i| std::cmp::Reverse(i.opt_s("linkedAt")));
@@ -111,12 +141,21 @@ pub struct LinkBody {
 }
 
 fn check_status(v: &mut Validator, s: &Option<String>) {
-    v.check(s.as_deref().is_none_or(|s| s == "active" || s == "inactive"), "status", "must be active or inactive");
+    v.check(
+        s.as_deref()
+            .is_none_or(|s| s == "active" || s == "inactive"),
+        "status",
+        "must be active or inactive",
+    );
 }
 
 fn check_credentials(v: &mut Validator, c: &Patch<BTreeMap<String, String>>) {
     if let Patch::Set(m) = c {
-        v.check(m.len() <= 20 && m.iter().all(|(k, x)| k.len() <= 100 && x.len() <= 4096), "credentials", "at most 20 string entries");
+        v.check(
+            m.len() <= 20 && m.iter().all(|(k, x)| k.len() <= 100 && x.len() <= 4096),
+            "credentials",
+            "at most 20 string entries",
+        );
     }
 }
 
@@ -126,14 +165,28 @@ async fn resolve_amazon(state: &AppState, t: &TenantId, id: &str) -> Result<Amaz
 }
 
 /// `POST`: `{data}` with 201; 409 when the user already links that marketplace.
-pub async fn create(State(state): State<AppState>, auth: AuthUser, Path(user_id): Path<String>, JsonBody(body): JsonBody<LinkBody>) -> Result<Response> {
-    let (ctx, target) = authorize(&state, &auth, &user_id, body.account_id.as_deref(), true).await?;
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<LinkBody>,
+) -> Result<Response> {
+    let (ctx, target) =
+        authorize(&state, &auth, &user_id, body.account_id.as_deref(), true).await?;
     let mut v = Validator::new();
     check_status(&mut v, &body.status);
     check_credentials(&mut v, &body.credentials);
-    v.check(body.marketplace_id.is_some(), "marketplaceId", "is required");
+    v.check(
+        body.marketplace_id.is_some(),
+        "marketplaceId",
+        "is required",
+    );
     v.finish()?;
-    let mkt = body.marketplace_id.as_deref().and_then(|m| marketplaces::by_id(m).or_else(|| marketplaces::by_country(m))).ok_or_else(|| Error::NotFound("Marketplace not found".into()))?;
+    let mkt = body
+        .marketplace_id
+        .as_deref()
+        .and_then(|m| marketplaces::by_id(m).or_else(|| marketplaces::by_country(m)))
+        .ok_or_else(|| Error::NotFound("Marketplace not found".into()))?;
     let amazon = match &body.amazon_account_id {
         Patch::Set(id) => Some(resolve_amazon(&state, ctx.tenant(), id).await?.id),
         _ => None,
@@ -147,30 +200,64 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, Path(user_id)
         .s("id", id.clone())
         .s("userId", target.as_str())
         .s("marketplaceId", mkt.id)
-        .opt_s("amazonAccountId", amazon.as_ref().map(AmazonAccountId::to_string))
-        .s("status", body.status.clone().unwrap_or_else(|| "active".into()))
+        .opt_s(
+            "amazonAccountId",
+            amazon.as_ref().map(AmazonAccountId::to_string),
+        )
+        .s(
+            "status",
+            body.status.clone().unwrap_or_else(|| "active".into()),
+        )
         .flag("hasCredentials", has_credentials)
         .time("linkedAt", now)
         .time("createdAt", now)
         .time("updatedAt", now)
         .build();
-    state.store.put(item.clone(), Some(Condition::NotExists)).await.map_err(|_| Error::Conflict("Marketplace already linked".into()))?;
+    state
+        .store
+        .put(item.clone(), Some(Condition::NotExists))
+        .await
+        .map_err(|_| Error::Conflict("Marketplace already linked".into()))?;
     if let Patch::Set(c) = &body.credentials {
-        if let Err(e) = state.secrets.put(&secret_name(&state, ctx.tenant(), &id), SecretString::from(serde_json::to_string(c).unwrap_or_default())).await {
-            state.store.delete(&key(ctx.tenant(), &target, mkt.id), None).await?;
+        if let Err(e) = state
+            .secrets
+            .put(
+                &secret_name(&state, ctx.tenant(), &id),
+                SecretString::from(serde_json::to_string(c).unwrap_or_default()),
+            )
+            .await
+        {
+            state
+                .store
+                .delete(&key(ctx.tenant(), &target, mkt.id), None)
+                .await?;
             return Err(e.into());
         }
     }
-    Ok((StatusCode::CREATED, Json(json!({"data": to_json(&state, ctx.tenant(), &item).await?}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"data": to_json(&state, ctx.tenant(), &item).await?})),
+    )
+        .into_response())
 }
 
 async fn find_link(state: &AppState, t: &TenantId, u: &UserId, id: &str) -> Result<Item> {
-    links(state, t, u).await?.into_iter().find(|i| i.opt_s("id").as_deref() == Some(id)).ok_or_else(|| Error::NotFound("Linked marketplace not found".into()))
+    links(state, t, u)
+        .await?
+        .into_iter()
+        .find(|i| i.opt_s("id").as_deref() == Some(id))
+        .ok_or_else(|| Error::NotFound("Linked marketplace not found".into()))
 }
 
 /// `PATCH`: omitted fields keep their value, `null` clears.
-pub async fn update(State(state): State<AppState>, auth: AuthUser, Path((user_id, id)): Path<(String, String)>, JsonBody(body): JsonBody<LinkBody>) -> Result<Response> {
-    let (ctx, target) = authorize(&state, &auth, &user_id, body.account_id.as_deref(), true).await?;
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((user_id, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody<LinkBody>,
+) -> Result<Response> {
+    let (ctx, target) =
+        authorize(&state, &auth, &user_id, body.account_id.as_deref(), true).await?;
     let mut v = Validator::new();
     check_status(&mut v, &body.status);
     check_credentials(&mut v, &body.credentials);
@@ -197,31 +284,64 @@ pub async fn update(State(state): State<AppState>, auth: AuthUser, Path((user_id
             item.insert("hasCredentials".into(), Value::Bool(false));
         }
         Patch::Set(c) => {
-            state.secrets.put(&name, SecretString::from(serde_json::to_string(c).unwrap_or_default())).await?;
+            state
+                .secrets
+                .put(
+                    &name,
+                    SecretString::from(serde_json::to_string(c).unwrap_or_default()),
+                )
+                .await?;
             item.insert("hasCredentials".into(), Value::Bool(true));
         }
     }
     let read_at = item.get("updatedAt").cloned();
     item.insert("updatedAt".into(), Value::S(rfc3339(state.clock.now())));
     let cond = read_at.map(|v| Condition::Equals("updatedAt".into(), v));
-    state.store.put(item.clone(), cond).await.map_err(users::conflict_on_race)?;
+    state
+        .store
+        .put(item.clone(), cond)
+        .await
+        .map_err(users::conflict_on_race)?;
     Ok(Json(json!({"data": to_json(&state, ctx.tenant(), &item).await?})).into_response())
 }
 
 /// `DELETE`: `{success: true}`.
-pub async fn remove(State(state): State<AppState>, auth: AuthUser, Path((user_id, id)): Path<(String, String)>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((user_id, id)): Path<(String, String)>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let (ctx, target) = authorize(&state, &auth, &user_id, q.account_id.as_deref(), true).await?;
     let item = find_link(&state, ctx.tenant(), &target, &id).await?;
     let k = Key::of(&item).ok_or_else(|| Error::Internal("link without key".into()))?;
-    state.store.delete(&k, Some(Condition::Exists)).await.map_err(users::conflict_on_race)?;
-    state.secrets.delete(&secret_name(&state, ctx.tenant(), &id)).await?;
+    state
+        .store
+        .delete(&k, Some(Condition::Exists))
+        .await
+        .map_err(users::conflict_on_race)?;
+    state
+        .secrets
+        .delete(&secret_name(&state, ctx.tenant(), &id))
+        .await?;
     Ok(Json(json!({"success": true})).into_response())
 }
 
 /// Unlinks a deleted Amazon connection from every user-marketplace link of the tenant.
-pub async fn detach_amazon_account(state: &AppState, t: &TenantId, id: &AmazonAccountId) -> Result<()> {
-    let all = query_all(state.store.as_ref(), Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("UMKT#".into()))).await?;
-    for mut item in all.into_iter().filter(|i| i.opt_s("amazonAccountId").as_deref() == Some(id.as_str())) {
+pub async fn detach_amazon_account(
+    state: &AppState,
+    t: &TenantId,
+    id: &AmazonAccountId,
+) -> Result<()> {
+    let all = query_all(
+        state.store.as_ref(),
+        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("UMKT#".into())),
+    )
+    .await?;
+    for mut item in all
+        .into_iter()
+        .filter(|i| i.opt_s("amazonAccountId").as_deref() == Some(id.as_str()))
+    {
         item.remove("amazonAccountId");
         item.insert("updatedAt".into(), Value::S(rfc3339(state.clock.now())));
         state.store.put(item, None).await?;

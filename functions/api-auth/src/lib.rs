@@ -40,7 +40,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/api/auth; Max-Age={max_age_secs}{secure}"
     ))
@@ -58,7 +62,11 @@ fn cleared_cookie(state: &AppState) -> HeaderValue {
 async fn health(State(state): State<AppState>) -> Response {
     let now = state.clock.now();
     let store_ok = state.store.get(&Key::new("HEALTH", "HEALTH")).await.is_ok();
-    let status = if store_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if store_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "status": if store_ok { "ok" } else { "degraded" },
         "timestamp": rfc3339(now),
@@ -77,7 +85,11 @@ struct RegisterBody {
     accept_privacy: Option<bool>,
 }
 
-async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBody(body): JsonBody<RegisterBody>) -> Result<Response> {
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response> {
     let now = state.clock.now();
     let mut v = Validator::new();
     let email = match body.email.as_deref().map(Email::parse) {
@@ -101,10 +113,27 @@ async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBod
             }
         }
     }
-    let name = body.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
-    v.check(name.as_ref().is_none_or(|n| n.chars().count() <= 100), "name", "must be at most 100 characters");
-    v.check(body.accept_terms == Some(true), "acceptTerms", "the terms of service must be accepted");
-    v.check(body.accept_privacy == Some(true), "acceptPrivacy", "the privacy policy must be accepted");
+    let name = body
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    v.check(
+        name.as_ref().is_none_or(|n| n.chars().count() <= 100),
+        "name",
+        "must be at most 100 characters",
+    );
+    v.check(
+        body.accept_terms == Some(true),
+        "acceptTerms",
+        "the terms of service must be accepted",
+    );
+    v.check(
+        body.accept_privacy == Some(true),
+        "acceptPrivacy",
+        "the privacy policy must be accepted",
+    );
     v.finish()?;
     let (email, password) = (email.expect("validated"), body.password.expect("validated"));
     throttle::check(state.store.as_ref(), &throttle::REGISTER, &ip, now).await?;
@@ -141,8 +170,12 @@ async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBod
     ops.extend(tenancy::create_account_ops(&account, &user.id, now));
     match state.store.transact(ops).await {
         Ok(()) => {}
-        Err(StoreError::TransactionCanceled { reasons }) if reasons.first().is_some_and(Option::is_some) => {
-            return Err(Error::Conflict("An account with this email already exists".into()));
+        Err(StoreError::TransactionCanceled { reasons })
+            if reasons.first().is_some_and(Option::is_some) =>
+        {
+            return Err(Error::Conflict(
+                "An account with this email already exists".into(),
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -164,11 +197,23 @@ struct LoginBody {
     password: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBody(body): JsonBody<LoginBody>) -> Result<Response> {
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response> {
     let now = state.clock.now();
     let mut v = Validator::new();
-    v.check(body.email.as_deref().is_some_and(|e| !e.trim().is_empty()), "email", "is required");
-    v.check(body.password.as_deref().is_some_and(|p| !p.is_empty()), "password", "is required");
+    v.check(
+        body.email.as_deref().is_some_and(|e| !e.trim().is_empty()),
+        "email",
+        "is required",
+    );
+    v.check(
+        body.password.as_deref().is_some_and(|p| !p.is_empty()),
+        "password",
+        "is required",
+    );
     v.finish()?;
     let email_text = body.email.unwrap_or_default().trim().to_lowercase();
     let password = body.password.unwrap_or_default();
@@ -179,7 +224,10 @@ async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBody(b
         Ok(e) => users::find_by_email(store, &e).await?,
         Err(_) => None,
     };
-    let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(passwords::dummy_hash());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.as_str())
+        .unwrap_or(passwords::dummy_hash());
     let password_ok = passwords::verify(&password, hash) && user.is_some();
     let Some(user) = user.filter(|_| password_ok) else {
         throttle::hit(store, &throttle::LOGIN, &subject, now).await?;
@@ -190,10 +238,19 @@ async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBody(b
         return Err(Error::Forbidden("Account is deactivated".into()));
     }
     if !user.is_verified {
-        return Err(Error::Forbidden("Please verify your email before logging in".into()));
+        return Err(Error::Forbidden(
+            "Please verify your email before logging in".into(),
+        ));
     }
     throttle::reset(store, &throttle::LOGIN, &subject).await?;
-    let (session, refresh_token) = sessions::create(store, &user.id, user.token_version, now, state.config.refresh_token_ttl_days).await?;
+    let (session, refresh_token) = sessions::create(
+        store,
+        &user.id,
+        user.token_version,
+        now,
+        state.config.refresh_token_ttl_days,
+    )
+    .await?;
     let access = state.issue_access_token(&user, &session.id)?;
     let ctx = match tenancy::resolve(store, &user, None).await {
         Ok(c) => Some(c),
@@ -214,7 +271,8 @@ async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, JsonBody(b
         "accountId": ctx.as_ref().map(|c| c.tenant().to_string()),
     });
     let mut res = Json(body).into_response();
-    res.headers_mut().append(header::SET_COOKIE, session_cookie(&state, &refresh_token));
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state, &refresh_token));
     Ok(res)
 }
 
@@ -224,13 +282,18 @@ struct RefreshBody {
     refresh_token: Option<String>,
 }
 
-async fn refresh(State(state): State<AppState>, headers: HeaderMap, JsonBody(body): JsonBody<RefreshBody>) -> Response {
+async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<RefreshBody>,
+) -> Response {
     match do_refresh(&state, &headers, body).await {
         Ok(res) => res,
         Err(e) => {
             let mut res = e.into_response();
             if res.status() == StatusCode::UNAUTHORIZED {
-                res.headers_mut().append(header::SET_COOKIE, cleared_cookie(&state));
+                res.headers_mut()
+                    .append(header::SET_COOKIE, cleared_cookie(&state));
             }
             res
         }
@@ -244,22 +307,37 @@ async fn do_refresh(state: &AppState, headers: &HeaderMap, body: RefreshBody) ->
         .ok_or_else(|| Error::Unauthorized("Refresh token not found".into()))?;
     let store = state.store.as_ref();
     let session = sessions::verify(store, &token, now).await?;
-    let user = users::get(store, &session.user_id).await?.ok_or_else(|| Error::Unauthorized("Invalid or expired refresh token".into()))?;
+    let user = users::get(store, &session.user_id)
+        .await?
+        .ok_or_else(|| Error::Unauthorized("Invalid or expired refresh token".into()))?;
     if !user.is_active || !user.is_verified || user.token_version != session.token_version {
-        return Err(Error::Unauthorized("Invalid or expired refresh token".into()));
+        return Err(Error::Unauthorized(
+            "Invalid or expired refresh token".into(),
+        ));
     }
-    let (session, new_token) = sessions::rotate(store, session, now, state.config.refresh_token_ttl_days).await?;
+    let (session, new_token) =
+        sessions::rotate(store, session, now, state.config.refresh_token_ttl_days).await?;
     let access = state.issue_access_token(&user, &session.id)?;
     let mut res = Json(json!({"accessToken": access})).into_response();
-    res.headers_mut().append(header::SET_COOKIE, session_cookie(state, &new_token));
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(state, &new_token));
     Ok(res)
 }
 
-async fn logout(State(state): State<AppState>, auth: AuthUser, headers: HeaderMap, JsonBody(body): JsonBody<RefreshBody>) -> Result<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<RefreshBody>,
+) -> Result<Response> {
     let store = state.store.as_ref();
     sessions::revoke(store, &auth.session_id).await?;
     // A refresh token presented alongside, if it is the caller's, ends too.
-    if let Some(id) = cookie(&headers, COOKIE).or(body.refresh_token).as_deref().and_then(sessions::session_id_of) {
+    if let Some(id) = cookie(&headers, COOKIE)
+        .or(body.refresh_token)
+        .as_deref()
+        .and_then(sessions::session_id_of)
+    {
         if let Some(s) = sessions::get(store, id).await? {
             if s.user_id == auth.user.id {
                 sessions::revoke(store, id).await?;
@@ -268,7 +346,8 @@ async fn logout(State(state): State<AppState>, auth: AuthUser, headers: HeaderMa
     }
     tracing::info!(user_id = %auth.user.id, session_id = %auth.session_id, "logout");
     let mut res = Json(json!({"message": "Logged out successfully"})).into_response();
-    res.headers_mut().append(header::SET_COOKIE, cleared_cookie(&state));
+    res.headers_mut()
+        .append(header::SET_COOKIE, cleared_cookie(&state));
     Ok(res)
 }
 
@@ -284,16 +363,30 @@ fn parse_email_body(body: EmailBody) -> Result<Email> {
     }
 }
 
-async fn forgot_password(State(state): State<AppState>, JsonBody(body): JsonBody<EmailBody>) -> Result<Response> {
+async fn forgot_password(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Result<Response> {
     let email = parse_email_body(body)?;
     let now = state.clock.now();
     let store = state.store.as_ref();
     let subject = format!("reset|{email}");
     throttle::check(store, &throttle::MAIL, &subject, now).await?;
     throttle::hit(store, &throttle::MAIL, &subject, now).await?;
-    if let Some(user) = users::find_by_email(store, &email).await?.filter(|u| u.is_active) {
+    if let Some(user) = users::find_by_email(store, &email)
+        .await?
+        .filter(|u| u.is_active)
+    {
         let ttl = Duration::minutes(state.config.password_reset_ttl_minutes);
-        let token = tokens::issue(store, Kind::ResetPassword, &user.id, user.email.as_str(), now, ttl).await?;
+        let token = tokens::issue(
+            store,
+            Kind::ResetPassword,
+            &user.id,
+            user.email.as_str(),
+            now,
+            ttl,
+        )
+        .await?;
         let link = format!("{}/reset-password?token={token}", state.config.frontend_url);
         let mail = Mail {
             to: user.email.to_string(),
@@ -316,9 +409,16 @@ struct ResetBody {
     password: Option<String>,
 }
 
-async fn reset_password(State(state): State<AppState>, JsonBody(body): JsonBody<ResetBody>) -> Result<Response> {
+async fn reset_password(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<ResetBody>,
+) -> Result<Response> {
     let mut v = Validator::new();
-    v.check(body.token.as_deref().is_some_and(|t| !t.trim().is_empty()), "token", "is required");
+    v.check(
+        body.token.as_deref().is_some_and(|t| !t.trim().is_empty()),
+        "token",
+        "is required",
+    );
     match body.password.as_deref() {
         None => v.push("password", "is required"),
         Some(p) => {
@@ -330,8 +430,16 @@ async fn reset_password(State(state): State<AppState>, JsonBody(body): JsonBody<
     v.finish()?;
     let now = state.clock.now();
     let store = state.store.as_ref();
-    let token = tokens::find(store, Kind::ResetPassword, body.token.as_deref().unwrap_or_default(), now).await?;
-    let mut user = users::get(store, &token.user_id).await?.ok_or_else(|| Error::bad_request("Invalid, expired or already used reset token"))?;
+    let token = tokens::find(
+        store,
+        Kind::ResetPassword,
+        body.token.as_deref().unwrap_or_default(),
+        now,
+    )
+    .await?;
+    let mut user = users::get(store, &token.user_id)
+        .await?
+        .ok_or_else(|| Error::bad_request("Invalid, expired or already used reset token"))?;
     user.password_hash = passwords::hash(body.password.as_deref().unwrap_or_default())?;
     // Every session and access token of the user ends.
     user.token_version += 1;
@@ -341,7 +449,11 @@ async fn reset_password(State(state): State<AppState>, JsonBody(body): JsonBody<
         user.verified_at = Some(now);
     }
     let ops: Vec<TxOp> = vec![token.consume_op(), user.update_op(now)];
-    state.store.transact(ops).await.map_err(|_| Error::bad_request("Invalid, expired or already used reset token"))?;
+    state
+        .store
+        .transact(ops)
+        .await
+        .map_err(|_| Error::bad_request("Invalid, expired or already used reset token"))?;
     tracing::info!(user_id = %user.id, "password reset");
     Ok(Json(json!({"message": "Password reset successfully"})).into_response())
 }
@@ -351,36 +463,58 @@ struct VerifyQuery {
     token: Option<String>,
 }
 
-async fn verify_email(State(state): State<AppState>, QueryParams(q): QueryParams<VerifyQuery>) -> Result<Response> {
-    let raw = q.token.ok_or_else(|| Error::validation("token", "a verification token is required"))?;
+async fn verify_email(
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<VerifyQuery>,
+) -> Result<Response> {
+    let raw = q
+        .token
+        .ok_or_else(|| Error::validation("token", "a verification token is required"))?;
     let now = state.clock.now();
     let store = state.store.as_ref();
     let token = tokens::find(store, Kind::VerifyEmail, &raw, now).await?;
-    let mut user = users::get(store, &token.user_id).await?.ok_or_else(|| Error::bad_request("Invalid, expired or already used verification token"))?;
+    let mut user = users::get(store, &token.user_id)
+        .await?
+        .ok_or_else(|| Error::bad_request("Invalid, expired or already used verification token"))?;
     if user.email.as_str() != token.email {
-        return Err(Error::bad_request("This link was sent to a previous email address; request a new one"));
+        return Err(Error::bad_request(
+            "This link was sent to a previous email address; request a new one",
+        ));
     }
     if !user.is_verified {
         user.is_verified = true;
         user.verified_at = Some(now);
     }
     let ops = vec![token.consume_op(), user.update_op(now)];
-    state.store.transact(ops).await.map_err(|_| Error::bad_request("Invalid, expired or already used verification token"))?;
+    state
+        .store
+        .transact(ops)
+        .await
+        .map_err(|_| Error::bad_request("Invalid, expired or already used verification token"))?;
     tracing::info!(user_id = %user.id, "email verified");
     Ok(Json(json!({"message": "Email verified successfully"})).into_response())
 }
 
-async fn resend_verification(State(state): State<AppState>, JsonBody(body): JsonBody<EmailBody>) -> Result<Response> {
+async fn resend_verification(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Result<Response> {
     let email = parse_email_body(body)?;
     let now = state.clock.now();
     let store = state.store.as_ref();
     let subject = format!("verify|{email}");
     throttle::check(store, &throttle::MAIL, &subject, now).await?;
     throttle::hit(store, &throttle::MAIL, &subject, now).await?;
-    if let Some(user) = users::find_by_email(store, &email).await?.filter(|u| u.is_active && !u.is_verified) {
+    if let Some(user) = users::find_by_email(store, &email)
+        .await?
+        .filter(|u| u.is_active && !u.is_verified)
+    {
         mails::send_verification(&state, &user).await;
     }
-    Ok(Json(json!({"message": "If the address needs verifying, a new link has been sent"})).into_response())
+    Ok(
+        Json(json!({"message": "If the address needs verifying, a new link has been sent"}))
+            .into_response(),
+    )
 }
 
 async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Response> {

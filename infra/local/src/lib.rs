@@ -12,7 +12,11 @@ pub fn app(state: AppState) -> axum::Router {
 /// The app secret of the local runner, created with a random signing key on first start.
 pub async fn app_keys(secrets: &dyn Secrets, name: &str) -> Result<TokenKeys> {
     if secrets.get(name).await?.is_none() {
-        let key = format!("{}{}", shared::identity::random_token(), shared::identity::random_token());
+        let key = format!(
+            "{}{}",
+            shared::identity::random_token(),
+            shared::identity::random_token()
+        );
         let body = serde_json::json!({"jwtSigningKey": key, "smtpUrl": ""}).to_string();
         secrets.put(name, secrecy::SecretString::from(body)).await?;
     }

@@ -5,6 +5,7 @@ use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer};
 use shared::config::Config;
 use shared::http::AppState;
 use shared::ports::{Clock, Mailer, Secrets, SystemClock};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,10 +14,14 @@ use std::sync::Arc;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared::telemetry::init();
     let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
-    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create DATA_DIR {}: {e}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| format!("cannot create DATA_DIR {}: {e}", data_dir.display()))?;
     let config = local_config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = Arc::new(EmbeddedStore::open(&data_dir.join("store.redb"), clock.clone())?);
+    let store = Arc::new(EmbeddedStore::open(
+        &data_dir.join("store.redb"),
+        clock.clone(),
+    )?);
     let secrets = Arc::new(EmbeddedSecrets::open(&data_dir.join("secrets.redb"))?);
     let keys = beddora_local::app_keys(secrets.as_ref(), &config.app_secret_name).await?;
     let mailer: Arc<dyn Mailer> = match std::env::var("SMTP_URL").ok().filter(|s| !s.is_empty()) {
@@ -33,40 +38,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    let state = AppState { config: Arc::new(config), store, secrets: secrets as Arc<dyn Secrets>, mailer, clock, keys: Arc::new(keys) };
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+        secrets: secrets as Arc<dyn Secrets>,
+        mailer,
+        clock,
+        keys: Arc::new(keys),
+    };
     let app = beddora_local::app(state);
-    let port: u16 = std::env::var("PORT").ok().map(|p| p.parse()).transpose().map_err(|_| "PORT must be a number")?.unwrap_or(3001);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .map(|p| p.parse())
+        .transpose()
+        .map_err(|_| "PORT must be a number")?
+        .unwrap_or(3001);
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, data_dir = %data_dir.display(), "beddora-local serving /api and /health");
-    eprintln!("beddora-local: http://{addr}/api (data in {})", data_dir.display());
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    eprintln!(
+        "beddora-local: http://{addr}/api (data in {})",
+        data_dir.display()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 
-/// Local defaults, overridden by the same variables as in Lambda where set.
+/// The same variables as in Lambda, with local defaults for those not set.
 fn local_config() -> Result<Config, Box<dyn std::error::Error>> {
-    let mut c = Config::local_defaults();
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-    if let Some(o) = var("CORS_ORIGINS") {
-        c.cors_origins = o.split(',').map(|s| s.trim().trim_end_matches('/').to_string()).filter(|s| !s.is_empty()).collect();
-    }
-    if let Some(u) = var("FRONTEND_URL") {
-        c.frontend_url = u.trim_end_matches('/').to_string();
-    }
-    if let Some(m) = var("MAIL_FROM") {
-        c.mail_from = m;
-    }
-    if let Some(s) = var("COOKIE_SECURE") {
-        c.cookie_secure = s == "true" || s == "1";
-    }
-    if let Some(s) = var("ACCESS_TOKEN_TTL_SECONDS") {
-        c.access_token_ttl_secs = s.parse().map_err(|_| "ACCESS_TOKEN_TTL_SECONDS must be a number")?;
-    }
-    Ok(c)
+    let mut vars: HashMap<String, String> = [
+        ("TABLE_NAME", "beddora-local"),
+        ("APP_SECRET_NAME", "beddora/local/app"),
+        ("SECRET_PREFIX", "beddora/local/"),
+        (
+            "CORS_ORIGINS",
+            "http://localhost:5100,http://127.0.0.1:5100",
+        ),
+        ("FRONTEND_URL", "http://localhost:5100"),
+        ("MAIL_FROM", "Beddora <no-reply@beddora.local>"),
+        ("COOKIE_SECURE", "false"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    vars.extend(std::env::vars().filter(|(_, v)| !v.trim().is_empty()));
+    Ok(Config::from_vars(&vars)?)
 }

@@ -73,7 +73,9 @@ fn to_map(item: &Item) -> HashMap<String, AttributeValue> {
 }
 
 fn from_map(m: &HashMap<String, AttributeValue>) -> Result<Item, StoreError> {
-    m.iter().map(|(k, v)| Ok((k.clone(), from_attr(v)?))).collect()
+    m.iter()
+        .map(|(k, v)| Ok((k.clone(), from_attr(v)?)))
+        .collect()
 }
 
 fn key_map(key: &Key) -> HashMap<String, AttributeValue> {
@@ -116,7 +118,9 @@ fn render(
             names.insert(n.clone(), name.clone());
             format!("attribute_not_exists({n})")
         }
-        Condition::All(cs) if cs.is_empty() => "attribute_exists(pk) OR attribute_not_exists(pk)".into(),
+        Condition::All(cs) if cs.is_empty() => {
+            "attribute_exists(pk) OR attribute_not_exists(pk)".into()
+        }
         Condition::All(cs) => cs
             .iter()
             .map(|c| format!("({})", render(c, names, values)))
@@ -136,9 +140,12 @@ where
 {
     match e.as_service_error().and_then(|s| s.code()) {
         Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
-        Some("ValidationException") => {
-            StoreError::Invalid(e.as_service_error().and_then(|s| s.message()).unwrap_or("validation").to_string())
-        }
+        Some("ValidationException") => StoreError::Invalid(
+            e.as_service_error()
+                .and_then(|s| s.message())
+                .unwrap_or("validation")
+                .to_string(),
+        ),
         _ => StoreError::Unavailable(DisplayErrorContext(&e).to_string()),
     }
 }
@@ -162,12 +169,21 @@ impl Store for DynamoStore {
             .await
             .map_err(sdk_error)?;
         let now = self.now();
-        Ok(out.item.as_ref().map(from_map).transpose()?.filter(|i| !is_expired(i, now)))
+        Ok(out
+            .item
+            .as_ref()
+            .map(from_map)
+            .transpose()?
+            .filter(|i| !is_expired(i, now)))
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
         validate_item(&item)?;
-        let mut req = self.client.put_item().table_name(&self.table).set_item(Some(to_map(&item)));
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_map(&item)));
         if let Some(c) = &condition {
             let e = condition_expr(c);
             req = req
@@ -181,7 +197,11 @@ impl Store for DynamoStore {
 
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
         validate_key(key)?;
-        let mut req = self.client.delete_item().table_name(&self.table).set_key(Some(key_map(key)));
+        let mut req = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)));
         if let Some(c) = &condition {
             let e = condition_expr(c);
             req = req
@@ -195,7 +215,9 @@ impl Store for DynamoStore {
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         if query.pk.is_empty() {
-            return Err(StoreError::Invalid("query needs a non-empty partition key".into()));
+            return Err(StoreError::Invalid(
+                "query needs a non-empty partition key".into(),
+            ));
         }
         if query.limit == Some(0) {
             return Err(StoreError::Invalid("limit must be at least 1".into()));
@@ -280,19 +302,26 @@ impl Store for DynamoStore {
         for op in &ops {
             let built = match op {
                 TxOp::Put { item, condition } => {
-                    let mut b = Put::builder().table_name(&self.table).set_item(Some(to_map(item)));
+                    let mut b = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_map(item)));
                     if let Some(c) = condition {
                         let e = condition_expr(c);
                         b = b
                             .condition_expression(e.text)
                             .set_expression_attribute_names(opt(e.names))
                             .set_expression_attribute_values(opt(e.values))
-                            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None);
+                            .return_values_on_condition_check_failure(
+                                ReturnValuesOnConditionCheckFailure::None,
+                            );
                     }
-                    TransactWriteItem::builder().put(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
+                    TransactWriteItem::builder()
+                        .put(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
                 }
                 TxOp::Delete { key, condition } => {
-                    let mut b = Delete::builder().table_name(&self.table).set_key(Some(key_map(key)));
+                    let mut b = Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(key)));
                     if let Some(c) = condition {
                         let e = condition_expr(c);
                         b = b
@@ -300,7 +329,8 @@ impl Store for DynamoStore {
                             .set_expression_attribute_names(opt(e.names))
                             .set_expression_attribute_values(opt(e.values));
                     }
-                    TransactWriteItem::builder().delete(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
+                    TransactWriteItem::builder()
+                        .delete(b.build().map_err(|e| StoreError::Invalid(e.to_string()))?)
                 }
                 TxOp::Check { key, condition } => {
                     let e = condition_expr(condition);
@@ -316,7 +346,13 @@ impl Store for DynamoStore {
             };
             items.push(built.build());
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => {
                 if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
@@ -370,7 +406,9 @@ impl Store for DynamoStore {
                 match res.unprocessed_keys().and_then(|u| u.get(&self.table)) {
                     Some(rest) if !rest.keys().is_empty() => {
                         if attempt + 1 >= BATCH_ATTEMPTS {
-                            return Err(StoreError::Unavailable("batch get kept throttling".into()));
+                            return Err(StoreError::Unavailable(
+                                "batch get kept throttling".into(),
+                            ));
                         }
                         pending = rest.clone();
                         backoff(attempt).await;
@@ -389,13 +427,23 @@ impl Store for DynamoStore {
                 WriteOp::Put(item) => {
                     validate_item(item)?;
                     WriteRequest::builder()
-                        .put_request(PutRequest::builder().set_item(Some(to_map(item))).build().map_err(|e| StoreError::Invalid(e.to_string()))?)
+                        .put_request(
+                            PutRequest::builder()
+                                .set_item(Some(to_map(item)))
+                                .build()
+                                .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                        )
                         .build()
                 }
                 WriteOp::Delete(key) => {
                     validate_key(key)?;
                     WriteRequest::builder()
-                        .delete_request(DeleteRequest::builder().set_key(Some(key_map(key))).build().map_err(|e| StoreError::Invalid(e.to_string()))?)
+                        .delete_request(
+                            DeleteRequest::builder()
+                                .set_key(Some(key_map(key)))
+                                .build()
+                                .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                        )
                         .build()
                 }
             });
@@ -413,7 +461,9 @@ impl Store for DynamoStore {
                 match res.unprocessed_items().and_then(|u| u.get(&self.table)) {
                     Some(rest) if !rest.is_empty() => {
                         if attempt + 1 >= BATCH_ATTEMPTS {
-                            return Err(StoreError::Unavailable("batch write kept throttling".into()));
+                            return Err(StoreError::Unavailable(
+                                "batch write kept throttling".into(),
+                            ));
                         }
                         pending = rest.clone();
                         backoff(attempt).await;

@@ -124,13 +124,19 @@ fn read_item<T: ReadableTable<&'static str, &'static [u8]>>(
 }
 
 /// Replaces (or with `None`, removes) the item under `key`, keeping both indexes in step.
-fn write_item(tx: &redb::WriteTransaction, key: &Key, new: Option<&Item>) -> Result<(), StoreError> {
+fn write_item(
+    tx: &redb::WriteTransaction,
+    key: &Key,
+    new: Option<&Item>,
+) -> Result<(), StoreError> {
     let mut items = tx.open_table(ITEMS).map_err(unavailable)?;
     let old = read_item(&items, key)?;
     for (index, def) in [(Index::Gsi1, GSI1), (Index::Gsi2, GSI2)] {
         let mut table = tx.open_table(def).map_err(unavailable)?;
         if let Some((ipk, isk)) = old.as_ref().and_then(|i| index_entry(i, index)) {
-            table.remove(index_key(&ipk, &isk, key).as_str()).map_err(unavailable)?;
+            table
+                .remove(index_key(&ipk, &isk, key).as_str())
+                .map_err(unavailable)?;
         }
         if let Some((ipk, isk)) = new.and_then(|i| index_entry(i, index)) {
             table
@@ -142,7 +148,9 @@ fn write_item(tx: &redb::WriteTransaction, key: &Key, new: Option<&Item>) -> Res
     match new {
         Some(item) => {
             let bytes = serde_json::to_vec(item).map_err(unavailable)?;
-            items.insert(tk.as_str(), bytes.as_slice()).map_err(unavailable)?;
+            items
+                .insert(tk.as_str(), bytes.as_slice())
+                .map_err(unavailable)?;
         }
         None => {
             items.remove(tk.as_str()).map_err(unavailable)?;
@@ -203,7 +211,9 @@ impl Store for EmbeddedStore {
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         if query.pk.is_empty() || query.pk.contains('\0') {
-            return Err(StoreError::Invalid("query needs a non-empty partition key".into()));
+            return Err(StoreError::Invalid(
+                "query needs a non-empty partition key".into(),
+            ));
         }
         if query.limit == Some(0) {
             return Err(StoreError::Invalid("limit must be at least 1".into()));
@@ -322,7 +332,9 @@ impl Store for EmbeddedStore {
             for op in &ops {
                 let key = op.key().expect("validated");
                 let cond = match op {
-                    TxOp::Put { condition, .. } | TxOp::Delete { condition, .. } => condition.as_ref(),
+                    TxOp::Put { condition, .. } | TxOp::Delete { condition, .. } => {
+                        condition.as_ref()
+                    }
                     TxOp::Check { condition, .. } => Some(condition),
                 };
                 let ok = match cond {
@@ -338,7 +350,9 @@ impl Store for EmbeddedStore {
             }
             for op in &ops {
                 match op {
-                    TxOp::Put { item, .. } => write_item(&tx, &Key::of(item).expect("validated"), Some(item))?,
+                    TxOp::Put { item, .. } => {
+                        write_item(&tx, &Key::of(item).expect("validated"), Some(item))?
+                    }
                     TxOp::Delete { key, .. } => write_item(&tx, key, None)?,
                     TxOp::Check { .. } => {}
                 }
@@ -381,7 +395,9 @@ impl Store for EmbeddedStore {
                 let tx = this.db.begin_write().map_err(unavailable)?;
                 for op in &chunk {
                     match op {
-                        WriteOp::Put(item) => write_item(&tx, &Key::of(item).expect("validated"), Some(item))?,
+                        WriteOp::Put(item) => {
+                            write_item(&tx, &Key::of(item).expect("validated"), Some(item))?
+                        }
                         WriteOp::Delete(key) => write_item(&tx, key, None)?,
                     }
                 }

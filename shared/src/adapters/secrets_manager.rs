@@ -34,7 +34,9 @@ impl Secrets for SecretsManager {
     async fn get(&self, name: &str) -> Result<Option<SecretString>, SecretsError> {
         validate_name(name)?;
         match self.client.get_secret_value().secret_id(name).send().await {
-            Ok(out) => Ok(out.secret_string().map(|s| SecretString::from(s.to_string()))),
+            Ok(out) => Ok(out
+                .secret_string()
+                .map(|s| SecretString::from(s.to_string()))),
             Err(e) if matches!(code(&e), Some("ResourceNotFoundException")) => Ok(None),
             // A secret scheduled for deletion reads as gone.
             Err(e) if matches!(code(&e), Some("InvalidRequestException")) => Ok(None),
@@ -78,7 +80,12 @@ impl Secrets for SecretsManager {
             }
             // Deleted but still in its recovery window: restore, then write.
             Err(e) if matches!(code(&e), Some("InvalidRequestException")) => {
-                self.client.restore_secret().secret_id(name).send().await.map_err(unavailable)?;
+                self.client
+                    .restore_secret()
+                    .secret_id(name)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
                 self.client
                     .put_secret_value()
                     .secret_id(name)

@@ -34,20 +34,36 @@ struct AppSecret {
 
 impl TokenKeys {
     pub fn from_key(key: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(key), decoding: DecodingKey::from_secret(key), smtp_url: None }
+        Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            smtp_url: None,
+        }
     }
 
     /// Loads the app secret (`{"jwtSigningKey": "...", "smtpUrl": "..."}`); a missing secret or
     /// a key shorter than 32 bytes fails the cold start.
     pub async fn load(secrets: &dyn Secrets, name: &str) -> Result<Self> {
-        let raw = secrets.get(name).await?.ok_or_else(|| Error::Unavailable(format!("app secret {name} does not exist")))?;
-        let parsed: AppSecret = serde_json::from_str(raw.expose_secret())
-            .map_err(|e| Error::Unavailable(format!("app secret {name} is not the expected JSON: {}", e.classify() as u8)))?;
+        let raw = secrets
+            .get(name)
+            .await?
+            .ok_or_else(|| Error::Unavailable(format!("app secret {name} does not exist")))?;
+        let parsed: AppSecret = serde_json::from_str(raw.expose_secret()).map_err(|e| {
+            Error::Unavailable(format!(
+                "app secret {name} is not the expected JSON: {}",
+                e.classify() as u8
+            ))
+        })?;
         if parsed.jwt_signing_key.len() < 32 {
-            return Err(Error::Unavailable(format!("jwtSigningKey in {name} must be at least 32 bytes")));
+            return Err(Error::Unavailable(format!(
+                "jwtSigningKey in {name} must be at least 32 bytes"
+            )));
         }
         let mut keys = Self::from_key(parsed.jwt_signing_key.as_bytes());
-        keys.smtp_url = parsed.smtp_url.filter(|s| !s.trim().is_empty()).map(SecretString::from);
+        keys.smtp_url = parsed
+            .smtp_url
+            .filter(|s| !s.trim().is_empty())
+            .map(SecretString::from);
         Ok(keys)
     }
 }
@@ -81,7 +97,8 @@ impl AppState {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.keys.encoding).map_err(|e| Error::Internal(format!("signing failed: {e}")))
+        encode(&Header::new(Algorithm::HS256), &claims, &self.keys.encoding)
+            .map_err(|e| Error::Internal(format!("signing failed: {e}")))
     }
 
     /// Verifies signature (HS256 only: `alg: none` and other algorithms are refused), issuer,
@@ -121,7 +138,10 @@ impl AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -153,7 +173,10 @@ impl FromRequestParts<AppState> for AuthUser {
         if !user.is_active {
             return Err(Error::Unauthorized("Account is deactivated".into()));
         }
-        if claims.tv != user.token_version || session.user_id != user.id || !session.is_live(now, user.token_version) {
+        if claims.tv != user.token_version
+            || session.user_id != user.id
+            || !session.is_live(now, user.token_version)
+        {
             return Err(invalid_token());
         }
         Ok(AuthUser {

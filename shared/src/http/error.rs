@@ -24,10 +24,14 @@ pub fn error_response(err: &Error) -> Response {
         Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         Error::Gone(_) => (StatusCode::GONE, "gone"),
         Error::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-        Error::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        Error::UnsupportedMediaType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
         Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-        Error::Store(crate::ports::store::StoreError::Invalid(_)) => (StatusCode::BAD_REQUEST, "invalid_request"),
+        Error::Store(crate::ports::store::StoreError::Invalid(_)) => {
+            (StatusCode::BAD_REQUEST, "invalid_request")
+        }
         Error::Store(_) | Error::Secrets(_) | Error::Mail(_) | Error::Internal(_) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
         }

@@ -17,7 +17,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 Error::PayloadTooLarge("Request body is too large".into())
@@ -28,7 +31,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let empty = bytes.iter().all(u8::is_ascii_whitespace);
         if let (false, Some(ct)) = (empty, &content_type) {
             if !(ct.starts_with("application/json") || ct.contains("+json")) {
-                return Err(Error::UnsupportedMediaType("Send the body as application/json".into()));
+                return Err(Error::UnsupportedMediaType(
+                    "Send the body as application/json".into(),
+                ));
             }
         }
         let bytes: &[u8] = if empty { b"{}" } else { &bytes };

@@ -57,7 +57,10 @@ impl ItemExt for Item {
     }
     fn list_s(&self, name: &str) -> Vec<String> {
         match self.get(name) {
-            Some(Value::L(l)) => l.iter().filter_map(|v| v.as_s().map(str::to_string)).collect(),
+            Some(Value::L(l)) => l
+                .iter()
+                .filter_map(|v| v.as_s().map(str::to_string))
+                .collect(),
             _ => vec![],
         }
     }
@@ -99,8 +102,10 @@ impl ItemBuilder {
         self.opt_s(name, t.map(rfc3339))
     }
     pub fn list_s(mut self, name: &str, v: &[String]) -> Self {
-        self.0
-            .insert(name.into(), Value::L(v.iter().cloned().map(Value::S).collect()));
+        self.0.insert(
+            name.into(),
+            Value::L(v.iter().cloned().map(Value::S).collect()),
+        );
         self
     }
     /// Expires the item at `t` (plus a day, so the record outlives what it guards).

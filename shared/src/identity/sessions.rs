@@ -88,12 +88,19 @@ pub async fn create(
         expires_at: now + Duration::days(ttl_days),
         rotations: 0,
     };
-    store.put(session.to_item(), Some(Condition::NotExists)).await?;
+    store
+        .put(session.to_item(), Some(Condition::NotExists))
+        .await?;
     Ok((session, format!("{id}.{secret}")))
 }
 
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<Session>> {
-    store.get(&key(id)).await?.as_ref().map(Session::from_item).transpose()
+    store
+        .get(&key(id))
+        .await?
+        .as_ref()
+        .map(Session::from_item)
+        .transpose()
 }
 
 fn invalid() -> Error {
@@ -121,7 +128,12 @@ fn reused() -> Error {
 }
 
 /// Replaces the session's secret (after `verify`); returns the new refresh token.
-pub async fn rotate(store: &dyn Store, mut session: Session, now: DateTime<Utc>, ttl_days: i64) -> Result<(Session, String)> {
+pub async fn rotate(
+    store: &dyn Store,
+    mut session: Session,
+    now: DateTime<Utc>,
+    ttl_days: i64,
+) -> Result<(Session, String)> {
     let new_secret = super::random_token();
     let read_hash = std::mem::replace(&mut session.secret_hash, token_hash(&new_secret));
     session.rotations += 1;
@@ -150,7 +162,12 @@ pub async fn rotate(store: &dyn Store, mut session: Session, now: DateTime<Utc>,
 /// Moves a live session to the user's new token version (after a password change on it).
 pub async fn rebind(store: &dyn Store, mut session: Session, token_version: i64) -> Result<()> {
     session.token_version = token_version;
-    store.put(session.to_item(), Some(Condition::Equals("revoked".into(), Value::Bool(false)))).await?;
+    store
+        .put(
+            session.to_item(),
+            Some(Condition::Equals("revoked".into(), Value::Bool(false))),
+        )
+        .await?;
     Ok(())
 }
 

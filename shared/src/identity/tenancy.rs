@@ -10,17 +10,35 @@ use super::users::User;
 use super::{ItemBuilder, ItemExt};
 use crate::domain::{TenantId, UserId};
 use crate::error::{Error, Result};
-use crate::ports::store::{query_all, Condition, Index, Item, Key, Query, SortKey, Store, TxOp, Value};
+use crate::ports::store::{
+    query_all, Condition, Index, Item, Key, Query, SortKey, Store, TxOp, Value,
+};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
 /// What a permission can be about.
 pub const RESOURCES: &[&str] = &[
-    "profit", "inventory", "ppc", "alerts", "reports", "emails", "accounts", "users", "permissions",
+    "profit",
+    "inventory",
+    "ppc",
+    "alerts",
+    "reports",
+    "emails",
+    "accounts",
+    "users",
+    "permissions",
 ];
 pub const ACTIONS: &[&str] = &["read", "write", "delete"];
 /// The business data every role may at least read.
-const BUSINESS: &[&str] = &["profit", "inventory", "ppc", "alerts", "reports", "emails", "accounts"];
+const BUSINESS: &[&str] = &[
+    "profit",
+    "inventory",
+    "ppc",
+    "alerts",
+    "reports",
+    "emails",
+    "accounts",
+];
 
 pub const ADMIN: &str = "ADMIN";
 pub const MANAGER: &str = "MANAGER";
@@ -49,9 +67,29 @@ pub fn builtin_roles(custom: &BTreeSet<String>) -> Vec<Role> {
     let mut manager = perms(BUSINESS, &["read", "write"]);
     manager.extend(["users.read".to_string(), "permissions.read".to_string()]);
     vec![
-        Role { id: ADMIN.into(), name: ADMIN.into(), description: Some("Full control of the account, its users and their permissions".into()), permissions: admin, builtin: true },
-        Role { id: MANAGER.into(), name: MANAGER.into(), description: Some("Reads and changes business data; sees users and roles".into()), permissions: manager, builtin: true },
-        Role { id: VIEWER.into(), name: VIEWER.into(), description: Some("Reads business data".into()), permissions: perms(BUSINESS, &["read"]), builtin: true },
+        Role {
+            id: ADMIN.into(),
+            name: ADMIN.into(),
+            description: Some(
+                "Full control of the account, its users and their permissions".into(),
+            ),
+            permissions: admin,
+            builtin: true,
+        },
+        Role {
+            id: MANAGER.into(),
+            name: MANAGER.into(),
+            description: Some("Reads and changes business data; sees users and roles".into()),
+            permissions: manager,
+            builtin: true,
+        },
+        Role {
+            id: VIEWER.into(),
+            name: VIEWER.into(),
+            description: Some("Reads business data".into()),
+            permissions: perms(BUSINESS, &["read"]),
+            builtin: true,
+        },
     ]
 }
 
@@ -119,7 +157,16 @@ fn user_account_key(u: &UserId, t: &TenantId) -> Key {
 
 impl Membership {
     pub fn new(tenant: TenantId, user_id: UserId, roles: Vec<String>, now: DateTime<Utc>) -> Self {
-        Self { tenant, user_id, roles, extra_permissions: vec![], is_active: true, joined_at: now, active_amazon_account: None, version: 0 }
+        Self {
+            tenant,
+            user_id,
+            roles,
+            extra_permissions: vec![],
+            is_active: true,
+            joined_at: now,
+            active_amazon_account: None,
+            version: 0,
+        }
     }
     pub fn to_item(&self) -> Item {
         let k = member_key(&self.tenant, &self.user_id);
@@ -152,9 +199,16 @@ impl Membership {
     pub fn create_ops(&self) -> Vec<TxOp> {
         let k = user_account_key(&self.user_id, &self.tenant);
         vec![
-            TxOp::Put { item: self.to_item(), condition: Some(Condition::NotExists) },
             TxOp::Put {
-                item: ItemBuilder::new(k.pk, k.sk).s("type", "user-account").s("accountId", self.tenant.as_str()).time("joinedAt", self.joined_at).build(),
+                item: self.to_item(),
+                condition: Some(Condition::NotExists),
+            },
+            TxOp::Put {
+                item: ItemBuilder::new(k.pk, k.sk)
+                    .s("type", "user-account")
+                    .s("accountId", self.tenant.as_str())
+                    .time("joinedAt", self.joined_at)
+                    .build(),
                 condition: Some(Condition::NotExists),
             },
         ]
@@ -163,8 +217,17 @@ impl Membership {
     /// The writes that remove this membership (both directions).
     pub fn delete_ops(&self) -> Vec<TxOp> {
         vec![
-            TxOp::Delete { key: member_key(&self.tenant, &self.user_id), condition: Some(Condition::Equals("version".into(), Value::N(self.version.to_string()))) },
-            TxOp::Delete { key: user_account_key(&self.user_id, &self.tenant), condition: None },
+            TxOp::Delete {
+                key: member_key(&self.tenant, &self.user_id),
+                condition: Some(Condition::Equals(
+                    "version".into(),
+                    Value::N(self.version.to_string()),
+                )),
+            },
+            TxOp::Delete {
+                key: user_account_key(&self.user_id, &self.tenant),
+                condition: None,
+            },
         ]
     }
 
@@ -172,28 +235,59 @@ impl Membership {
     pub fn update_op(&mut self) -> TxOp {
         let read_at = self.version;
         self.version += 1;
-        TxOp::Put { item: self.to_item(), condition: Some(Condition::Equals("version".into(), Value::N(read_at.to_string()))) }
+        TxOp::Put {
+            item: self.to_item(),
+            condition: Some(Condition::Equals(
+                "version".into(),
+                Value::N(read_at.to_string()),
+            )),
+        }
     }
 }
 
 pub async fn account(store: &dyn Store, t: &TenantId) -> Result<Option<Account>> {
-    store.get(&account_key(t)).await?.as_ref().map(Account::from_item).transpose()
+    store
+        .get(&account_key(t))
+        .await?
+        .as_ref()
+        .map(Account::from_item)
+        .transpose()
 }
 
 pub async fn membership(store: &dyn Store, t: &TenantId, u: &UserId) -> Result<Option<Membership>> {
-    store.get(&member_key(t, u)).await?.as_ref().map(Membership::from_item).transpose()
+    store
+        .get(&member_key(t, u))
+        .await?
+        .as_ref()
+        .map(Membership::from_item)
+        .transpose()
 }
 
 /// Every account the user belongs to, with the membership, oldest first.
 pub async fn accounts_of(store: &dyn Store, u: &UserId) -> Result<Vec<(Account, Membership)>> {
-    let links = query_all(store, Query::partition(Index::Table, format!("USER#{u}")).sk(SortKey::BeginsWith("ACCT#".into()))).await?;
-    let tenants: Vec<TenantId> = links.iter().filter_map(|i| i.opt_s("accountId")).filter_map(|s| TenantId::parse(&s).ok()).collect();
-    let keys: Vec<Key> = tenants.iter().flat_map(|t| [account_key(t), member_key(t, u)]).collect();
+    let links = query_all(
+        store,
+        Query::partition(Index::Table, format!("USER#{u}")).sk(SortKey::BeginsWith("ACCT#".into())),
+    )
+    .await?;
+    let tenants: Vec<TenantId> = links
+        .iter()
+        .filter_map(|i| i.opt_s("accountId"))
+        .filter_map(|s| TenantId::parse(&s).ok())
+        .collect();
+    let keys: Vec<Key> = tenants
+        .iter()
+        .flat_map(|t| [account_key(t), member_key(t, u)])
+        .collect();
     let items = store.batch_get(&keys).await?;
     let mut out = Vec::new();
     for t in &tenants {
         let pk = Value::S(format!("ACCT#{t}"));
-        let find = |sk: &str| items.iter().find(|i| i.get("pk") == Some(&pk) && i.get("sk") == Some(&Value::S(sk.into())));
+        let find = |sk: &str| {
+            items
+                .iter()
+                .find(|i| i.get("pk") == Some(&pk) && i.get("sk") == Some(&Value::S(sk.into())))
+        };
         if let (Some(a), Some(m)) = (find("ACCOUNT"), find(&format!("MEMBER#{u}"))) {
             out.push((Account::from_item(a)?, Membership::from_item(m)?));
         }
@@ -204,11 +298,15 @@ pub async fn accounts_of(store: &dyn Store, u: &UserId) -> Result<Vec<(Account, 
 
 /// Every member of an account.
 pub async fn members(store: &dyn Store, t: &TenantId) -> Result<Vec<Membership>> {
-    query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("MEMBER#".into())))
-        .await?
-        .iter()
-        .map(Membership::from_item)
-        .collect()
+    query_all(
+        store,
+        Query::partition(Index::Table, format!("ACCT#{t}"))
+            .sk(SortKey::BeginsWith("MEMBER#".into())),
+    )
+    .await?
+    .iter()
+    .map(Membership::from_item)
+    .collect()
 }
 
 /// A custom permission defined in an account.
@@ -231,20 +329,23 @@ pub fn role_key(t: &TenantId, id: &str) -> Key {
 }
 
 pub async fn custom_permissions(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDef>> {
-    query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("PERM#".into())))
-        .await?
-        .iter()
-        .map(|i| {
-            Ok(PermissionDef {
-                name: i.s("name")?,
-                resource: i.s("resource")?,
-                action: i.s("action")?,
-                scope: i.s("scope")?,
-                description: i.opt_s("description"),
-                builtin: false,
-            })
+    query_all(
+        store,
+        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("PERM#".into())),
+    )
+    .await?
+    .iter()
+    .map(|i| {
+        Ok(PermissionDef {
+            name: i.s("name")?,
+            resource: i.s("resource")?,
+            action: i.s("action")?,
+            scope: i.s("scope")?,
+            description: i.opt_s("description"),
+            builtin: false,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Every permission that exists in an account: built-in and custom.
@@ -252,7 +353,14 @@ pub async fn catalog(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDe
     let mut all: Vec<PermissionDef> = RESOURCES
         .iter()
         .flat_map(|r| ACTIONS.iter().map(move |a| (r, a)))
-        .map(|(r, a)| PermissionDef { name: format!("{r}.{a}"), resource: r.to_string(), action: a.to_string(), scope: "GLOBAL".into(), description: None, builtin: true })
+        .map(|(r, a)| PermissionDef {
+            name: format!("{r}.{a}"),
+            resource: r.to_string(),
+            action: a.to_string(),
+            scope: "GLOBAL".into(),
+            description: None,
+            builtin: true,
+        })
         .collect();
     all.extend(custom_permissions(store, t).await?);
     Ok(all)
@@ -260,9 +368,18 @@ pub async fn catalog(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDe
 
 /// Built-in roles plus the account's custom roles.
 pub async fn roles(store: &dyn Store, t: &TenantId) -> Result<Vec<Role>> {
-    let custom: BTreeSet<String> = custom_permissions(store, t).await?.into_iter().map(|p| p.name).collect();
+    let custom: BTreeSet<String> = custom_permissions(store, t)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     let mut all = builtin_roles(&custom);
-    for i in query_all(store, Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("ROLE#".into()))).await? {
+    for i in query_all(
+        store,
+        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("ROLE#".into())),
+    )
+    .await?
+    {
         all.push(Role {
             id: i.s("id")?,
             name: i.s("name")?,
@@ -281,7 +398,10 @@ pub fn custom_role_item(t: &TenantId, role: &Role) -> Item {
         .s("id", role.id.clone())
         .s("name", role.name.clone())
         .opt_s("description", role.description.clone())
-        .list_s("permissions", &role.permissions.iter().cloned().collect::<Vec<_>>())
+        .list_s(
+            "permissions",
+            &role.permissions.iter().cloned().collect::<Vec<_>>(),
+        )
         .build()
 }
 
@@ -294,8 +414,15 @@ pub struct Grants {
 
 /// The member's roles (unknown ids are ignored) and the union of their permissions.
 pub fn grants_of(m: &Membership, all_roles: &[Role]) -> Grants {
-    let roles: Vec<Role> = m.roles.iter().filter_map(|id| all_roles.iter().find(|r| &r.id == id).cloned()).collect();
-    let mut permissions: BTreeSet<String> = roles.iter().flat_map(|r| r.permissions.iter().cloned()).collect();
+    let roles: Vec<Role> = m
+        .roles
+        .iter()
+        .filter_map(|id| all_roles.iter().find(|r| &r.id == id).cloned())
+        .collect();
+    let mut permissions: BTreeSet<String> = roles
+        .iter()
+        .flat_map(|r| r.permissions.iter().cloned())
+        .collect();
     permissions.extend(m.extra_permissions.iter().cloned());
     Grants { roles, permissions }
 }
@@ -323,7 +450,9 @@ impl Context {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("Insufficient permissions: {permission} is required")))
+            Err(Error::Forbidden(format!(
+                "Insufficient permissions: {permission} is required"
+            )))
         }
     }
 
@@ -342,8 +471,14 @@ pub async fn resolve(store: &dyn Store, user: &User, requested: Option<&str>) ->
             let t = TenantId::parse(raw).map_err(|_| not_found())?;
             let keys = [account_key(&t), member_key(&t, &user.id)];
             let items = store.batch_get(&keys).await?;
-            let a = items.iter().find(|i| i.get("sk") == Some(&Value::S("ACCOUNT".into()))).ok_or_else(not_found)?;
-            let m = items.iter().find(|i| i.get("sk") != Some(&Value::S("ACCOUNT".into()))).ok_or_else(not_found)?;
+            let a = items
+                .iter()
+                .find(|i| i.get("sk") == Some(&Value::S("ACCOUNT".into())))
+                .ok_or_else(not_found)?;
+            let m = items
+                .iter()
+                .find(|i| i.get("sk") != Some(&Value::S("ACCOUNT".into())))
+                .ok_or_else(not_found)?;
             (Account::from_item(a)?, Membership::from_item(m)?)
         }
         None => {
@@ -361,12 +496,22 @@ pub async fn resolve(store: &dyn Store, user: &User, requested: Option<&str>) ->
     }
     let all_roles = roles(store, &account.id).await?;
     let grants = grants_of(&membership, &all_roles);
-    Ok(Context { account, membership, grants, all_roles })
+    Ok(Context {
+        account,
+        membership,
+        grants,
+        all_roles,
+    })
 }
 
 /// A new account with its creator as ADMIN, written atomically.
 pub fn create_account_ops(account: &Account, creator: &UserId, now: DateTime<Utc>) -> Vec<TxOp> {
-    let mut ops = vec![TxOp::Put { item: account.to_item(), condition: Some(Condition::NotExists) }];
-    ops.extend(Membership::new(account.id.clone(), creator.clone(), vec![ADMIN.into()], now).create_ops());
+    let mut ops = vec![TxOp::Put {
+        item: account.to_item(),
+        condition: Some(Condition::NotExists),
+    }];
+    ops.extend(
+        Membership::new(account.id.clone(), creator.clone(), vec![ADMIN.into()], now).create_ops(),
+    );
     ops
 }

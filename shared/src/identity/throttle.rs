@@ -14,16 +14,36 @@ pub struct Limit {
     pub window: Duration,
 }
 
-pub const LOGIN: Limit = Limit { scope: "LOGIN", max: 10, window: Duration::minutes(15) };
-pub const MAIL: Limit = Limit { scope: "MAIL", max: 5, window: Duration::hours(1) };
-pub const REGISTER: Limit = Limit { scope: "REGISTER", max: 20, window: Duration::hours(1) };
+pub const LOGIN: Limit = Limit {
+    scope: "LOGIN",
+    max: 10,
+    window: Duration::minutes(15),
+};
+pub const MAIL: Limit = Limit {
+    scope: "MAIL",
+    max: 5,
+    window: Duration::hours(1),
+};
+pub const REGISTER: Limit = Limit {
+    scope: "REGISTER",
+    max: 20,
+    window: Duration::hours(1),
+};
 
 fn key(limit: &Limit, subject: &str) -> Key {
-    Key::new(format!("THROTTLE#{}#{}", limit.scope, token_hash(subject)), "WINDOW")
+    Key::new(
+        format!("THROTTLE#{}#{}", limit.scope, token_hash(subject)),
+        "WINDOW",
+    )
 }
 
 /// Fails with 429 when `subject` has used up its attempts in the current window.
-pub async fn check(store: &dyn Store, limit: &Limit, subject: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn check(
+    store: &dyn Store,
+    limit: &Limit,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if let Some(item) = store.get(&key(limit, subject)).await? {
         let start = item.time("windowStart")?;
         let end = start + limit.window;
@@ -37,7 +57,12 @@ pub async fn check(store: &dyn Store, limit: &Limit, subject: &str, now: DateTim
 }
 
 /// Counts one attempt (optimistically; a lost race is retried).
-pub async fn hit(store: &dyn Store, limit: &Limit, subject: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn hit(
+    store: &dyn Store,
+    limit: &Limit,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let k = key(limit, subject);
     for _ in 0..5 {
         let current = store.get(&k).await?;
@@ -46,9 +71,19 @@ pub async fn hit(store: &dyn Store, limit: &Limit, subject: &str, now: DateTime<
             Some(i) if i.time("windowStart")? + limit.window > now => (
                 i.time("windowStart")?,
                 i.n_i64("count")? + 1,
-                Some(Condition::Equals("count".into(), Value::N(i.n_i64("count")?.to_string()))),
+                Some(Condition::Equals(
+                    "count".into(),
+                    Value::N(i.n_i64("count")?.to_string()),
+                )),
             ),
-            Some(i) => (now, 1, Some(Condition::Equals("count".into(), Value::N(i.n_i64("count")?.to_string())))),
+            Some(i) => (
+                now,
+                1,
+                Some(Condition::Equals(
+                    "count".into(),
+                    Value::N(i.n_i64("count")?.to_string()),
+                )),
+            ),
             None => (now, 1, None),
         };
         let item = ItemBuilder::new(k.pk.clone(), k.sk.clone())
@@ -63,7 +98,9 @@ pub async fn hit(store: &dyn Store, limit: &Limit, subject: &str, now: DateTime<
             Err(e) => return Err(e.into()),
         }
     }
-    Err(Error::Conflict("Too many concurrent attempts; please retry".into()))
+    Err(Error::Conflict(
+        "Too many concurrent attempts; please retry".into(),
+    ))
 }
 
 /// Forgets the subject's attempts (after a successful login).

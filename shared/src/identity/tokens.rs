@@ -28,7 +28,14 @@ fn key(kind: Kind, token: &str) -> Key {
 }
 
 /// Issues a token for the user; returns the raw token (to mail, never to store).
-pub async fn issue(store: &dyn Store, kind: Kind, user: &UserId, email: &str, now: DateTime<Utc>, ttl: Duration) -> Result<String> {
+pub async fn issue(
+    store: &dyn Store,
+    kind: Kind,
+    user: &UserId,
+    email: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<String> {
     let token = random_token();
     let k = key(kind, &token);
     let expires = now + ttl;
@@ -63,13 +70,21 @@ impl Redeemable {
 }
 
 /// Looks a presented token up. Unknown, used and expired tokens give a 400 that says which.
-pub async fn find(store: &dyn Store, kind: Kind, token: &str, now: DateTime<Utc>) -> Result<Redeemable> {
+pub async fn find(
+    store: &dyn Store,
+    kind: Kind,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Redeemable> {
     let what = match kind {
         Kind::VerifyEmail => "verification",
         Kind::ResetPassword => "reset",
     };
     if token.trim().is_empty() || token.len() > 256 {
-        return Err(Error::validation("token", format!("a {what} token is required")));
+        return Err(Error::validation(
+            "token",
+            format!("a {what} token is required"),
+        ));
     }
     let k = key(kind, token.trim());
     // Expired items are invisible to `get`, so an expired token reads as unknown or used.

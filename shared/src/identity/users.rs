@@ -47,7 +47,10 @@ impl User {
             .opt_time("verifiedAt", self.verified_at)
             .opt_time("termsAcceptedAt", self.terms_accepted_at)
             .n("tokenVersion", self.token_version)
-            .opt_s("defaultAccountId", self.default_account.as_ref().map(|a| a.to_string()))
+            .opt_s(
+                "defaultAccountId",
+                self.default_account.as_ref().map(|a| a.to_string()),
+            )
             .time("createdAt", self.created_at)
             .time("updatedAt", self.updated_at)
             .n("version", self.version)
@@ -65,7 +68,9 @@ impl User {
             verified_at: i.opt_time("verifiedAt"),
             terms_accepted_at: i.opt_time("termsAcceptedAt"),
             token_version: i.n_i64("tokenVersion")?,
-            default_account: i.opt_s("defaultAccountId").and_then(|s| TenantId::parse(&s).ok()),
+            default_account: i
+                .opt_s("defaultAccountId")
+                .and_then(|s| TenantId::parse(&s).ok()),
             created_at: i.time("createdAt")?,
             updated_at: i.time("updatedAt")?,
             version: i.n_i64("version")?,
@@ -80,13 +85,21 @@ impl User {
         self.updated_at = now;
         TxOp::Put {
             item: self.to_item(),
-            condition: Some(Condition::Equals("version".into(), Value::N(read_at.to_string()))),
+            condition: Some(Condition::Equals(
+                "version".into(),
+                Value::N(read_at.to_string()),
+            )),
         }
     }
 }
 
 pub async fn get(store: &dyn Store, id: &UserId) -> Result<Option<User>> {
-    store.get(&key(id)).await?.as_ref().map(User::from_item).transpose()
+    store
+        .get(&key(id))
+        .await?
+        .as_ref()
+        .map(User::from_item)
+        .transpose()
 }
 
 pub async fn find_by_email(store: &dyn Store, email: &Email) -> Result<Option<User>> {
@@ -103,7 +116,9 @@ pub fn create_ops(user: &User) -> Vec<TxOp> {
     let ek = email_key(&user.email);
     vec![
         TxOp::Put {
-            item: ItemBuilder::new(ek.pk, ek.sk).s("userId", user.id.as_str()).build(),
+            item: ItemBuilder::new(ek.pk, ek.sk)
+                .s("userId", user.id.as_str())
+                .build(),
             condition: Some(Condition::NotExists),
         },
         TxOp::Put {
@@ -122,7 +137,12 @@ pub async fn save(store: &dyn Store, user: &mut User, now: DateTime<Utc>) -> Res
 }
 
 /// Moves a user to a new address: releases the old claim and takes the new one atomically.
-pub async fn change_email(store: &dyn Store, user: &mut User, new: Email, now: DateTime<Utc>) -> Result<()> {
+pub async fn change_email(
+    store: &dyn Store,
+    user: &mut User,
+    new: Email,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let old = user.email.clone();
     user.email = new.clone();
     user.is_verified = false;
@@ -131,17 +151,24 @@ pub async fn change_email(store: &dyn Store, user: &mut User, new: Email, now: D
     let ops = vec![
         TxOp::Delete {
             key: email_key(&old),
-            condition: Some(Condition::Equals("userId".into(), Value::S(user.id.to_string()))),
+            condition: Some(Condition::Equals(
+                "userId".into(),
+                Value::S(user.id.to_string()),
+            )),
         },
         TxOp::Put {
-            item: ItemBuilder::new(nk.pk, nk.sk).s("userId", user.id.as_str()).build(),
+            item: ItemBuilder::new(nk.pk, nk.sk)
+                .s("userId", user.id.as_str())
+                .build(),
             condition: Some(Condition::NotExists),
         },
         user.update_op(now),
     ];
     match store.transact(ops).await {
         Ok(()) => Ok(()),
-        Err(StoreError::TransactionCanceled { reasons }) if reasons.get(1).is_some_and(Option::is_some) => {
+        Err(StoreError::TransactionCanceled { reasons })
+            if reasons.get(1).is_some_and(Option::is_some) =>
+        {
             Err(Error::Conflict("Email already in use".into()))
         }
         Err(e) => Err(conflict_on_race(e)),

@@ -267,9 +267,18 @@ impl CursorKey {
 /// One write of a transaction.
 #[derive(Debug, Clone)]
 pub enum TxOp {
-    Put { item: Item, condition: Option<Condition> },
-    Delete { key: Key, condition: Option<Condition> },
-    Check { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Option<Condition>,
+    },
+    Delete {
+        key: Key,
+        condition: Option<Condition>,
+    },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl TxOp {
@@ -323,33 +332,46 @@ pub trait Store: Send + Sync {
 
 /// Checks what both adapters refuse before touching storage.
 pub fn validate_item(item: &Item) -> Result<Key, StoreError> {
-    let key = Key::of(item).ok_or_else(|| StoreError::Invalid("item needs string pk and sk".into()))?;
+    let key =
+        Key::of(item).ok_or_else(|| StoreError::Invalid("item needs string pk and sk".into()))?;
     validate_key(&key)?;
     for (a, b) in [(GSI1PK, GSI1SK), (GSI2PK, GSI2SK)] {
         for name in [a, b] {
             if let Some(v) = item.get(name) {
                 match v.as_s() {
                     Some(s) if !s.is_empty() && !s.contains('\0') => {}
-                    _ => return Err(StoreError::Invalid(format!("{name} must be a non-empty string"))),
+                    _ => {
+                        return Err(StoreError::Invalid(format!(
+                            "{name} must be a non-empty string"
+                        )))
+                    }
                 }
             }
         }
     }
     if let Some(v) = item.get(TTL) {
         if v.as_n().and_then(|n| n.parse::<i64>().ok()).is_none() {
-            return Err(StoreError::Invalid("ttl must be a whole number of epoch seconds".into()));
+            return Err(StoreError::Invalid(
+                "ttl must be a whole number of epoch seconds".into(),
+            ));
         }
     }
-    let size = serde_json::to_vec(item).map(|b| b.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(item)
+        .map(|b| b.len())
+        .unwrap_or(usize::MAX);
     if size > MAX_ITEM_BYTES {
-        return Err(StoreError::Invalid(format!("item of {size} bytes exceeds 400 KB")));
+        return Err(StoreError::Invalid(format!(
+            "item of {size} bytes exceeds 400 KB"
+        )));
     }
     Ok(key)
 }
 
 pub fn validate_key(key: &Key) -> Result<(), StoreError> {
     if key.pk.is_empty() || key.sk.is_empty() || key.pk.contains('\0') || key.sk.contains('\0') {
-        return Err(StoreError::Invalid("pk and sk must be non-empty text without NUL".into()));
+        return Err(StoreError::Invalid(
+            "pk and sk must be non-empty text without NUL".into(),
+        ));
     }
     Ok(())
 }

@@ -21,7 +21,11 @@ where
     let last = got.last().expect("one message delivered");
     assert_eq!(last.to, "someone@example.com");
     assert_eq!(last.subject, "Verify your email");
-    assert!(last.text.contains(link), "the body (with its link) arrives intact: {:?}", last.text);
+    assert!(
+        last.text.contains(link),
+        "the body (with its link) arrives intact: {:?}",
+        last.text
+    );
     let bad = mailer
         .send(Mail {
             to: "not-an-address".into(),
@@ -30,5 +34,9 @@ where
         })
         .await;
     assert!(bad.is_err(), "a malformed recipient is refused");
-    assert_eq!(received().await.len(), got.len(), "nothing is delivered for a refused message");
+    assert_eq!(
+        received().await.len(),
+        got.len(),
+        "nothing is delivered for a refused message"
+    );
 }

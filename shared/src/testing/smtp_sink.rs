@@ -14,7 +14,9 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts the sink; returns it and the port it listens on.
     pub async fn start() -> (Self, u16) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp sink");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind smtp sink");
         let port = listener.local_addr().expect("addr").port();
         let sink = SmtpSink::default();
         let store = sink.received.clone();
@@ -28,7 +30,8 @@ impl SmtpSink {
                     let mut to = String::new();
                     while let Ok(Some(line)) = lines.next_line().await {
                         let upper = line.to_uppercase();
-                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
+                        {
                             b"250 sink\r\n"
                         } else if upper.starts_with("RCPT TO:") {
                             to = line[8..].trim().trim_matches(['<', '>']).to_string();

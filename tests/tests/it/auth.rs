@@ -18,9 +18,23 @@ async fn full_session_flow_register_verify_login_refresh_me_logout() {
     assert_error(&refused, StatusCode::FORBIDDEN);
     assert!(refused.refresh_cookie().is_none());
     let token = app.mailed_token("ann@example.com");
-    let v = app.call("GET", &format!("/api/auth/verify-email?token={token}"), None, None).await;
+    let v = app
+        .call(
+            "GET",
+            &format!("/api/auth/verify-email?token={token}"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(v.status, StatusCode::OK);
-    let again = app.call("GET", &format!("/api/auth/verify-email?token={token}"), None, None).await;
+    let again = app
+        .call(
+            "GET",
+            &format!("/api/auth/verify-email?token={token}"),
+            None,
+            None,
+        )
+        .await;
     assert_error(&again, StatusCode::BAD_REQUEST);
 
     let l = app.login("ann@example.com", PASSWORD).await;
@@ -29,8 +43,17 @@ async fn full_session_flow_register_verify_login_refresh_me_logout() {
         assert!(!l.body["user"][f].is_null(), "login user.{f}");
     }
     assert_eq!(l.body["user"]["roles"], json!(["ADMIN"]));
-    let cookie = l.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = l
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let access = l.body["accessToken"].as_str().unwrap().to_string();
     let first = l.refresh_cookie().unwrap();
 
@@ -40,34 +63,108 @@ async fn full_session_flow_register_verify_login_refresh_me_logout() {
         assert!(!me.body[f].is_null(), "me.{f}");
     }
 
-    let r1 = app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&first)).await;
+    let r1 = app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&first),
+        )
+        .await;
     assert_eq!(r1.status, StatusCode::OK);
     let second = r1.refresh_cookie().expect("rotated cookie");
     assert_ne!(second, first, "refresh rotates the token");
     let access2 = r1.body["accessToken"].as_str().unwrap().to_string();
-    assert_eq!(app.call("GET", "/api/auth/me", None, Some(&access2)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call("GET", "/api/auth/me", None, Some(&access2))
+            .await
+            .status,
+        StatusCode::OK
+    );
 
-    let out = app.call_with("POST", "/api/auth/logout", Some(json!({})), Some(&access2), Some(&second)).await;
+    let out = app
+        .call_with(
+            "POST",
+            "/api/auth/logout",
+            Some(json!({})),
+            Some(&access2),
+            Some(&second),
+        )
+        .await;
     assert_eq!(out.status, StatusCode::OK);
-    assert_eq!(out.refresh_cookie().as_deref(), Some(""), "logout clears the cookie");
-    assert_error(&app.call("GET", "/api/auth/me", None, Some(&access2)).await, StatusCode::UNAUTHORIZED);
-    assert_error(&app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&second)).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        out.refresh_cookie().as_deref(),
+        Some(""),
+        "logout clears the cookie"
+    );
+    assert_error(
+        &app.call("GET", "/api/auth/me", None, Some(&access2)).await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_error(
+        &app.call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&second),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
 }
 
 #[tokio::test]
 async fn replaying_a_rotated_refresh_token_revokes_the_whole_family() {
     let app = TestApp::new();
     let s = app.signed_up("bob@example.com").await;
-    let r1 = app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&s.refresh)).await;
+    let r1 = app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await;
     let current = r1.refresh_cookie().unwrap();
     let live_access = r1.body["accessToken"].as_str().unwrap().to_string();
-    let replay = app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&s.refresh)).await;
+    let replay = app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await;
     assert_error(&replay, StatusCode::UNAUTHORIZED);
-    assert_error(&app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&current)).await, StatusCode::UNAUTHORIZED);
-    assert_error(&app.call("GET", "/api/auth/me", None, Some(&live_access)).await, StatusCode::UNAUTHORIZED);
-    assert_error(&app.call("GET", "/api/auth/me", None, Some(&s.token)).await, StatusCode::UNAUTHORIZED);
+    assert_error(
+        &app.call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&current),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_error(
+        &app.call("GET", "/api/auth/me", None, Some(&live_access))
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_error(
+        &app.call("GET", "/api/auth/me", None, Some(&s.token)).await,
+        StatusCode::UNAUTHORIZED,
+    );
     // Another device's session is untouched.
-    assert_eq!(app.login("bob@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.login("bob@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -81,32 +178,75 @@ async fn register_rejects_bad_input_and_writes_nothing() {
         json!({"email": 5, "password": PASSWORD}),
     ];
     for body in cases {
-        let r = app.call("POST", "/api/auth/register", Some(body.clone()), None).await;
+        let r = app
+            .call("POST", "/api/auth/register", Some(body.clone()), None)
+            .await;
         assert_error(&r, StatusCode::BAD_REQUEST);
     }
     let weak = app.call("POST", "/api/auth/register", Some(json!({"email": "c@example.com", "password": "weakpass", "acceptTerms": true, "acceptPrivacy": true})), None).await;
     assert_eq!(weak.body["details"][0]["field"], "password");
-    assert!(app.outbox.messages().is_empty(), "no mail for refused registrations");
-    assert_eq!(app.register("c@example.com", "C").await.status, StatusCode::CREATED, "the address is still free");
-    assert_error(&app.register("C@example.com", "C").await, StatusCode::CONFLICT);
+    assert!(
+        app.outbox.messages().is_empty(),
+        "no mail for refused registrations"
+    );
+    assert_eq!(
+        app.register("c@example.com", "C").await.status,
+        StatusCode::CREATED,
+        "the address is still free"
+    );
+    assert_error(
+        &app.register("C@example.com", "C").await,
+        StatusCode::CONFLICT,
+    );
 }
 
 #[tokio::test]
 async fn malformed_and_oversized_bodies_get_clear_4xx() {
     let app = TestApp::new();
-    let req = |body: &str, ct: &str| Request::builder().method("POST").uri("/api/auth/login").header(header::CONTENT_TYPE, ct).body(Body::from(body.to_string())).unwrap();
+    let req = |body: &str, ct: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/auth/login")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
     let r = app.raw(req("{\"email\": ", "application/json")).await;
     assert_error(&r, StatusCode::BAD_REQUEST);
-    assert!(r.body["message"].as_str().unwrap().contains("Malformed JSON"));
-    assert_error(&app.raw(req("{\"email\": [1], \"password\": \"x\"}", "application/json")).await, StatusCode::BAD_REQUEST);
-    assert_error(&app.raw(req("email=a", "text/plain")).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Malformed JSON"));
+    assert_error(
+        &app.raw(req(
+            "{\"email\": [1], \"password\": \"x\"}",
+            "application/json",
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
+    assert_error(
+        &app.raw(req("email=a", "text/plain")).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    );
     let big = format!("{{\"email\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
-    assert_error(&app.raw(req(&big, "application/json")).await, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_error(&app.call("GET", "/api/nope", None, None).await, StatusCode::NOT_FOUND);
+    assert_error(
+        &app.raw(req(&big, "application/json")).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    );
+    assert_error(
+        &app.call("GET", "/api/nope", None, None).await,
+        StatusCode::NOT_FOUND,
+    );
 }
 
 fn forge(claims: serde_json::Value, key: &[u8]) -> String {
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(key)).unwrap()
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(key),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -115,25 +255,66 @@ async fn expired_tampered_unsigned_and_foreign_tokens_are_refused() {
     let s = app.signed_up("eve@example.com").await;
     let parts: Vec<&str> = s.token.split('.').collect();
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
     // Tampered payload, original signature.
     claims["sub"] = json!(uuid::Uuid::new_v4().to_string());
-    let tampered = format!("{}.{}.{}", parts[0], b64.encode(claims.to_string()), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64.encode(claims.to_string()),
+        parts[2]
+    );
     // alg: none.
-    let none = format!("{}.{}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#), parts[1]);
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        parts[1]
+    );
     // Signed with another key.
-    let original: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    let original: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
     let foreign = forge(original.clone(), b"another-key-that-is-long-enough-32bytes");
-    for bad in [tampered, none, foreign, "garbage".to_string(), String::new()] {
-        assert_error(&app.call("GET", "/api/auth/me", None, Some(&bad)).await, StatusCode::UNAUTHORIZED);
+    for bad in [
+        tampered,
+        none,
+        foreign,
+        "garbage".to_string(),
+        String::new(),
+    ] {
+        assert_error(
+            &app.call("GET", "/api/auth/me", None, Some(&bad)).await,
+            StatusCode::UNAUTHORIZED,
+        );
     }
-    assert_error(&app.call("GET", "/api/accounts", None, None).await, StatusCode::UNAUTHORIZED);
+    assert_error(
+        &app.call("GET", "/api/accounts", None, None).await,
+        StatusCode::UNAUTHORIZED,
+    );
     // Still good, then expired by the clock.
-    assert_eq!(app.call("GET", "/api/auth/me", None, Some(&s.token)).await.status, StatusCode::OK);
-    app.clock.advance(Duration::seconds(app.state.config.access_token_ttl_secs + 1));
-    assert_error(&app.call("GET", "/api/auth/me", None, Some(&s.token)).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("GET", "/api/auth/me", None, Some(&s.token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.clock.advance(Duration::seconds(
+        app.state.config.access_token_ttl_secs + 1,
+    ));
+    assert_error(
+        &app.call("GET", "/api/auth/me", None, Some(&s.token)).await,
+        StatusCode::UNAUTHORIZED,
+    );
     // The refresh cookie still works and yields a fresh access token.
-    let r = app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&s.refresh)).await;
+    let r = app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -142,13 +323,19 @@ async fn login_is_throttled_per_email_and_ip() {
     let app = TestApp::new();
     app.signed_up("fay@example.com").await;
     for _ in 0..10 {
-        assert_error(&app.login("fay@example.com", "Wrong-Passw0rd!").await, StatusCode::UNAUTHORIZED);
+        assert_error(
+            &app.login("fay@example.com", "Wrong-Passw0rd!").await,
+            StatusCode::UNAUTHORIZED,
+        );
     }
     let r = app.login("fay@example.com", PASSWORD).await;
     assert_error(&r, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers.get(header::RETRY_AFTER).is_some());
     app.clock.advance(Duration::minutes(16));
-    assert_eq!(app.login("fay@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.login("fay@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -165,24 +352,101 @@ async fn unknown_email_login_is_indistinguishable_from_a_wrong_password() {
 async fn password_reset_is_single_use_ends_sessions_and_reveals_nothing() {
     let app = TestApp::new();
     let s = app.signed_up("hal@example.com").await;
-    let known = app.call("POST", "/api/auth/forgot-password", Some(json!({"email": "hal@example.com"})), None).await;
-    let unknown = app.call("POST", "/api/auth/forgot-password", Some(json!({"email": "nobody@example.com"})), None).await;
-    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body), "same answer whether the user exists");
+    let known = app
+        .call(
+            "POST",
+            "/api/auth/forgot-password",
+            Some(json!({"email": "hal@example.com"})),
+            None,
+        )
+        .await;
+    let unknown = app
+        .call(
+            "POST",
+            "/api/auth/forgot-password",
+            Some(json!({"email": "nobody@example.com"})),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (known.status, &known.body),
+        (unknown.status, &unknown.body),
+        "same answer whether the user exists"
+    );
     assert!(app.outbox.last_to("nobody@example.com").is_none());
     let token = app.mailed_token("hal@example.com");
-    assert_error(&app.call("POST", "/api/auth/reset-password", Some(json!({"token": token, "password": "weak"})), None).await, StatusCode::BAD_REQUEST);
-    let ok = app.call("POST", "/api/auth/reset-password", Some(json!({"token": token, "password": "N3w-Passw0rd!!"})), None).await;
+    assert_error(
+        &app.call(
+            "POST",
+            "/api/auth/reset-password",
+            Some(json!({"token": token, "password": "weak"})),
+            None,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
+    let ok = app
+        .call(
+            "POST",
+            "/api/auth/reset-password",
+            Some(json!({"token": token, "password": "N3w-Passw0rd!!"})),
+            None,
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
-    assert_error(&app.call("POST", "/api/auth/reset-password", Some(json!({"token": token, "password": "Other-Passw0rd!"})), None).await, StatusCode::BAD_REQUEST);
-    assert_error(&app.call("GET", "/api/auth/me", None, Some(&s.token)).await, StatusCode::UNAUTHORIZED);
-    assert_error(&app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&s.refresh)).await, StatusCode::UNAUTHORIZED);
-    assert_error(&app.login("hal@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("hal@example.com", "N3w-Passw0rd!!").await.status, StatusCode::OK);
+    assert_error(
+        &app.call(
+            "POST",
+            "/api/auth/reset-password",
+            Some(json!({"token": token, "password": "Other-Passw0rd!"})),
+            None,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
+    assert_error(
+        &app.call("GET", "/api/auth/me", None, Some(&s.token)).await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_error(
+        &app.call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_error(
+        &app.login("hal@example.com", PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_eq!(
+        app.login("hal@example.com", "N3w-Passw0rd!!").await.status,
+        StatusCode::OK
+    );
     // A reset link older than its lifetime no longer works.
-    app.call("POST", "/api/auth/forgot-password", Some(json!({"email": "hal@example.com"})), None).await;
+    app.call(
+        "POST",
+        "/api/auth/forgot-password",
+        Some(json!({"email": "hal@example.com"})),
+        None,
+    )
+    .await;
     let late = app.mailed_token("hal@example.com");
     app.clock.advance(Duration::minutes(31));
-    assert_error(&app.call("POST", "/api/auth/reset-password", Some(json!({"token": late, "password": "Later-Passw0rd!"})), None).await, StatusCode::BAD_REQUEST);
+    assert_error(
+        &app.call(
+            "POST",
+            "/api/auth/reset-password",
+            Some(json!({"token": late, "password": "Later-Passw0rd!"})),
+            None,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
 }
 
 #[tokio::test]
@@ -191,13 +455,42 @@ async fn verification_links_expire_and_can_be_resent() {
     app.register("ivy@example.com", "Ivy").await;
     let old = app.mailed_token("ivy@example.com");
     app.clock.advance(Duration::hours(25));
-    assert_error(&app.call("GET", &format!("/api/auth/verify-email?token={old}"), None, None).await, StatusCode::BAD_REQUEST);
-    let r = app.call("POST", "/api/auth/resend-verification", Some(json!({"email": "ivy@example.com"})), None).await;
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/auth/verify-email?token={old}"),
+            None,
+            None,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
+    let r = app
+        .call(
+            "POST",
+            "/api/auth/resend-verification",
+            Some(json!({"email": "ivy@example.com"})),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let fresh = app.mailed_token("ivy@example.com");
     assert_ne!(fresh, old);
-    assert_eq!(app.call("GET", &format!("/api/auth/verify-email?token={fresh}"), None, None).await.status, StatusCode::OK);
-    assert_error(&app.call("GET", "/api/auth/verify-email", None, None).await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.call(
+            "GET",
+            &format!("/api/auth/verify-email?token={fresh}"),
+            None,
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_error(
+        &app.call("GET", "/api/auth/verify-email", None, None).await,
+        StatusCode::BAD_REQUEST,
+    );
 }
 
 #[tokio::test]
@@ -217,13 +510,27 @@ async fn cors_allows_only_configured_origins_with_credentials() {
             .uri("/api/accounts")
             .header(header::ORIGIN, origin)
             .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PATCH")
-            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization,content-type")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization,content-type",
+            )
             .body(Body::empty())
             .unwrap()
     };
     let ok = app.raw(pre("http://localhost:5100")).await;
-    assert_eq!(ok.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "http://localhost:5100");
-    assert_eq!(ok.headers.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).unwrap(), "true");
+    assert_eq!(
+        ok.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+        "http://localhost:5100"
+    );
+    assert_eq!(
+        ok.headers
+            .get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
+            .unwrap(),
+        "true"
+    );
     let bad = app.raw(pre("https://evil.example")).await;
-    assert!(bad.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    assert!(bad
+        .headers
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
 }

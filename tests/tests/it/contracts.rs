@@ -1,6 +1,8 @@
 //! Each port's contract suite against every adapter: embedded, and AWS through moto.
 
-use shared::adapters::{DynamoStore, EmbeddedSecrets, EmbeddedStore, Outbox, SecretsManager, SmtpMailer};
+use shared::adapters::{
+    DynamoStore, EmbeddedSecrets, EmbeddedStore, Outbox, SecretsManager, SmtpMailer,
+};
 use shared::ports::{FixedClock, Mailer};
 use shared::testing::{mail_contract, secrets_contract, smtp_sink::SmtpSink, store_contract};
 use std::sync::Arc;
@@ -21,7 +23,9 @@ async fn sdk() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto_endpoint())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
         .load()
         .await
 }
@@ -37,14 +41,30 @@ impl TempTable {
         use aws_sdk_dynamodb::types::*;
         let client = aws_sdk_dynamodb::Client::new(&sdk().await);
         let name = format!("beddora-test-{}", uuid::Uuid::new_v4());
-        let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap();
-        let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
+        let attr = |n: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(n)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap()
+        };
+        let key = |n: &str, t: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(n)
+                .key_type(t)
+                .build()
+                .unwrap()
+        };
         let gsi = |n: &str, pk: &str, sk: &str| {
             GlobalSecondaryIndex::builder()
                 .index_name(n)
                 .key_schema(key(pk, KeyType::Hash))
                 .key_schema(key(sk, KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap()
         };
@@ -52,19 +72,34 @@ impl TempTable {
             .create_table()
             .table_name(&name)
             .billing_mode(BillingMode::PayPerRequest)
-            .set_attribute_definitions(Some(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"].map(attr).to_vec()))
+            .set_attribute_definitions(Some(
+                ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+                    .map(attr)
+                    .to_vec(),
+            ))
             .key_schema(key("pk", KeyType::Hash))
             .key_schema(key("sk", KeyType::Range))
             .global_secondary_indexes(gsi("gsi1", "gsi1pk", "gsi1sk"))
             .global_secondary_indexes(gsi("gsi2", "gsi2pk", "gsi2sk"))
             .send()
             .await
-            .unwrap_or_else(|e| panic!("create table on moto at {}: {}", moto_endpoint(), aws_sdk_dynamodb::error::DisplayErrorContext(&e)));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "create table on moto at {}: {}",
+                    moto_endpoint(),
+                    aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+                )
+            });
         Self { client, name }
     }
 
     pub async fn drop(self) {
-        let _ = self.client.delete_table().table_name(&self.name).send().await;
+        let _ = self
+            .client
+            .delete_table()
+            .table_name(&self.name)
+            .send()
+            .await;
     }
 }
 
@@ -84,10 +119,20 @@ async fn store_contract_on_embedded_store_file_survives_reopen() {
     {
         let store = EmbeddedStore::open(&path, clock.clone()).unwrap();
         store_contract::run_all(&store, clock.now_epoch()).await;
-        shared::ports::Store::put(&store, shared::identity::ItemBuilder::new("KEEP", "ME").s("v", "1").build(), None).await.unwrap();
+        shared::ports::Store::put(
+            &store,
+            shared::identity::ItemBuilder::new("KEEP", "ME")
+                .s("v", "1")
+                .build(),
+            None,
+        )
+        .await
+        .unwrap();
     }
     let reopened = EmbeddedStore::open(&path, clock.clone()).unwrap();
-    let got = shared::ports::Store::get(&reopened, &shared::ports::store::Key::new("KEEP", "ME")).await.unwrap();
+    let got = shared::ports::Store::get(&reopened, &shared::ports::store::Key::new("KEEP", "ME"))
+        .await
+        .unwrap();
     assert!(got.is_some(), "data persists across reopen");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -126,7 +171,11 @@ async fn mail_contract_on_outbox() {
 #[tokio::test]
 async fn mail_contract_on_smtp() {
     let (sink, port) = SmtpSink::start().await;
-    let mailer = SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), "Beddora <no-reply@beddora.test>").unwrap();
+    let mailer = SmtpMailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Beddora <no-reply@beddora.test>",
+    )
+    .unwrap();
     let m: &dyn Mailer = &mailer;
     mail_contract::run_all(m, || {
         let s = sink.clone();

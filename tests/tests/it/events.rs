@@ -18,11 +18,24 @@ async fn seed(app: &TestApp) -> Vec<(&'static str, String)> {
     let member = app.signed_up("member@example.com").await;
     app.add_member(&owner, &member, "VIEWER").await;
     let amazon = app.link_amazon(&owner, "US").await;
-    let l = app.call("POST", &format!("/api/users/{}/marketplaces", owner.user_id), Some(json!({"marketplaceId": "ATVPDKIKX0DER"})), Some(&owner.token)).await;
+    let l = app
+        .call(
+            "POST",
+            &format!("/api/users/{}/marketplaces", owner.user_id),
+            Some(json!({"marketplaceId": "ATVPDKIKX0DER"})),
+            Some(&owner.token),
+        )
+        .await;
     let link = l.body["data"]["id"].as_str().unwrap().to_string();
     app.register("new@example.com", "New").await;
     let verify = app.mailed_token("new@example.com");
-    app.call("POST", "/api/auth/forgot-password", Some(json!({"email": "owner@example.com"})), None).await;
+    app.call(
+        "POST",
+        "/api/auth/forgot-password",
+        Some(json!({"email": "owner@example.com"})),
+        None,
+    )
+    .await;
     let reset = app.mailed_token("owner@example.com");
     vec![
         ("ACCESS_TOKEN", owner.token),
@@ -39,8 +52,14 @@ async fn seed(app: &TestApp) -> Vec<(&'static str, String)> {
 
 #[tokio::test]
 async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
-    let manifest: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(events_dir().join("manifest.json")).expect("events/manifest.json")).expect("manifest JSON");
-    let files: usize = ["api-auth", "api-accounts"].iter().map(|d| std::fs::read_dir(events_dir().join(d)).unwrap().count()).sum();
+    let manifest: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(events_dir().join("manifest.json")).expect("events/manifest.json"),
+    )
+    .expect("manifest JSON");
+    let files: usize = ["api-auth", "api-accounts"]
+        .iter()
+        .map(|d| std::fs::read_dir(events_dir().join(d)).unwrap().count())
+        .sum();
     assert_eq!(manifest.len(), files, "every event file is in the manifest");
     assert!(manifest.len() >= 40);
     for entry in &manifest {
@@ -53,18 +72,23 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
             text = text.replace(&format!("${{{name}}}"), &value);
         }
         assert!(!text.contains("${"), "{file}: unknown placeholder left");
-        let request: LambdaRequest = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not an API Gateway event: {e}"));
+        let request: LambdaRequest = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{file} is not an API Gateway event: {e}"));
         let router = match function {
             "api-auth" => api_auth::router(app.state.clone()),
             "api-accounts" => api_accounts::router(app.state.clone()),
             other => panic!("{file}: unknown function {other}"),
         };
         let mut handler = lambda_http::Adapter::from(router);
-        let response = handler.call(LambdaEvent::new(request, Context::default())).await.unwrap_or_else(|e| panic!("{file}: handler failed: {e:?}"));
+        let response = handler
+            .call(LambdaEvent::new(request, Context::default()))
+            .await
+            .unwrap_or_else(|e| panic!("{file}: handler failed: {e:?}"));
         let out = serde_json::to_value(&response).unwrap();
         assert_eq!(out["statusCode"].as_u64(), Some(expected), "{file}: {out}");
         if let Some(body) = out["body"].as_str().filter(|b| !b.is_empty()) {
-            serde_json::from_str::<Value>(body).unwrap_or_else(|_| panic!("{file}: body is not JSON: {body}"));
+            serde_json::from_str::<Value>(body)
+                .unwrap_or_else(|_| panic!("{file}: body is not JSON: {body}"));
         }
     }
 }

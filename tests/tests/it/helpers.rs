@@ -74,7 +74,13 @@ impl TestApp {
             clock: clock.clone(),
             keys: Arc::new(TokenKeys::from_key(SIGNING_KEY)),
         };
-        Self { state, outbox, clock, store, secrets }
+        Self {
+            state,
+            outbox,
+            clock,
+            store,
+            secrets,
+        }
     }
 
     /// Every router, merged as the local runner serves them.
@@ -83,20 +89,52 @@ impl TestApp {
     }
 
     pub async fn raw(&self, req: Request<Body>) -> Resp {
-        let res = self.router().oneshot(req).await.expect("router is infallible");
+        let res = self
+            .router()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("non-JSON body for {status}: {}", String::from_utf8_lossy(&bytes))) };
-        Resp { status, headers, body }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "non-JSON body for {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Resp {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Resp {
         self.call_with(method, path, body, token, None).await
     }
 
-    pub async fn call_with(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>, cookie: Option<&str>) -> Resp {
-        let mut b = Request::builder().method(Method::from_bytes(method.as_bytes()).unwrap()).uri(path);
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
@@ -104,7 +142,10 @@ impl TestApp {
             b = b.header(header::COOKIE, format!("refreshToken={c}"));
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
             None => b.body(Body::empty()).unwrap(),
         };
         self.raw(req).await
@@ -112,9 +153,16 @@ impl TestApp {
 
     /// The token in the last link mailed to `to` (`?token=`).
     pub fn mailed_token(&self, to: &str) -> String {
-        let mail = self.outbox.last_to(to).unwrap_or_else(|| panic!("no mail to {to}"));
+        let mail = self
+            .outbox
+            .last_to(to)
+            .unwrap_or_else(|| panic!("no mail to {to}"));
         let start = mail.text.find("token=").expect("link with token") + 6;
-        mail.text[start..].split(|c: char| c.is_whitespace()).next().unwrap().to_string()
+        mail.text[start..]
+            .split(|c: char| c.is_whitespace())
+            .next()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn register(&self, email: &str, name: &str) -> Resp {
@@ -122,15 +170,33 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Resp {
-        self.call("POST", "/api/auth/login", Some(json!({"email": email, "password": password})), None).await
+        self.call(
+            "POST",
+            "/api/auth/login",
+            Some(json!({"email": email, "password": password})),
+            None,
+        )
+        .await
     }
 
     /// Registers, verifies through the mailed link, logs in.
     pub async fn signed_up(&self, email: &str) -> Session {
         let r = self.register(email, "Test User").await;
-        assert_eq!(r.status, StatusCode::CREATED, "register {email}: {:?}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "register {email}: {:?}",
+            r.body
+        );
         let token = self.mailed_token(email);
-        let v = self.call("GET", &format!("/api/auth/verify-email?token={token}"), None, None).await;
+        let v = self
+            .call(
+                "GET",
+                &format!("/api/auth/verify-email?token={token}"),
+                None,
+                None,
+            )
+            .await;
         assert_eq!(v.status, StatusCode::OK, "verify: {:?}", v.body);
         let l = self.login(email, PASSWORD).await;
         assert_eq!(l.status, StatusCode::OK, "login: {:?}", l.body);
@@ -145,7 +211,14 @@ impl TestApp {
 
     /// Adds `member` to `owner`'s default account with a role.
     pub async fn add_member(&self, owner: &Session, member: &Session, role: &str) {
-        let r = self.call("POST", "/api/users", Some(json!({"email": member.email, "role": role})), Some(&owner.token)).await;
+        let r = self
+            .call(
+                "POST",
+                "/api/users",
+                Some(json!({"email": member.email, "role": role})),
+                Some(&owner.token),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "add member: {:?}", r.body);
     }
 
@@ -162,5 +235,9 @@ impl TestApp {
 /// Asserts the error body every non-2xx carries.
 pub fn assert_error(r: &Resp, status: StatusCode) {
     assert_eq!(r.status, status, "body: {:?}", r.body);
-    assert!(r.body["error"].is_string() && r.body["message"].is_string() && r.body["code"].is_string(), "error body shape: {:?}", r.body);
+    assert!(
+        r.body["error"].is_string() && r.body["message"].is_string() && r.body["code"].is_string(),
+        "error body shape: {:?}",
+        r.body
+    );
 }

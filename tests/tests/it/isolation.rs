@@ -22,11 +22,33 @@ async fn world() -> World {
     app.add_member(&a, &a_member, "VIEWER").await;
     let b = app.signed_up("bob@b.example").await;
     let a_amazon = app.link_amazon(&a, "US").await;
-    let l = app.call("POST", &format!("/api/users/{}/marketplaces", a.user_id), Some(json!({"marketplaceId": "ATVPDKIKX0DER", "amazonAccountId": a_amazon})), Some(&a.token)).await;
+    let l = app
+        .call(
+            "POST",
+            &format!("/api/users/{}/marketplaces", a.user_id),
+            Some(json!({"marketplaceId": "ATVPDKIKX0DER", "amazonAccountId": a_amazon})),
+            Some(&a.token),
+        )
+        .await;
     let a_link = l.body["data"]["id"].as_str().unwrap().to_string();
-    let r = app.call("POST", "/api/permissions/roles", Some(json!({"name": "A-only role", "permissions": ["profit.read"]})), Some(&a.token)).await;
+    let r = app
+        .call(
+            "POST",
+            "/api/permissions/roles",
+            Some(json!({"name": "A-only role", "permissions": ["profit.read"]})),
+            Some(&a.token),
+        )
+        .await;
     let a_role = r.body["id"].as_str().unwrap().to_string();
-    World { app, a, a_member, b, a_amazon, a_link, a_role }
+    World {
+        app,
+        a,
+        a_member,
+        b,
+        a_amazon,
+        a_link,
+        a_role,
+    }
 }
 
 /// A's view of its own data, to compare before and after B's attempts.
@@ -35,14 +57,14 @@ async fn snapshot(w: &World) -> Vec<Value> {
     let q = format!("?accountId={}", w.a.account_id);
     let mut out = vec![];
     for path in [
-        format!("/api/accounts"),
+        "/api/accounts".to_string(),
         format!("/api/accounts/linked{q}"),
         format!("/api/users{q}"),
         format!("/api/permissions/roles{q}"),
         format!("/api/permissions/{}{q}", w.a_member.user_id),
         format!("/api/users/{}/marketplaces{q}", w.a.user_id),
         format!("/api/accounts/{}/marketplaces", w.a.account_id),
-        format!("/api/auth/me"),
+        "/api/auth/me".to_string(),
     ] {
         let r = w.app.call("GET", &path, None, t).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
@@ -52,7 +74,12 @@ async fn snapshot(w: &World) -> Vec<Value> {
 }
 
 fn refused(r: &Resp, what: &str) {
-    assert!(matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{what}: expected 404/403, got {} {:?}", r.status, r.body);
+    assert!(
+        matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+        "{what}: expected 404/403, got {} {:?}",
+        r.status,
+        r.body
+    );
     assert!(r.body["error"].is_string(), "{what}: error body");
 }
 
@@ -81,33 +108,108 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
     }
     // Writes aimed at A.
     let writes: Vec<(&str, String, Option<Value>)> = vec![
-        ("POST", "/api/accounts/switch".into(), Some(json!({"accountId": ta}))),
-        ("POST", "/api/accounts/link".into(), Some(json!({"accountId": ta, "marketplace": "CA", "sellerId": "EVIL", "refreshToken": "Atzr|IwEBI-evil-refresh-token-000000"}))),
-        ("PATCH", format!("/api/accounts/{}", w.a_amazon), Some(json!({"isActive": false}))),
-        ("PATCH", format!("/api/accounts/{}{qa}", w.a_amazon), Some(json!({"accountId": ta, "isActive": false}))),
+        (
+            "POST",
+            "/api/accounts/switch".into(),
+            Some(json!({"accountId": ta})),
+        ),
+        (
+            "POST",
+            "/api/accounts/link".into(),
+            Some(
+                json!({"accountId": ta, "marketplace": "CA", "sellerId": "EVIL", "refreshToken": "Atzr|IwEBI-evil-refresh-token-000000"}),
+            ),
+        ),
+        (
+            "PATCH",
+            format!("/api/accounts/{}", w.a_amazon),
+            Some(json!({"isActive": false})),
+        ),
+        (
+            "PATCH",
+            format!("/api/accounts/{}{qa}", w.a_amazon),
+            Some(json!({"accountId": ta, "isActive": false})),
+        ),
         ("DELETE", format!("/api/accounts/{}", w.a_amazon), None),
-        ("DELETE", format!("/api/accounts/linked/{}{qa}", w.a_amazon), None),
+        (
+            "DELETE",
+            format!("/api/accounts/linked/{}{qa}", w.a_amazon),
+            None,
+        ),
         ("POST", format!("/api/accounts/switch/{}", w.a_amazon), None),
-        ("POST", "/api/users".into(), Some(json!({"accountId": ta, "email": "bob@b.example", "role": "ADMIN"}))),
+        (
+            "POST",
+            "/api/users".into(),
+            Some(json!({"accountId": ta, "email": "bob@b.example", "role": "ADMIN"})),
+        ),
         ("DELETE", format!("/api/users/{}", w.a_member.user_id), None),
-        ("DELETE", format!("/api/users/{}{qa}", w.a_member.user_id), None),
-        ("POST", "/api/permissions/roles".into(), Some(json!({"accountId": ta, "name": "Evil"}))),
-        ("POST", "/api/permissions/permissions".into(), Some(json!({"accountId": ta, "resource": "evil", "action": "read"}))),
-        ("PATCH", format!("/api/permissions/{}", w.a_member.user_id), Some(json!({"roles": [{"roleId": "ADMIN"}]}))),
-        ("PATCH", format!("/api/permissions/{}", w.a_member.user_id), Some(json!({"accountId": ta, "roles": [{"roleId": "ADMIN", "accountId": ta}]}))),
-        ("PATCH", format!("/api/permissions/{}", w.b.user_id), Some(json!({"roles": [{"roleId": w.a_role}]}))),
-        ("POST", format!("/api/users/{}/marketplaces", w.a.user_id), Some(json!({"marketplaceId": "CA"}))),
-        ("PATCH", format!("/api/users/{}/marketplaces/{}", w.a.user_id, w.a_link), Some(json!({"status": "inactive"}))),
-        ("DELETE", format!("/api/users/{}/marketplaces/{}", w.a.user_id, w.a_link), None),
-        ("PATCH", format!("/api/users/{}/marketplaces/{}", w.b.user_id, w.a_link), Some(json!({"status": "inactive"}))),
+        (
+            "DELETE",
+            format!("/api/users/{}{qa}", w.a_member.user_id),
+            None,
+        ),
+        (
+            "POST",
+            "/api/permissions/roles".into(),
+            Some(json!({"accountId": ta, "name": "Evil"})),
+        ),
+        (
+            "POST",
+            "/api/permissions/permissions".into(),
+            Some(json!({"accountId": ta, "resource": "evil", "action": "read"})),
+        ),
+        (
+            "PATCH",
+            format!("/api/permissions/{}", w.a_member.user_id),
+            Some(json!({"roles": [{"roleId": "ADMIN"}]})),
+        ),
+        (
+            "PATCH",
+            format!("/api/permissions/{}", w.a_member.user_id),
+            Some(json!({"accountId": ta, "roles": [{"roleId": "ADMIN", "accountId": ta}]})),
+        ),
+        (
+            "PATCH",
+            format!("/api/permissions/{}", w.b.user_id),
+            Some(json!({"roles": [{"roleId": w.a_role}]})),
+        ),
+        (
+            "POST",
+            format!("/api/users/{}/marketplaces", w.a.user_id),
+            Some(json!({"marketplaceId": "CA"})),
+        ),
+        (
+            "PATCH",
+            format!("/api/users/{}/marketplaces/{}", w.a.user_id, w.a_link),
+            Some(json!({"status": "inactive"})),
+        ),
+        (
+            "DELETE",
+            format!("/api/users/{}/marketplaces/{}", w.a.user_id, w.a_link),
+            None,
+        ),
+        (
+            "PATCH",
+            format!("/api/users/{}/marketplaces/{}", w.b.user_id, w.a_link),
+            Some(json!({"status": "inactive"})),
+        ),
         // B may link its own marketplaces, but never to A's Amazon connection.
-        ("POST", format!("/api/users/{}/marketplaces", w.b.user_id), Some(json!({"marketplaceId": "MX", "amazonAccountId": w.a_amazon}))),
+        (
+            "POST",
+            format!("/api/users/{}/marketplaces", w.b.user_id),
+            Some(json!({"marketplaceId": "MX", "amazonAccountId": w.a_amazon})),
+        ),
     ];
     for (method, path, body) in writes {
         let r = app.call(method, &path, body, b).await;
         if method == "PATCH" && path.contains(&w.b.user_id) && !path.contains("marketplaces") {
             // B editing itself in its own account with A's role id: the role does not exist there.
-            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{method} {path}: {:?}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{method} {path}: {:?}",
+                r.body
+            );
         } else {
             refused(&r, &format!("{method} {path}"));
         }
@@ -116,14 +218,30 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
     let mine = app.call("GET", "/api/accounts", None, b).await;
     assert_eq!(mine.body.as_array().unwrap().len(), 1);
     assert_ne!(mine.body[0]["id"], ta.as_str());
-    assert_eq!(app.call("GET", "/api/accounts/linked", None, b).await.body, json!([]));
+    assert_eq!(
+        app.call("GET", "/api/accounts/linked", None, b).await.body,
+        json!([])
+    );
     let users = app.call("GET", "/api/users", None, b).await;
     assert_eq!(users.body.as_array().unwrap().len(), 1);
-    let roles = app.call("GET", "/api/permissions/roles", None, b).await.body.to_string();
+    let roles = app
+        .call("GET", "/api/permissions/roles", None, b)
+        .await
+        .body
+        .to_string();
     assert!(!roles.contains("A-only role"));
-    assert_eq!(app.call("GET", "/api/permissions/me", None, b).await.body["accountId"], w.b.account_id.as_str());
-    assert_eq!(app.call("GET", "/api/auth/me", None, b).await.body["email"], "bob@b.example");
-    assert_eq!(app.call("GET", "/api/users/me", None, b).await.body["email"], "bob@b.example");
+    assert_eq!(
+        app.call("GET", "/api/permissions/me", None, b).await.body["accountId"],
+        w.b.account_id.as_str()
+    );
+    assert_eq!(
+        app.call("GET", "/api/auth/me", None, b).await.body["email"],
+        "bob@b.example"
+    );
+    assert_eq!(
+        app.call("GET", "/api/users/me", None, b).await.body["email"],
+        "bob@b.example"
+    );
 
     assert_eq!(snapshot(&w).await, before, "nothing of tenant A changed");
 }
@@ -132,8 +250,26 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
 async fn refresh_tokens_and_sessions_are_per_user() {
     let w = world().await;
     // B's token cannot log out A's session, and A's refresh cookie presented by B is A's only.
-    let out = w.app.call_with("POST", "/api/auth/logout", Some(json!({})), Some(&w.b.token), Some(&w.a.refresh)).await;
+    let out = w
+        .app
+        .call_with(
+            "POST",
+            "/api/auth/logout",
+            Some(json!({})),
+            Some(&w.b.token),
+            Some(&w.a.refresh),
+        )
+        .await;
     assert_eq!(out.status, StatusCode::OK);
-    let r = w.app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&w.a.refresh)).await;
+    let r = w
+        .app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&w.a.refresh),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "A's session survives B's logout");
 }
