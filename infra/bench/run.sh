@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Benchmarks for the foundation (not tests): release binary sizes, cold start of each function
+# beside a hello-world lambda_runtime binary, and login/me latency through the local runner.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
+source infra/moto.sh
+cargo build --release -p api-auth -p api-accounts -p bench-hello -p beddora-local
+bin="$CARGO_TARGET_DIR/release"
+moto_start
+data=$(mktemp -d)
+trap 'kill $MOTO_PID ${local_pid:-} 2>/dev/null || true; rm -rf "$data"' EXIT
+export AWS_ENDPOINT_URL="$MOTO_ENDPOINT" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+"$MOTO_VENV/bin/python" - <<'PY'
+import boto3, json
+ddb = boto3.client("dynamodb"); sm = boto3.client("secretsmanager")
+ddb.create_table(TableName="bench", BillingMode="PAY_PER_REQUEST",
+    AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+sm.create_secret(Name="beddora/bench/app", SecretString=json.dumps({"jwtSigningKey": "k" * 64, "smtpUrl": ""}))
+PY
+export TABLE_NAME=bench APP_SECRET_NAME=beddora/bench/app CORS_ORIGINS=http://localhost:5100 FRONTEND_URL=http://localhost:5100 MAIL_FROM=bench@example.com
+python3 infra/bench/cold_start.py "${RUNS:-20}" \
+  hello="$bin/bench-hello:-" \
+  api-auth="$bin/api-auth:events/api-auth/health.json" \
+  api-accounts="$bin/api-accounts:events/api-accounts/marketplaces-list.json"
+PORT=3099 DATA_DIR="$data" "$bin/beddora-local" >/dev/null 2>&1 &
+local_pid=$!
+sleep 1
+OUTBOX="$data/outbox.log" python3 infra/bench/latency.py http://127.0.0.1:3099 "${LOGINS:-200}" "${MES:-2000}"
