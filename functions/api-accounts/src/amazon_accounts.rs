@@ -19,7 +19,7 @@ use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::{rfc3339, users, ItemBuilder, ItemExt};
 use shared::marketplaces;
 use shared::ports::store::{
-    query_all, Condition, Index, Item, Key, Query, SortKey, Store, StoreError, TxOp, Value,
+    apply, query_all, Condition, Index, Item, Key, Query, SortKey, Store, StoreError, TxOp, Value,
 };
 
 #[derive(Debug, Clone)]
@@ -360,13 +360,9 @@ pub async fn update(
         account.is_active = a;
     }
     let now = state.clock.now();
-    match account.update_op(now) {
-        TxOp::Put { item, condition } => store
-            .put(item, condition)
-            .await
-            .map_err(users::conflict_on_race)?,
-        _ => unreachable!(),
-    }
+    apply(store, account.update_op(now))
+        .await
+        .map_err(users::conflict_on_race)?;
     tracing::info!(account_id = %ctx.tenant(), amazon_account_id = %account.id, "amazon account updated");
     Ok(Json(account.to_json()).into_response())
 }
@@ -421,12 +417,8 @@ pub async fn switch(
     }
     let mut m = ctx.membership.clone();
     m.active_amazon_account = Some(account.id.to_string());
-    match m.update_op() {
-        TxOp::Put { item, condition } => store
-            .put(item, condition)
-            .await
-            .map_err(users::conflict_on_race)?,
-        _ => unreachable!(),
-    }
+    apply(store, m.update_op())
+        .await
+        .map_err(users::conflict_on_race)?;
     Ok(Json(account.to_json()).into_response())
 }

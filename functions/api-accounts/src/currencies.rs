@@ -123,9 +123,10 @@ pub async fn update_rates(
             "Only an ADMIN can update exchange rates".into(),
         ));
     }
-    let url = std::env::var("EXCHANGE_RATES_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
+    let url = state
+        .config
+        .exchange_rates_url
+        .clone()
         .ok_or_else(|| Error::Unavailable("EXCHANGE_RATES_URL is not configured".into()))?;
     let symbols: Vec<&str> = CURRENCIES
         .iter()
@@ -174,7 +175,7 @@ pub async fn update_rates(
         if rate <= Decimal::ZERO || cur.code() == BASE_CURRENCY {
             continue;
         }
-        let inverse = (Decimal::ONE / rate).round_dp(10).normalize();
+        let inverse = (Decimal::ONE / rate).round_dp(18).normalize();
         for (from, to, r) in [
             (BASE_CURRENCY, cur.code(), rate),
             (cur.code(), BASE_CURRENCY, inverse),

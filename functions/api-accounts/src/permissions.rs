@@ -14,7 +14,7 @@ use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context, Role};
 use shared::identity::{users, ItemBuilder};
-use shared::ports::store::{Condition, TxOp};
+use shared::ports::store::{apply, Condition};
 use std::collections::BTreeSet;
 
 fn permissions_map(perms: &BTreeSet<String>) -> Json_ {
@@ -360,13 +360,9 @@ pub async fn update_user(
             .collect();
     }
     ensure_within(&ctx, granted)?;
-    match m.update_op() {
-        TxOp::Put { item, condition } => store
-            .put(item, condition)
-            .await
-            .map_err(users::conflict_on_race)?,
-        _ => unreachable!(),
-    }
+    apply(store, m.update_op())
+        .await
+        .map_err(users::conflict_on_race)?;
     let g = tenancy::grants_of(&m, &ctx.all_roles);
     tracing::info!(account_id = %ctx.tenant(), user_id = %target, by = %auth.id(), "permissions updated");
     Ok(Json(json!({"message": "Permissions updated successfully", "roles": g.roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), "permissions": permissions_map(&g.permissions)})).into_response())

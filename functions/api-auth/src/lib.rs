@@ -136,8 +136,7 @@ async fn register(
     );
     v.finish()?;
     let (email, password) = (email.expect("validated"), body.password.expect("validated"));
-    throttle::check(state.store.as_ref(), &throttle::REGISTER, &ip, now).await?;
-    throttle::hit(state.store.as_ref(), &throttle::REGISTER, &ip, now).await?;
+    throttle::take(state.store.as_ref(), &throttle::REGISTER, &ip, now).await?;
 
     let tenant = TenantId::new();
     let user = users::User {
@@ -371,8 +370,7 @@ async fn forgot_password(
     let now = state.clock.now();
     let store = state.store.as_ref();
     let subject = format!("reset|{email}");
-    throttle::check(store, &throttle::MAIL, &subject, now).await?;
-    throttle::hit(store, &throttle::MAIL, &subject, now).await?;
+    throttle::take(store, &throttle::MAIL, &subject, now).await?;
     if let Some(user) = users::find_by_email(store, &email)
         .await?
         .filter(|u| u.is_active)
@@ -503,8 +501,7 @@ async fn resend_verification(
     let now = state.clock.now();
     let store = state.store.as_ref();
     let subject = format!("verify|{email}");
-    throttle::check(store, &throttle::MAIL, &subject, now).await?;
-    throttle::hit(store, &throttle::MAIL, &subject, now).await?;
+    throttle::take(store, &throttle::MAIL, &subject, now).await?;
     if let Some(user) = users::find_by_email(store, &email)
         .await?
         .filter(|u| u.is_active && !u.is_verified)

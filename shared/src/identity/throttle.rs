@@ -103,6 +103,17 @@ pub async fn hit(
     ))
 }
 
+/// Checks the limit and counts this attempt: for endpoints where every call counts.
+pub async fn take(
+    store: &dyn Store,
+    limit: &Limit,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    check(store, limit, subject, now).await?;
+    hit(store, limit, subject, now).await
+}
+
 /// Forgets the subject's attempts (after a successful login).
 pub async fn reset(store: &dyn Store, limit: &Limit, subject: &str) -> Result<()> {
     store.delete(&key(limit, subject), None).await?;

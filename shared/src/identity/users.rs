@@ -3,7 +3,7 @@
 use super::{ItemBuilder, ItemExt};
 use crate::domain::{Email, TenantId, UserId};
 use crate::error::{Error, Result};
-use crate::ports::store::{Condition, Key, Store, StoreError, TxOp, Value};
+use crate::ports::store::{apply, Condition, Key, Store, StoreError, TxOp, Value};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -130,10 +130,9 @@ pub fn create_ops(user: &User) -> Vec<TxOp> {
 
 /// Saves a change to one user alone (optimistic: a concurrent change gives 409).
 pub async fn save(store: &dyn Store, user: &mut User, now: DateTime<Utc>) -> Result<()> {
-    match user.update_op(now) {
-        TxOp::Put { item, condition } => store.put(item, condition).await.map_err(conflict_on_race),
-        _ => unreachable!("update_op is a put"),
-    }
+    apply(store, user.update_op(now))
+        .await
+        .map_err(conflict_on_race)
 }
 
 /// Moves a user to a new address: releases the old claim and takes the new one atomically.

@@ -410,6 +410,18 @@ pub fn validate_transaction(ops: &[TxOp]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Applies one transaction operation on its own (a conditional put, delete or check).
+pub async fn apply(store: &dyn Store, op: TxOp) -> Result<(), StoreError> {
+    match op {
+        TxOp::Put { item, condition } => store.put(item, condition).await,
+        TxOp::Delete { key, condition } => store.delete(&key, condition).await,
+        TxOp::Check { key, condition } => match store.get(&key).await? {
+            ref current if condition.holds(current.as_ref()) => Ok(()),
+            _ => Err(StoreError::ConditionFailed),
+        },
+    }
+}
+
 /// Reads every page of a query (for small partitions only).
 pub async fn query_all(store: &dyn Store, mut query: Query) -> Result<Vec<Item>, StoreError> {
     let mut out = Vec::new();

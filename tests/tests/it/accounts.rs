@@ -653,3 +653,67 @@ async fn marketplaces_are_public_and_currencies_convert_through_usd() {
         StatusCode::SERVICE_UNAVAILABLE,
     );
 }
+
+#[tokio::test]
+async fn update_rates_stores_both_directions_from_the_configured_source() {
+    use axum::routing::get;
+    let source = axum::Router::new().route(
+        "/latest",
+        get(|q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+            assert_eq!(q.get("from").map(String::as_str), Some("USD"));
+            axum::Json(json!({"base": "USD", "date": "2026-11-01", "rates": {"EUR": 0.8, "GBP": "0.75", "XXX": 2}}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, source).await.unwrap() });
+    let mut config = shared::config::Config::local_defaults();
+    config.exchange_rates_url = Some(format!("http://{addr}/latest"));
+    let app = TestApp::with_config(config);
+    let owner = app.signed_up("owner@example.com").await;
+    let viewer = app.signed_up("viewer@example.com").await;
+    app.add_member(&owner, &viewer, "VIEWER").await;
+    let refused = app
+        .call(
+            "POST",
+            &format!(
+                "/api/currencies/update-rates?accountId={}",
+                owner.account_id
+            ),
+            None,
+            Some(&viewer.token),
+        )
+        .await;
+    assert_error(&refused, StatusCode::FORBIDDEN);
+    let r = app
+        .call(
+            "POST",
+            "/api/currencies/update-rates",
+            None,
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        r.body["data"]["updatedCount"], 4,
+        "EUR and GBP, both directions; unknown codes skipped"
+    );
+    let rate = |from: &str, to: &str| {
+        let (app, token) = (&app, owner.token.clone());
+        let path = format!("/api/currencies/exchange-rate?from={from}&to={to}");
+        async move {
+            app.call("GET", &path, None, Some(&token)).await.body["data"]["rate"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(rate("USD", "EUR").await, "0.8");
+    assert_eq!(rate("EUR", "USD").await, "1.25");
+    assert_eq!(rate("USD", "GBP").await, "0.75");
+    assert_eq!(
+        rate("GBP", "EUR").await,
+        "1.0666666667",
+        "cross rate through USD, 10 places"
+    );
+}
