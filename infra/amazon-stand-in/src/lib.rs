@@ -1,0 +1,14 @@
+//! The Amazon stand-in: a deterministic generated seller behind the same HTTP protocols as
+//! Login with Amazon, the Selling Partner API and the Ads API, with Amazon's rate limits, faults
+//! on demand and the ground truth every figure can be checked against.
+
+pub mod generator;
+pub mod ground_truth;
+pub mod limits;
+pub mod model;
+pub mod render;
+pub mod server;
+
+pub use generator::{generate, Seller, SellerSpec};
+pub use ground_truth::GroundTruth;
+pub use server::{router, StandIn};
