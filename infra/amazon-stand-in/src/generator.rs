@@ -61,6 +61,15 @@ pub struct Seller {
     pub campaigns: Vec<Campaign>,
     pub ads_days: Vec<AdsDay>,
     pub listing_events: Vec<ListingEvent>,
+    /// Order id to index in `orders`.
+    #[serde(skip)]
+    pub order_index: std::collections::HashMap<String, usize>,
+}
+
+impl Seller {
+    pub fn order(&self, id: &str) -> Option<&Order> {
+        self.order_index.get(id).map(|&i| &self.orders[i])
+    }
 }
 
 /// Rounds money to the currency's minor unit, half away from zero.
@@ -510,7 +519,9 @@ pub fn generate(spec: &SellerSpec) -> Seller {
         campaigns: vec![],
         ads_days: vec![],
         listing_events: vec![],
+        order_index: Default::default(),
     };
+    s.order_index = s.orders.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect();
     money(&mut s, &mut g, start);
     ads(&mut s, &mut g, start);
     settle(&mut s, &mut g, start);

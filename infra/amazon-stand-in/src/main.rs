@@ -1,6 +1,7 @@
 //! `amazon-stand-in`: serves a generated seller over Amazon's protocols on loopback.
 //!
 //! `cargo run -p amazon-stand-in -- [--orders N] [--seed S] [--days D] [--port P] [--virtual]`
+//! `cargo run --release -p amazon-stand-in -- bench [ORDERS]`: generation and backfill benchmark.
 
 use amazon_stand_in::limits::Clock;
 use amazon_stand_in::{generate, router, SellerSpec, StandIn};
@@ -10,7 +11,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut spec = SellerSpec::default();
     let mut port = 3050u16;
     let mut virtual_clock = false;
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("bench") {
+        let orders = args.nth(1).map(|n| n.parse()).transpose()?.unwrap_or(100_000);
+        amazon_stand_in::bench::run(orders).await;
+        return Ok(());
+    }
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {

@@ -330,7 +330,7 @@ pub fn transaction_2024(s: &Seller, t: &Transaction, now: DateTime<Utc>) -> Valu
                 if it.quantity != 0 {
                     ctx["quantityShipped"] = json!(it.quantity);
                 }
-                if let Some(o) = t.order_id.as_ref().and_then(|id| s.orders.iter().find(|o| &o.id == id)) {
+                if let Some(o) = t.order_id.as_deref().and_then(|id| s.order(id)) {
                     ctx["fulfillmentNetwork"] = json!(if o.fulfillment == Fulfillment::Afn { "AFN" } else { "MFN" });
                 }
                 v["contexts"] = json!([ctx]);
@@ -616,9 +616,7 @@ pub fn settlement_file(s: &Seller, st: &Settlement) -> FlatFile {
     for &ti in &st.transactions {
         let t = &s.transactions[ti];
         let order = t
-            .order_id
-            .as_ref()
-            .and_then(|id| s.orders.iter().find(|o| &o.id == id));
+            .order_id.as_deref().and_then(|id| s.order(id));
         for (it, l) in t.lines() {
             let mut r = vec![String::new(); 24];
             r[0] = st.id.clone();

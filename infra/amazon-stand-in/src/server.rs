@@ -228,6 +228,14 @@ impl StandIn {
         t
     }
 
+    /// An access token for the seller without the token endpoint (benchmarks).
+    pub fn bench_access_token(&self) -> String {
+        let t = format!("Atza|stand-in-bench-{}", self.next_id());
+        let exp = self.now() + Duration::days(3650);
+        self.inner.lock().expect("state").access_tokens.insert(t.clone(), exp);
+        t
+    }
+
     /// Revokes every refresh token (the seller removed the app).
     pub fn revoke_refresh_tokens(&self) {
         for v in self
