@@ -521,7 +521,12 @@ pub fn generate(spec: &SellerSpec) -> Seller {
         listing_events: vec![],
         order_index: Default::default(),
     };
-    s.order_index = s.orders.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect();
+    s.order_index = s
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.clone(), i))
+        .collect();
     money(&mut s, &mut g, start);
     ads(&mut s, &mut g, start);
     settle(&mut s, &mut g, start);

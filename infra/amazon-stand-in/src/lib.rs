@@ -2,7 +2,9 @@
 //! Login with Amazon, the Selling Partner API and the Ads API, with Amazon's rate limits, faults
 //! on demand and the ground truth every figure can be checked against.
 
+pub mod ads;
 pub mod bench;
+pub mod catalog;
 pub mod generator;
 pub mod ground_truth;
 pub mod limits;

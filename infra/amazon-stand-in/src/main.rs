@@ -13,7 +13,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut virtual_clock = false;
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("bench") {
-        let orders = args.nth(1).map(|n| n.parse()).transpose()?.unwrap_or(100_000);
+        let orders = args
+            .nth(1)
+            .map(|n| n.parse())
+            .transpose()?
+            .unwrap_or(100_000);
         amazon_stand_in::bench::run(orders).await;
         return Ok(());
     }

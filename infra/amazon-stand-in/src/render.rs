@@ -615,8 +615,7 @@ pub fn settlement_file(s: &Seller, st: &Settlement) -> FlatFile {
     }];
     for &ti in &st.transactions {
         let t = &s.transactions[ti];
-        let order = t
-            .order_id.as_deref().and_then(|id| s.order(id));
+        let order = t.order_id.as_deref().and_then(|id| s.order(id));
         for (it, l) in t.lines() {
             let mut r = vec![String::new(); 24];
             r[0] = st.id.clone();

@@ -31,6 +31,9 @@ pub struct Apps {
     pub client_id: String,
     pub client_secret: String,
     pub application_id: String,
+    /// The separate LWA security profile approved for the Ads API.
+    pub ads_client_id: String,
+    pub ads_client_secret: String,
 }
 
 impl Default for Apps {
@@ -39,6 +42,8 @@ impl Default for Apps {
             client_id: "amzn1.application-oa2-client.standin".into(),
             client_secret: "stand-in-client-secret".into(),
             application_id: "amzn1.sellerapps.app.standin".into(),
+            ads_client_id: "amzn1.application-oa2-client.standin-ads".into(),
+            ads_client_secret: "stand-in-ads-client-secret".into(),
         }
     }
 }
@@ -108,10 +113,13 @@ struct Report {
 }
 
 #[derive(Default)]
-struct Inner {
+pub(crate) struct Inner {
     codes: HashMap<String, (DateTime<Utc>, String)>,
     refresh_tokens: HashMap<String, bool>,
     access_tokens: HashMap<String, DateTime<Utc>>,
+    /// Ads API access tokens (issued to the Ads client), with their expiry.
+    pub(crate) ads_tokens: HashMap<String, DateTime<Utc>>,
+    ads_refresh_tokens: HashMap<String, bool>,
     buckets: HashMap<(String, String), Bucket>,
     stats: BTreeMap<String, OpStats>,
     faults: Vec<FaultRule>,
@@ -125,14 +133,14 @@ struct Inner {
 pub struct StandIn {
     pub seller: Seller,
     pub apps: Apps,
-    clock: Mutex<Clock>,
-    inner: Mutex<Inner>,
+    pub(crate) clock: Mutex<Clock>,
+    pub(crate) inner: Mutex<Inner>,
     truth: std::sync::OnceLock<GroundTruth>,
 }
 
-type Shared = Arc<StandIn>;
+pub(crate) type Shared = Arc<StandIn>;
 
-fn err(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn err(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({"errors": [{"code": code, "message": message, "details": ""}]})),
@@ -140,32 +148,32 @@ fn err(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn invalid(message: &str) -> Response {
+pub(crate) fn invalid(message: &str) -> Response {
     err(StatusCode::BAD_REQUEST, "InvalidInput", message)
 }
 
-fn not_found(message: &str) -> Response {
+pub(crate) fn not_found(message: &str) -> Response {
     err(StatusCode::NOT_FOUND, "NotFound", message)
 }
 
-fn b64(v: &Value) -> String {
+pub(crate) fn b64(v: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
-fn unb64(s: &str) -> Option<Value> {
+pub(crate) fn unb64(s: &str) -> Option<Value> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
 }
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn csv(s: Option<&String>) -> Vec<String> {
+pub(crate) fn csv(s: Option<&String>) -> Vec<String> {
     s.map(|s| {
         s.split(',')
             .map(|x| x.trim().to_string())
@@ -211,7 +219,7 @@ impl StandIn {
         self.truth.get_or_init(|| GroundTruth::of(&self.seller))
     }
 
-    fn next_id(&self) -> u64 {
+    pub(crate) fn next_id(&self) -> u64 {
         let mut i = self.inner.lock().expect("state");
         i.next += 1;
         i.next
@@ -232,7 +240,22 @@ impl StandIn {
     pub fn bench_access_token(&self) -> String {
         let t = format!("Atza|stand-in-bench-{}", self.next_id());
         let exp = self.now() + Duration::days(3650);
-        self.inner.lock().expect("state").access_tokens.insert(t.clone(), exp);
+        self.inner
+            .lock()
+            .expect("state")
+            .access_tokens
+            .insert(t.clone(), exp);
+        t
+    }
+
+    /// An Ads API refresh token for the seller's advertising account (for tests).
+    pub fn issue_ads_refresh_token(&self) -> String {
+        let t = format!("Atzr|stand-in-ads-{}", self.next_id());
+        self.inner
+            .lock()
+            .expect("state")
+            .ads_refresh_tokens
+            .insert(t.clone(), true);
         t
     }
 
@@ -303,7 +326,11 @@ impl StandIn {
     }
 
     /// Authenticates and rate-limits one SP-API call. `Err` is the response to send.
-    async fn guard(&self, headers: &HeaderMap, op: &str) -> Result<Option<FaultKind>, Response> {
+    pub(crate) async fn guard(
+        &self,
+        headers: &HeaderMap,
+        op: &str,
+    ) -> Result<Option<FaultKind>, Response> {
         let fault = self.fault_for(op);
         match &fault {
             Some(FaultKind::Slow { millis }) => {
@@ -470,6 +497,8 @@ mod futures_like {
     }
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! guarded {
     ($st:expr, $headers:expr, $op:expr) => {
         match $st.guard(&$headers, $op).await {
@@ -533,6 +562,8 @@ pub fn router(st: Shared) -> Router {
         .route("/_stand-in/ground-truth", get(control_ground_truth))
         .route("/_stand-in/refresh-token", post(control_refresh_token))
         .route("/_stand-in/revoke", post(control_revoke))
+        .merge(crate::ads::routes())
+        .merge(crate::catalog::routes())
         .with_state(st)
 }
 
@@ -555,6 +586,9 @@ fn lwa_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 async fn token(State(st): State<Shared>, Form(f): Form<TokenForm>) -> Response {
+    if f.client_id.as_deref() == Some(st.apps.ads_client_id.as_str()) {
+        return ads_token(&st, f);
+    }
     if f.client_id.as_deref() != Some(st.apps.client_id.as_str())
         || f.client_secret.as_deref() != Some(st.apps.client_secret.as_str())
     {
@@ -627,6 +661,51 @@ async fn token(State(st): State<Shared>, Form(f): Form<TokenForm>) -> Response {
     }
 }
 
+/// The Ads API's own LWA grants (scope `advertising::campaign_management`).
+fn ads_token(st: &StandIn, f: TokenForm) -> Response {
+    if f.client_secret.as_deref() != Some(st.apps.ads_client_secret.as_str()) {
+        return lwa_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        );
+    }
+    let now = st.now();
+    let mint = |st: &StandIn| {
+        let t = format!("Atza|stand-in-ads-{}", st.next_id());
+        st.inner
+            .lock()
+            .expect("state")
+            .ads_tokens
+            .insert(t.clone(), now + Duration::seconds(3600));
+        t
+    };
+    match f.grant_type.as_deref() {
+        Some("refresh_token") => {
+            let valid = st
+                .inner
+                .lock()
+                .expect("state")
+                .ads_refresh_tokens
+                .get(f.refresh_token.as_deref().unwrap_or_default())
+                .copied();
+            if valid != Some(true) {
+                return lwa_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "The request has an invalid grant parameter : refresh_token",
+                );
+            }
+            Json(json!({"access_token": mint(st), "refresh_token": f.refresh_token, "token_type": "bearer", "expires_in": 3600})).into_response()
+        }
+        _ => lwa_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The Ads client uses the refresh_token grant here",
+        ),
+    }
+}
+
 #[derive(Deserialize)]
 struct ConsentQuery {
     application_id: Option<String>,
@@ -672,7 +751,7 @@ async fn participations(State(st): State<Shared>, headers: HeaderMap) -> Respons
 }
 
 /// `(offset, filters)` of a page token.
-fn page_token(token: Option<&String>) -> Result<Option<(usize, Value)>, Response> {
+pub(crate) fn page_token(token: Option<&String>) -> Result<Option<(usize, Value)>, Response> {
     match token {
         None => Ok(None),
         Some(t) => unb64(t)
@@ -682,13 +761,18 @@ fn page_token(token: Option<&String>) -> Result<Option<(usize, Value)>, Response
     }
 }
 
-fn page<T: Clone>(all: &[T], offset: usize, size: usize, q: &Value) -> (Vec<T>, Option<String>) {
+pub(crate) fn page<T: Clone>(
+    all: &[T],
+    offset: usize,
+    size: usize,
+    q: &Value,
+) -> (Vec<T>, Option<String>) {
     let end = (offset + size).min(all.len());
     let next = (end < all.len()).then(|| b64(&json!({"o": end, "q": q})));
     (all.get(offset..end).unwrap_or_default().to_vec(), next)
 }
 
-fn map_of(q: &Value) -> HashMap<String, String> {
+pub(crate) fn map_of(q: &Value) -> HashMap<String, String> {
     q.as_object()
         .map(|o| {
             o.iter()
@@ -804,7 +888,7 @@ fn status_2026(s: OrderStatus) -> &'static str {
     }
 }
 
-fn page_size(
+pub(crate) fn page_size(
     q: &HashMap<String, String>,
     key: &str,
     default: usize,
@@ -857,7 +941,7 @@ async fn get_orders(
     st.respond(op, StatusCode::OK, json!({"payload": payload}), f)
 }
 
-fn find_order(st: &StandIn, id: &str) -> Option<usize> {
+pub(crate) fn find_order(st: &StandIn, id: &str) -> Option<usize> {
     st.seller
         .orders
         .iter()
@@ -1111,7 +1195,7 @@ fn events_page(
     st.respond(op, StatusCode::OK, json!({"payload": payload}), f)
 }
 
-fn restore(
+pub(crate) fn restore(
     q: HashMap<String, String>,
     key: &str,
 ) -> Result<(usize, HashMap<String, String>), Response> {
@@ -1763,4 +1847,72 @@ pub fn unbalanced_settlements(seller: &Seller) -> Vec<String> {
         })
         .map(|s| s.id.clone())
         .collect()
+}
+
+impl StandIn {
+    /// Checks an Ads API call: a live Ads access token in `Authorization: Bearer`, the Ads
+    /// client id in `Amazon-Advertising-API-ClientId`, and (unless `needs_profile` is false) a
+    /// known profile in `Amazon-Advertising-API-Scope`. Returns the profile's index.
+    #[allow(dead_code)] // Used by ads.rs once its routes exist.
+    pub(crate) fn ads_guard(
+        &self,
+        headers: &HeaderMap,
+        needs_profile: bool,
+        op: &str,
+    ) -> Result<Option<usize>, Response> {
+        let now = self.now();
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let ads_err = |status: StatusCode, code: &str, details: &str| {
+            (status, Json(json!({"code": code, "details": details}))).into_response()
+        };
+        {
+            let mut i = self.inner.lock().expect("state");
+            i.stats.entry(op.to_string()).or_default().calls += 1;
+            match i.ads_tokens.get(bearer) {
+                Some(exp) if *exp > now => {}
+                _ => {
+                    return Err(ads_err(
+                        StatusCode::UNAUTHORIZED,
+                        "UNAUTHORIZED",
+                        "Not authorized to access scope",
+                    ))
+                }
+            }
+        }
+        if headers
+            .get("amazon-advertising-api-clientid")
+            .and_then(|v| v.to_str().ok())
+            != Some(self.apps.ads_client_id.as_str())
+        {
+            return Err(ads_err(
+                StatusCode::BAD_REQUEST,
+                "400",
+                "Amazon-Advertising-API-ClientId header is missing or wrong",
+            ));
+        }
+        if !needs_profile {
+            return Ok(None);
+        }
+        let scope = headers
+            .get("amazon-advertising-api-scope")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok());
+        match scope.and_then(|p| {
+            self.seller
+                .ads_profiles
+                .iter()
+                .position(|x| x.profile_id == p)
+        }) {
+            Some(i) => Ok(Some(i)),
+            None => Err(ads_err(
+                StatusCode::FORBIDDEN,
+                "403",
+                "Invalid Amazon-Advertising-API-Scope profile",
+            )),
+        }
+    }
 }
