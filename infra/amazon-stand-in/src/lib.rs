@@ -9,6 +9,7 @@ pub mod generator;
 pub mod ground_truth;
 pub mod limits;
 pub mod model;
+pub mod notifications;
 pub mod render;
 pub mod server;
 

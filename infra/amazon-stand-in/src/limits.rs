@@ -25,6 +25,14 @@ pub const USAGE_PLANS: &[(&str, f64, f64)] = &[
     ("createRestrictedDataToken", 1.0, 10.0),
     ("getSolicitationActionsForOrder", 1.0, 5.0),
     ("createProductReviewAndSellerFeedbackSolicitation", 1.0, 5.0),
+    ("createDestination", 1.0, 5.0),
+    ("getDestinations", 1.0, 5.0),
+    ("getDestination", 1.0, 5.0),
+    ("deleteDestination", 1.0, 5.0),
+    ("createSubscription", 1.0, 5.0),
+    ("getSubscription", 1.0, 5.0),
+    ("getSubscriptionById", 1.0, 5.0),
+    ("deleteSubscriptionById", 1.0, 5.0),
 ];
 
 pub fn plan(operation: &str) -> (f64, f64) {

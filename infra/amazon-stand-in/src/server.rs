@@ -90,6 +90,10 @@ pub enum FaultKind {
     /// Reports created now end FATAL / CANCELLED.
     ReportFatal,
     ReportCancelled,
+    /// The next notification delivery sends every message twice.
+    DuplicateNotifications,
+    /// The next notification delivery sends its messages in reverse order.
+    ReorderNotifications,
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -135,10 +139,11 @@ pub struct StandIn {
     pub apps: Apps,
     pub(crate) clock: Mutex<Clock>,
     pub(crate) inner: Mutex<Inner>,
+    pub(crate) notifications: Mutex<crate::notifications::Notifications>,
     truth: std::sync::OnceLock<GroundTruth>,
 }
 
-pub(crate) type Shared = Arc<StandIn>;
+pub type Shared = Arc<StandIn>;
 
 pub(crate) fn err(status: StatusCode, code: &str, message: &str) -> Response {
     (
@@ -190,6 +195,7 @@ impl StandIn {
             apps: Apps::default(),
             clock: Mutex::new(clock),
             inner: Mutex::new(Inner::default()),
+            notifications: Default::default(),
             truth: Default::default(),
         })
     }
@@ -291,7 +297,13 @@ impl StandIn {
             if r.operation.as_deref().is_some_and(|o| o != op && o != "*") {
                 continue;
             }
-            if matches!(r.kind, FaultKind::ReportFatal | FaultKind::ReportCancelled) {
+            if matches!(
+                r.kind,
+                FaultKind::ReportFatal
+                    | FaultKind::ReportCancelled
+                    | FaultKind::DuplicateNotifications
+                    | FaultKind::ReorderNotifications
+            ) {
                 continue;
             }
             r.seen += 1;
@@ -306,6 +318,42 @@ impl StandIn {
             i.stats.entry(op.to_string()).or_default().faults += 1;
         }
         hit
+    }
+
+    pub(crate) fn notification_fault(&self) -> Option<FaultKind> {
+        let mut i = self.inner.lock().expect("state");
+        for r in i.faults.iter_mut() {
+            if !matches!(
+                r.kind,
+                FaultKind::DuplicateNotifications | FaultKind::ReorderNotifications
+            ) || r.times.is_some_and(|t| r.fired >= t)
+            {
+                continue;
+            }
+            r.fired += 1;
+            return Some(r.kind.clone());
+        }
+        None
+    }
+
+    /// `(report id, type, status, document id)` of every requested report, as of now.
+    pub(crate) fn requested_reports(&self) -> Vec<(String, String, &'static str, Option<String>)> {
+        let now = self.now();
+        self.inner
+            .lock()
+            .expect("state")
+            .reports
+            .iter()
+            .map(|r| {
+                let status = report_status(r, now);
+                let doc = (status == "DONE").then(|| {
+                    r.document
+                        .clone()
+                        .unwrap_or_else(|| format!("amzn1.spdoc.{}", r.id))
+                });
+                (r.id.clone(), r.report_type.clone(), status, doc)
+            })
+            .collect()
     }
 
     fn report_outcome_fault(&self) -> Option<&'static str> {
@@ -419,7 +467,7 @@ impl StandIn {
     }
 
     /// The response of a successful call, with Amazon's headers and any body fault applied.
-    fn respond(
+    pub(crate) fn respond(
         &self,
         op: &str,
         status: StatusCode,
@@ -564,6 +612,7 @@ pub fn router(st: Shared) -> Router {
         .route("/_stand-in/revoke", post(control_revoke))
         .merge(crate::ads::routes())
         .merge(crate::catalog::routes())
+        .merge(crate::notifications::routes())
         .with_state(st)
 }
 
@@ -643,10 +692,12 @@ async fn token(State(st): State<Shared>, Form(f): Form<TokenForm>) -> Response {
         }
         Some("client_credentials") => match f.scope.as_deref() {
             Some("sellingpartnerapi::notifications")
-            | Some("sellingpartnerapi::client_credential:rotation") => Json(
-                json!({"access_token": access(&st), "token_type": "bearer", "expires_in": 3600}),
-            )
-            .into_response(),
+            | Some("sellingpartnerapi::client_credential:rotation") => {
+                let t = access(&st);
+                st.mark_grantless(&t);
+                Json(json!({"access_token": t, "token_type": "bearer", "expires_in": 3600}))
+                    .into_response()
+            }
             _ => lwa_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
