@@ -2,6 +2,7 @@
 //! identity repositories that every Lambda and the local runner share.
 
 pub mod adapters;
+pub mod amazon;
 #[cfg(feature = "aws")]
 pub mod bootstrap;
 pub mod config;

@@ -635,6 +635,13 @@ fn lwa_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 async fn token(State(st): State<Shared>, Form(f): Form<TokenForm>) -> Response {
+    st.inner
+        .lock()
+        .expect("state")
+        .stats
+        .entry("lwaToken".into())
+        .or_default()
+        .calls += 1;
     if f.client_id.as_deref() == Some(st.apps.ads_client_id.as_str()) {
         return ads_token(&st, f);
     }

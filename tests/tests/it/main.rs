@@ -2,6 +2,7 @@
 //! routers, tenant isolation, and the sample events through the Lambda handlers.
 
 mod accounts;
+mod amazon_client;
 mod auth;
 mod contracts;
 mod events;

@@ -1,0 +1,13 @@
+//! The Amazon client: Login-with-Amazon tokens shared through the store, rate limits shared
+//! across Lambdas through the store, and a request executor that retries what Amazon says to
+//! retry and never sleeps past the invocation's deadline.
+
+pub mod client;
+pub mod error;
+pub mod limiter;
+pub mod lwa;
+
+pub use client::{Pacer, SpApi, SystemPacer};
+pub use error::AmazonError;
+pub use limiter::RateLimiter;
+pub use lwa::{Credentials, TokenProvider};
