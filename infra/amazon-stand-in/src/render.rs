@@ -43,7 +43,7 @@ fn marketplace_name(id: &str) -> &'static str {
     marketplaces::by_id(id).map(|m| m.name).unwrap_or("Amazon")
 }
 
-fn language(country: &str) -> &'static str {
+pub(crate) fn language(country: &str) -> &'static str {
     match country {
         "US" => "en_US",
         "CA" => "en_CA",

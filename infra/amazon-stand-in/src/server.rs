@@ -1911,7 +1911,6 @@ impl StandIn {
     /// Checks an Ads API call: a live Ads access token in `Authorization: Bearer`, the Ads
     /// client id in `Amazon-Advertising-API-ClientId`, and (unless `needs_profile` is false) a
     /// known profile in `Amazon-Advertising-API-Scope`. Returns the profile's index.
-    #[allow(dead_code)] // Used by ads.rs once its routes exist.
     pub(crate) fn ads_guard(
         &self,
         headers: &HeaderMap,

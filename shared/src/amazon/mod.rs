@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod lwa;
+pub mod reports;
 
 pub use client::{Pacer, SpApi, SystemPacer};
 pub use error::AmazonError;
