@@ -2,10 +2,12 @@
 //! across Lambdas through the store, and a request executor that retries what Amazon says to
 //! retry and never sleeps past the invocation's deadline.
 
+pub mod ads;
 pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod lwa;
+pub mod models;
 pub mod reports;
 
 pub use client::{Pacer, SpApi, SystemPacer};

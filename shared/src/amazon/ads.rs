@@ -1,0 +1,1 @@
+//! The Amazon Ads API client.

@@ -1,0 +1,1 @@
+//! Typed models (serde) of the Amazon operations the client uses.
