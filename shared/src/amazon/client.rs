@@ -237,6 +237,45 @@ impl SpApi {
     }
 }
 
+impl SpApi {
+    /// A Restricted Data Token for operations that return PII (`createRestrictedDataToken`);
+    /// use it as the access token of those calls, within `expiresIn`.
+    pub async fn restricted_data_token(
+        &self,
+        call_context: &Call<'_>,
+        resources: &[(&str, &str, &[&str])],
+    ) -> Result<(SecretString, i64), AmazonError> {
+        let body = serde_json::json!({"restrictedResources": resources.iter().map(|(method, path, elements)| {
+            let mut r = serde_json::json!({"method": method, "path": path});
+            if !elements.is_empty() {
+                r["dataElements"] = serde_json::json!(elements);
+            }
+            r
+        }).collect::<Vec<_>>()});
+        let call = Call {
+            connection: call_context.connection,
+            seller: call_context.seller,
+            refresh_token: call_context.refresh_token,
+            operation: "createRestrictedDataToken",
+            rate: 1.0,
+            burst: 10.0,
+            method: Method::POST,
+            path: "/tokens/2021-03-01/restrictedDataToken".into(),
+            query: vec![],
+            body: Some(body),
+            deadline: call_context.deadline,
+        };
+        let v = self.send(&call).await?;
+        let token = v["restrictedDataToken"].as_str().ok_or_else(|| {
+            AmazonError::Dependency("no restrictedDataToken in the answer".into())
+        })?;
+        Ok((
+            SecretString::from(token.to_string()),
+            v["expiresIn"].as_i64().unwrap_or(3600),
+        ))
+    }
+}
+
 #[derive(Debug)]
 enum Retry {
     Now,

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The stand-in's virtual clock seen as the client's time: sleeping moves it.
-struct Virtual(Arc<StandIn>);
+pub struct Virtual(pub Arc<StandIn>);
 
 impl Clock for Virtual {
     fn now(&self) -> DateTime<Utc> {
@@ -35,13 +35,13 @@ impl Pacer for Virtual {
     }
 }
 
-struct World {
-    st: Arc<StandIn>,
-    base: String,
-    store: Arc<dyn Store>,
+pub struct World {
+    pub st: Arc<StandIn>,
+    pub base: String,
+    pub store: Arc<dyn Store>,
 }
 
-async fn world(orders: usize) -> World {
+pub async fn world(orders: usize) -> World {
     let st = StandIn::virtual_clock(
         generate(&SellerSpec {
             orders,
@@ -62,7 +62,7 @@ async fn world(orders: usize) -> World {
 }
 
 /// One "process": its own token provider, limiter and client over the shared store.
-fn client(w: &World) -> (Arc<TokenProvider>, SpApi) {
+pub fn client(w: &World) -> (Arc<TokenProvider>, SpApi) {
     let clock: Arc<dyn Clock> = Arc::new(Virtual(w.st.clone()));
     let creds = Credentials {
         client_id: w.st.apps.client_id.clone(),

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod amazon_client;
+mod amazon_reports;
 mod auth;
 mod contracts;
 mod events;
