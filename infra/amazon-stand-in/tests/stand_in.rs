@@ -1099,3 +1099,100 @@ fn the_schema_check_rejects_a_string_amount_where_the_model_wants_a_number() {
     let body = serde_json::json!({"payload": {"transactions": [{"totalAmount": {"currencyCode": "USD", "currencyAmount": "10.00"}}]}});
     conforms("finances_2024-06-19", "ListTransactionsResponse", &body);
 }
+
+#[tokio::test]
+async fn finances_v0_events_of_a_group_sum_to_its_total() {
+    let st = StandIn::virtual_clock(generate(&spec(1500)), true);
+    let token = access_token(&st).await;
+    let closed: Vec<_> = st
+        .seller
+        .settlements
+        .iter()
+        .filter(|s| s.closed && !s.transactions.is_empty())
+        .take(12)
+        .cloned()
+        .collect();
+    fn sum_numbers(v: &Value, key: &str, out: &mut Decimal) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == key {
+                        *out += Decimal::from_str(&x["CurrencyAmount"].to_string()).unwrap();
+                    } else {
+                        sum_numbers(x, key, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| sum_numbers(x, key, out)),
+            _ => {}
+        }
+    }
+    for g in closed {
+        let mut total = Decimal::ZERO;
+        let mut uri = format!(
+            "/finances/v0/financialEventGroups/{}/financialEvents?MaxResultsPerPage=7",
+            g.group_id
+        );
+        loop {
+            let body = call(&st, "GET", &uri, Some(&token), None).await.json();
+            let events = &body["payload"]["FinancialEvents"];
+            for key in ["ChargeAmount", "FeeAmount", "PromotionAmount"] {
+                sum_numbers(events, key, &mut total);
+            }
+            for e in events["AdjustmentEventList"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                total += Decimal::from_str(&e["AdjustmentAmount"]["CurrencyAmount"].to_string())
+                    .unwrap();
+            }
+            for e in events["ProductAdsPaymentEventList"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                total += Decimal::from_str(&e["transactionValue"]["CurrencyAmount"].to_string())
+                    .unwrap();
+            }
+            match body["payload"]["NextToken"].as_str() {
+                Some(n) => {
+                    uri = format!(
+                        "/finances/v0/financialEventGroups/{}/financialEvents?NextToken={n}",
+                        g.group_id
+                    )
+                }
+                None => break,
+            }
+        }
+        assert_eq!(
+            total, g.total,
+            "group {} events sum to its payout",
+            g.group_id
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_slow_fault_delays_but_answers() {
+    let st = StandIn::virtual_clock(generate(&spec(100)), true);
+    let token = access_token(&st).await;
+    st.add_fault(FaultRule {
+        operation: Some("getMarketplaceParticipations".into()),
+        kind: FaultKind::Slow { millis: 5 },
+        every: 1,
+        times: Some(1),
+        seen: 0,
+        fired: 0,
+    });
+    let r = call(
+        &st,
+        "GET",
+        "/sellers/v1/marketplaceParticipations",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(st.stats()["getMarketplaceParticipations"].faults, 1);
+}

@@ -38,6 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
+    start_stand_in().await?;
     let state = AppState {
         config: Arc::new(config),
         store,
@@ -71,6 +72,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    Ok(())
+}
+
+/// The Amazon stand-in with a demo seller, on its own port (`STAND_IN_PORT`, default 3050;
+/// `0` disables it), until the sync jobs use it.
+async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = std::env::var("STAND_IN_PORT")
+        .ok()
+        .map(|p| p.parse())
+        .transpose()
+        .map_err(|_| "STAND_IN_PORT must be a number")?
+        .unwrap_or(3050);
+    if port == 0 {
+        return Ok(());
+    }
+    let orders = std::env::var("STAND_IN_ORDERS")
+        .ok()
+        .map(|p| p.parse())
+        .transpose()
+        .map_err(|_| "STAND_IN_ORDERS must be a number")?
+        .unwrap_or(2000);
+    let seller = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
+        orders,
+        ..Default::default()
+    });
+    let end = seller.spec.end;
+    let st = amazon_stand_in::StandIn::new(
+        seller,
+        amazon_stand_in::limits::Clock::Real {
+            started: std::time::Instant::now(),
+            at_start: end,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port} for the Amazon stand-in: {e}"))?;
+    eprintln!("beddora-local: Amazon stand-in (demo seller {}, {orders} orders) on http://127.0.0.1:{port}", st.seller.seller_id);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, amazon_stand_in::router(st)).await {
+            tracing::error!(error = %e, "Amazon stand-in stopped");
+        }
+    });
     Ok(())
 }
 
