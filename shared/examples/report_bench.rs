@@ -45,7 +45,7 @@ fn make(path: &str, mib: usize) {
             "1234567890\t\t\t\t\tEUR\tOrder\t302-{:07}-{:07}\t\t\t\tAmazon.de\tItemPrice\tPrincipal\t{}{},{:02}\tAFN\t05.11.2026\t2026-11-05 10:11:12 UTC\t{:014}\t\t\tSKU-{:05}-",
             i % 10_000_000,
             (i * 31) % 10_000_000,
-            if i % 5 == 0 { "-" } else { "" },
+            if i.is_multiple_of(5) { "-" } else { "" },
             group(cents / 100),
             cents % 100,
             i,
@@ -68,7 +68,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);

@@ -266,6 +266,19 @@ impl StandIn {
     }
 
     /// Revokes every refresh token (the seller removed the app).
+    /// Revokes every Ads API refresh token (the advertiser withdrew consent).
+    pub fn revoke_ads_refresh_tokens(&self) {
+        for v in self
+            .inner
+            .lock()
+            .expect("state")
+            .ads_refresh_tokens
+            .values_mut()
+        {
+            *v = false;
+        }
+    }
+
     pub fn revoke_refresh_tokens(&self) {
         for v in self
             .inner

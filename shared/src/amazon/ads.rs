@@ -1,1 +1,1293 @@
-//! The Amazon Ads API client.
+//! The Amazon Ads API client: profiles, Sponsored Products v3 campaigns, ad groups and
+//! keywords (every page of a list), keyword bid and state updates item by item, and async
+//! reporting v3 (create, wait, download).
+//!
+//! Ads access tokens come from a second [`TokenProvider`] built with the Ads LWA application's
+//! credentials (Ads tokens are global, so one per advertiser consent serves every region).
+//! Calls draw from a per-profile bucket of the shared [`RateLimiter`]; a 429 empties that bucket
+//! and the call waits the `Retry-After` Amazon gave, through the [`Pacer`], never past the
+//! deadline. Money in responses and report files is read from the JSON number's own text into
+//! [`Decimal`], never through a float.
+
+use super::client::backoff;
+use super::client::Pacer;
+use super::error::AmazonError;
+use super::limiter::RateLimiter;
+use super::lwa::TokenProvider;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+/// The decimal type money values come in.
+pub use rust_decimal::Decimal;
+
+const CAMPAIGN_MEDIA: &str = "application/vnd.spCampaign.v3+json";
+const AD_GROUP_MEDIA: &str = "application/vnd.spAdGroup.v3+json";
+const KEYWORD_MEDIA: &str = "application/vnd.spKeyword.v3+json";
+const REPORT_MEDIA: &str = "application/vnd.createasyncreportrequest.v3+json";
+
+const CLIENT_ID_HEADER: &str = "Amazon-Advertising-API-ClientId";
+const SCOPE_HEADER: &str = "Amazon-Advertising-API-Scope";
+
+/// Conservative default for Amazon's dynamic limits: requests a second per profile, and burst.
+pub const DEFAULT_RATE: f64 = 5.0;
+/// See [`DEFAULT_RATE`].
+pub const DEFAULT_BURST: f64 = 10.0;
+/// Default `maxResults` of list calls.
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+/// Most ids a filter, or keywords an update request, may name.
+const MAX_ITEMS: usize = 1000;
+/// Longest Sponsored Products report range, in days.
+const MAX_REPORT_DAYS: i64 = 31;
+
+/// Attempts per call for server errors, transport failures and refused tokens.
+const MAX_ATTEMPTS: u32 = 8;
+/// 429 answers a call accepts before giving up (each waits its `Retry-After`).
+const MAX_THROTTLED: u32 = 30;
+
+/// The Ads API regional hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdsRegion {
+    /// US, CA, MX, BR.
+    NorthAmerica,
+    /// UK, FR, IT, ES, DE, NL, AE, PL, TR, EG, SA, SE, BE, IN, ZA.
+    Europe,
+    /// JP, AU, SG.
+    FarEast,
+}
+
+impl AdsRegion {
+    /// The region's API base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            AdsRegion::NorthAmerica => "https://advertising-api.amazon.com",
+            AdsRegion::Europe => "https://advertising-api-eu.amazon.com",
+            AdsRegion::FarEast => "https://advertising-api-fe.amazon.com",
+        }
+    }
+}
+
+/// Whose Ads account a call acts for, and until when it may wait.
+pub struct Advertiser<'a> {
+    /// Our id of the Ads connection (token cache key).
+    pub connection: &'a str,
+    /// The refresh token of the advertiser's Ads consent.
+    pub refresh_token: &'a SecretString,
+    /// The latest instant a call may still be waiting (the invocation's deadline, minus the
+    /// time the job needs to save its progress).
+    pub deadline: DateTime<Utc>,
+}
+
+/// An advertising profile (one per advertiser and marketplace).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub profile_id: i64,
+    pub country_code: String,
+    pub currency_code: String,
+    /// Report dates are local dates of this time zone.
+    pub timezone: String,
+    #[serde(default)]
+    pub daily_budget: Option<Decimal>,
+    pub account_info: AccountInfo,
+}
+
+/// The account behind a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    /// The SP-API marketplace id.
+    pub marketplace_string_id: String,
+    /// The seller or vendor id.
+    pub id: String,
+    /// `seller`, `vendor` or `agency`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub valid_payment_method: Option<bool>,
+}
+
+/// The state of a campaign, ad group or keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EntityState {
+    Enabled,
+    Paused,
+    Archived,
+    /// A state this client does not know (`ENABLING`, `USER_DELETED`, ...).
+    #[serde(other)]
+    Other,
+}
+
+impl EntityState {
+    fn as_str(self) -> Option<&'static str> {
+        match self {
+            EntityState::Enabled => Some("ENABLED"),
+            EntityState::Paused => Some("PAUSED"),
+            EntityState::Archived => Some("ARCHIVED"),
+            EntityState::Other => None,
+        }
+    }
+}
+
+/// A campaign's budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Budget {
+    pub budget: Decimal,
+    pub budget_type: String,
+}
+
+/// A Sponsored Products campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Campaign {
+    #[serde(deserialize_with = "id_text")]
+    pub campaign_id: String,
+    pub name: String,
+    pub state: EntityState,
+    #[serde(default)]
+    pub targeting_type: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub end_date: Option<NaiveDate>,
+    pub budget: Budget,
+    #[serde(default, deserialize_with = "opt_id_text")]
+    pub portfolio_id: Option<String>,
+    /// Present when the list asked for extended data.
+    #[serde(default)]
+    pub extended_data: Option<Value>,
+}
+
+/// A Sponsored Products ad group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdGroup {
+    #[serde(deserialize_with = "id_text")]
+    pub ad_group_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub campaign_id: String,
+    pub name: String,
+    pub state: EntityState,
+    pub default_bid: Decimal,
+    #[serde(default)]
+    pub extended_data: Option<Value>,
+}
+
+/// A Sponsored Products keyword.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Keyword {
+    #[serde(deserialize_with = "id_text")]
+    pub keyword_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub ad_group_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub campaign_id: String,
+    pub keyword_text: String,
+    /// `EXACT`, `PHRASE` or `BROAD`.
+    pub match_type: String,
+    pub state: EntityState,
+    /// Absent when the keyword bids its ad group's default.
+    #[serde(default)]
+    pub bid: Option<Decimal>,
+    #[serde(default)]
+    pub extended_data: Option<Value>,
+}
+
+/// Filters of the v3 list calls. Each list accepts the filters it knows: campaigns take
+/// states and campaign ids; ad groups also ad group ids; keywords also keyword ids. Empty
+/// means "no filter".
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub states: Vec<EntityState>,
+    pub campaign_ids: Vec<String>,
+    pub ad_group_ids: Vec<String>,
+    pub keyword_ids: Vec<String>,
+    /// Ask for `extendedData` (counts more towards Amazon's throttling).
+    pub extended: bool,
+}
+
+/// A change to one keyword: its bid, its state, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeywordUpdate {
+    pub keyword_id: String,
+    pub bid: Option<Decimal>,
+    pub state: Option<EntityState>,
+}
+
+/// Why one item of a multi-status request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    /// `rangeError`, `entityNotFoundError`, `malformedValueError`, ...
+    pub error_type: String,
+    /// `TOO_HIGH`, `ENTITY_NOT_FOUND`, ...
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+/// The outcome of one item of [`AdsApi::update_keywords`], by its index in the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeywordUpdateResult {
+    pub index: usize,
+    pub keyword_id: String,
+    pub result: Result<(), Vec<ItemError>>,
+}
+
+/// Granularity of report rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TimeUnit {
+    /// One row per day (`date` column).
+    Daily,
+    /// One row for the range (`startDate`/`endDate` columns).
+    Summary,
+}
+
+/// A report filter (`{"field": "campaignStatus", "values": ["ENABLED"]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportFilter {
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+/// What a report holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportConfiguration {
+    /// `SPONSORED_PRODUCTS`, ...
+    pub ad_product: String,
+    /// `spCampaigns`, `spAdvertisedProduct`, ...
+    pub report_type_id: String,
+    pub group_by: Vec<String>,
+    pub columns: Vec<String>,
+    pub time_unit: TimeUnit,
+    /// `GZIP_JSON`.
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<ReportFilter>,
+}
+
+/// A reporting v3 request. Dates are the profile's local dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub configuration: ReportConfiguration,
+}
+
+impl ReportRequest {
+    /// A Sponsored Products report in `GZIP_JSON`.
+    pub fn sponsored_products(
+        report_type_id: &str,
+        group_by: &[&str],
+        time_unit: TimeUnit,
+        start_date: NaiveDate,
+        end_date: NaiveDate,
+        columns: &[&str],
+    ) -> Self {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Self {
+            name: Some(format!("{report_type_id} {start_date}..{end_date}")),
+            start_date,
+            end_date,
+            configuration: ReportConfiguration {
+                ad_product: "SPONSORED_PRODUCTS".into(),
+                report_type_id: report_type_id.into(),
+                group_by: strings(group_by),
+                columns: strings(columns),
+                time_unit,
+                format: "GZIP_JSON".into(),
+                filters: vec![],
+            },
+        }
+    }
+}
+
+/// Where a report is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReportState {
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+    #[serde(other)]
+    Other,
+}
+
+/// A report as `GET /reporting/reports/{id}` describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportStatus {
+    pub report_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub status: ReportState,
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub end_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub generated_at: Option<DateTime<Utc>>,
+    /// The download URL, once `COMPLETED` (short-lived: fetch it at once).
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub url_expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub file_size: Option<u64>,
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+/// One row of a Sponsored Products report. The usual columns are typed; any other column
+/// is in `other` (read money from it with [`ReportRow::decimal`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportRow {
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub start_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub end_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "opt_id_text")]
+    pub campaign_id: Option<String>,
+    #[serde(default)]
+    pub campaign_name: Option<String>,
+    #[serde(default)]
+    pub campaign_status: Option<String>,
+    #[serde(default)]
+    pub campaign_budget_amount: Option<Decimal>,
+    #[serde(default)]
+    pub campaign_budget_currency_code: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_text")]
+    pub ad_group_id: Option<String>,
+    #[serde(default)]
+    pub advertised_asin: Option<String>,
+    #[serde(default)]
+    pub advertised_sku: Option<String>,
+    #[serde(default)]
+    pub impressions: Option<i64>,
+    #[serde(default)]
+    pub clicks: Option<i64>,
+    /// Total click cost (same as `spend`).
+    #[serde(default)]
+    pub cost: Option<Decimal>,
+    #[serde(default)]
+    pub spend: Option<Decimal>,
+    #[serde(default)]
+    pub cost_per_click: Option<Decimal>,
+    #[serde(default)]
+    pub purchases7d: Option<i64>,
+    #[serde(default)]
+    pub sales7d: Option<Decimal>,
+    #[serde(default)]
+    pub units_sold_clicks7d: Option<i64>,
+    /// Every other column, fractional numbers as their exact text.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+impl ReportRow {
+    /// An exact number from a column not typed above (`None` when absent or null).
+    pub fn decimal(&self, column: &str) -> Option<Decimal> {
+        match self.other.get(column)? {
+            Value::String(s) => s.parse().ok().or_else(|| Decimal::from_scientific(s).ok()),
+            Value::Number(n) => n.as_i64().map(Decimal::from),
+            _ => None,
+        }
+    }
+}
+
+/// An entity id as text, whether Amazon sent it as a string (v3) or a number (v2, reports).
+fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Signed(i64),
+        Unsigned(u64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(s) => s,
+        Id::Signed(n) => n.to_string(),
+        Id::Unsigned(n) => n.to_string(),
+    })
+}
+
+fn opt_id_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "id_text")] String);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+}
+
+/// Rewrites every JSON number with a fraction or exponent as a JSON string of the same text,
+/// so that no money value ever passes through a float. Integers are left as numbers.
+fn lift_fractions(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == b'"' {
+            let start = i;
+            i += 1;
+            while i < text.len() {
+                match text[i] {
+                    b'\\' => i += 2,
+                    b'"' => {
+                        i += 1;
+                        break;
+                    }
+                    _ => i += 1,
+                }
+            }
+            out.extend_from_slice(&text[start..i.min(text.len())]);
+        } else if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < text.len()
+                && matches!(text[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+            {
+                i += 1;
+            }
+            let number = &text[start..i];
+            if number.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) {
+                out.push(b'"');
+                out.extend_from_slice(number);
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(number);
+            }
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The wait a 429 asked for: `Retry-After` in seconds, or as an HTTP date.
+fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(Duration::milliseconds(
+            (secs.max(0.0) * 1000.0).ceil() as i64
+        ));
+    }
+    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((at - now).max(Duration::zero()))
+}
+
+/// The human part of an Ads error body (`message`, `detail` or `details`).
+fn error_message(bytes: &[u8]) -> String {
+    let body: Value = serde_json::from_slice(bytes).unwrap_or_default();
+    ["message", "detail", "details", "error_description"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned())
+}
+
+/// The existing report's id in a 425 "duplicate" message
+/// (`The Request is a duplicate of : 0c6b...`).
+fn duplicate_of(message: &str) -> Option<String> {
+    let (_, tail) = message.rsplit_once("duplicate of")?;
+    let id = tail
+        .trim_start_matches([' ', ':'])
+        .split_whitespace()
+        .next()?;
+    let id = id.trim_end_matches(['.', ',', '"']);
+    uuid::Uuid::parse_str(id).ok().map(|_| id.to_string())
+}
+
+/// The JSON text of a keyword update request, bids written as the decimals' own text.
+fn keyword_updates_body(items: &[KeywordUpdate]) -> Result<String, AmazonError> {
+    let mut out = String::from("{\"keywords\":[");
+    for (i, u) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"keywordId\":");
+        out.push_str(&Value::String(u.keyword_id.clone()).to_string());
+        if let Some(bid) = u.bid {
+            out.push_str(",\"bid\":");
+            out.push_str(&bid.to_string());
+        }
+        if let Some(state) = u.state {
+            let s = state.as_str().ok_or_else(|| AmazonError::InvalidInput {
+                status: 0,
+                message: format!("item {i}: a keyword can be set ENABLED, PAUSED or ARCHIVED"),
+            })?;
+            out.push_str(",\"state\":\"");
+            out.push_str(s);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out.push_str("]}");
+    Ok(out)
+}
+
+fn invalid(message: impl Into<String>) -> AmazonError {
+    AmazonError::InvalidInput {
+        status: 0,
+        message: message.into(),
+    }
+}
+
+/// One Ads API request.
+struct Req {
+    operation: &'static str,
+    method: Method,
+    path: String,
+    /// The profile scope; `None` only for profile listing.
+    profile: Option<i64>,
+    content_type: Option<&'static str>,
+    accept: &'static str,
+    body: Option<String>,
+}
+
+#[derive(Debug)]
+enum Retry {
+    Now,
+    Throttled(Option<Duration>),
+    Server(u16, String),
+    Transport(String),
+}
+
+#[derive(Deserialize)]
+struct UpdateResponse {
+    keywords: MultiStatus,
+}
+
+#[derive(Deserialize)]
+struct MultiStatus {
+    #[serde(default)]
+    success: Vec<SuccessItem>,
+    #[serde(default)]
+    error: Vec<ErrorItem>,
+}
+
+#[derive(Deserialize)]
+struct SuccessItem {
+    index: usize,
+}
+
+#[derive(Deserialize)]
+struct ErrorItem {
+    index: usize,
+    #[serde(default)]
+    errors: Vec<RawItemError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawItemError {
+    error_type: String,
+    #[serde(default)]
+    error_value: Value,
+}
+
+impl From<RawItemError> for ItemError {
+    fn from(e: RawItemError) -> Self {
+        let detail = e
+            .error_value
+            .get(&e.error_type)
+            .or_else(|| e.error_value.as_object().and_then(|m| m.values().next()))
+            .cloned()
+            .unwrap_or_default();
+        let text = |k: &str| detail.get(k).and_then(Value::as_str).map(str::to_string);
+        ItemError {
+            reason: text("reason"),
+            message: text("message"),
+            error_type: e.error_type,
+        }
+    }
+}
+
+/// The Amazon Ads API client of one process.
+pub struct AdsApi {
+    http: reqwest::Client,
+    base_url: String,
+    client_id: String,
+    tokens: Arc<TokenProvider>,
+    limiter: Arc<RateLimiter>,
+    pacer: Arc<dyn Pacer>,
+    rate: f64,
+    burst: f64,
+    page_size: usize,
+    user_agent: String,
+}
+
+impl AdsApi {
+    /// `base_url` is a region's host ([`AdsRegion::base_url`]) or any other base URL;
+    /// `client_id` is the Ads LWA application's, the one `tokens` was built with.
+    pub fn new(
+        http: reqwest::Client,
+        base_url: impl Into<String>,
+        client_id: impl Into<String>,
+        tokens: Arc<TokenProvider>,
+        limiter: Arc<RateLimiter>,
+        pacer: Arc<dyn Pacer>,
+    ) -> Self {
+        Self {
+            http,
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            client_id: client_id.into(),
+            tokens,
+            limiter,
+            pacer,
+            rate: DEFAULT_RATE,
+            burst: DEFAULT_BURST,
+            page_size: DEFAULT_PAGE_SIZE,
+            user_agent: format!(
+                "Beddora/{} (Language=Rust; Platform={})",
+                env!("CARGO_PKG_VERSION"),
+                std::env::consts::OS
+            ),
+        }
+    }
+
+    /// Replaces the per-profile request rate (per second) and burst.
+    pub fn with_limits(mut self, rate: f64, burst: f64) -> Self {
+        self.rate = rate;
+        self.burst = burst;
+        self
+    }
+
+    /// Replaces the page size of list calls (1 to 5000).
+    pub fn with_page_size(mut self, size: usize) -> Self {
+        self.page_size = size.clamp(1, 5000);
+        self
+    }
+
+    async fn wait(&self, d: Duration, deadline: DateTime<Utc>) -> Result<(), AmazonError> {
+        super::client::wait_within(self.pacer.as_ref(), d, deadline).await
+    }
+
+    /// Sends a request, retrying what is worth retrying; the parsed body on success.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        who: &Advertiser<'_>,
+        req: &Req,
+    ) -> Result<T, AmazonError> {
+        let token_key = format!("ads:{}", who.connection);
+        let (bucket, bucket_op) = match req.profile {
+            Some(p) => (format!("ads-profile-{p}"), "ads"),
+            None => (format!("ads-account-{}", who.connection), "adsProfiles"),
+        };
+        let mut attempts = 0u32;
+        let mut throttled = 0u32;
+        let mut refreshed = false;
+        loop {
+            if let Err(wait) = self
+                .limiter
+                .acquire(&bucket, bucket_op, self.rate, self.burst)
+                .await?
+            {
+                self.wait(wait, who.deadline).await?;
+                continue;
+            }
+            attempts += 1;
+            let token = self
+                .tokens
+                .access_token(&token_key, who.refresh_token)
+                .await?;
+            let mut rb = self
+                .http
+                .request(req.method.clone(), format!("{}{}", self.base_url, req.path))
+                .bearer_auth(token.token.expose_secret())
+                .header(CLIENT_ID_HEADER, &self.client_id)
+                .header(USER_AGENT, &self.user_agent)
+                .header(ACCEPT, req.accept)
+                .timeout(std::time::Duration::from_secs(30));
+            if let Some(p) = req.profile {
+                rb = rb.header(SCOPE_HEADER, p.to_string());
+            }
+            if let Some(ct) = req.content_type {
+                rb = rb.header(CONTENT_TYPE, ct);
+            }
+            if let Some(b) = &req.body {
+                rb = rb.body(b.clone());
+            }
+            let next = match rb.send().await {
+                Err(e) => Retry::Transport(e.without_url().to_string()),
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    let after = retry_after(res.headers(), self.pacer.now());
+                    match res.bytes().await {
+                        Err(e) => {
+                            Retry::Transport(format!("body read failed: {}", e.without_url()))
+                        }
+                        Ok(bytes) => {
+                            tracing::debug!(
+                                operation = req.operation,
+                                status,
+                                attempts,
+                                "ads response"
+                            );
+                            match status {
+                                200..=299 => {
+                                    let body: &[u8] =
+                                        if bytes.is_empty() { b"null" } else { &bytes };
+                                    match serde_json::from_slice::<T>(&lift_fractions(body)) {
+                                        Ok(v) => return Ok(v),
+                                        Err(e) if e.is_data() => {
+                                            return Err(AmazonError::Dependency(format!(
+                                                "unexpected {} response: {e}",
+                                                req.operation
+                                            )))
+                                        }
+                                        Err(_) => Retry::Transport(
+                                            "malformed or truncated JSON body".into(),
+                                        ),
+                                    }
+                                }
+                                401 if !refreshed => {
+                                    refreshed = true;
+                                    self.tokens.invalidate(&token_key).await?;
+                                    Retry::Now
+                                }
+                                401 | 403 => {
+                                    return Err(AmazonError::Forbidden(error_message(&bytes)))
+                                }
+                                404 => return Err(AmazonError::NotFound(error_message(&bytes))),
+                                429 => {
+                                    self.limiter.drain(&bucket, bucket_op).await?;
+                                    Retry::Throttled(after)
+                                }
+                                500..=599 => Retry::Server(status, error_message(&bytes)),
+                                s => {
+                                    return Err(AmazonError::InvalidInput {
+                                        status: s,
+                                        message: error_message(&bytes),
+                                    })
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            match next {
+                Retry::Now => continue,
+                Retry::Throttled(after) => {
+                    attempts -= 1;
+                    throttled += 1;
+                    if throttled >= MAX_THROTTLED {
+                        tracing::warn!(operation = req.operation, throttled, "ads call gave up");
+                        return Err(AmazonError::Throttled {
+                            attempts: attempts + throttled,
+                        });
+                    }
+                    tracing::info!(operation = req.operation, throttled, "ads call throttled");
+                    self.wait(after.unwrap_or_else(|| backoff(throttled)), who.deadline)
+                        .await?;
+                }
+                other if attempts >= MAX_ATTEMPTS => {
+                    tracing::warn!(operation = req.operation, attempts, "ads call gave up");
+                    return Err(match other {
+                        Retry::Server(status, message) => AmazonError::Server {
+                            status,
+                            message,
+                            attempts,
+                        },
+                        Retry::Transport(message) => AmazonError::Transport { message, attempts },
+                        _ => AmazonError::Forbidden("token refused".into()),
+                    });
+                }
+                other => {
+                    tracing::info!(operation = req.operation, attempts, reason = ?other, "ads call retried");
+                    self.wait(backoff(attempts), who.deadline).await?;
+                }
+            }
+        }
+    }
+
+    /// The advertiser's profiles on this host (`GET /v2/profiles`).
+    pub async fn profiles(&self, who: &Advertiser<'_>) -> Result<Vec<Profile>, AmazonError> {
+        self.send(
+            who,
+            &Req {
+                operation: "listProfiles",
+                method: Method::GET,
+                path: "/v2/profiles".into(),
+                profile: None,
+                content_type: None,
+                accept: "application/json",
+                body: None,
+            },
+        )
+        .await
+    }
+
+    /// Every page of a v3 list.
+    async fn list_all<T: DeserializeOwned>(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        kind: ListKind,
+        filter: &ListFilter,
+    ) -> Result<Vec<T>, AmazonError> {
+        let filters = kind.filters(filter)?;
+        let mut items = vec![];
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = filters.clone();
+            body["maxResults"] = json!(self.page_size);
+            if let Some(t) = &token {
+                body["nextToken"] = json!(t);
+            }
+            let mut page: Value = self
+                .send(
+                    who,
+                    &Req {
+                        operation: kind.operation(),
+                        method: Method::POST,
+                        path: kind.path().into(),
+                        profile: Some(profile),
+                        content_type: Some(kind.media()),
+                        accept: kind.media(),
+                        body: Some(body.to_string()),
+                    },
+                )
+                .await?;
+            let chunk: Vec<T> = serde_json::from_value(page[kind.key()].take()).map_err(|e| {
+                AmazonError::Dependency(format!("unexpected {} page: {e}", kind.operation()))
+            })?;
+            items.extend(chunk);
+            match page["nextToken"].as_str().filter(|t| !t.is_empty()) {
+                Some(t) if token.as_deref() == Some(t) => {
+                    return Err(AmazonError::Dependency(format!(
+                        "{} returned the same nextToken twice",
+                        kind.operation()
+                    )))
+                }
+                Some(t) => token = Some(t.to_string()),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// Every Sponsored Products campaign of the profile matching `filter`.
+    pub async fn campaigns(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        filter: &ListFilter,
+    ) -> Result<Vec<Campaign>, AmazonError> {
+        self.list_all(who, profile, ListKind::Campaigns, filter)
+            .await
+    }
+
+    /// Every Sponsored Products ad group of the profile matching `filter`.
+    pub async fn ad_groups(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        filter: &ListFilter,
+    ) -> Result<Vec<AdGroup>, AmazonError> {
+        self.list_all(who, profile, ListKind::AdGroups, filter)
+            .await
+    }
+
+    /// Every Sponsored Products keyword of the profile matching `filter`.
+    pub async fn keywords(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        filter: &ListFilter,
+    ) -> Result<Vec<Keyword>, AmazonError> {
+        self.list_all(who, profile, ListKind::Keywords, filter)
+            .await
+    }
+
+    /// Updates keyword bids and states. Each item succeeds or fails on its own (207
+    /// multi-status); the results are in the order of `updates`.
+    pub async fn update_keywords(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        updates: &[KeywordUpdate],
+    ) -> Result<Vec<KeywordUpdateResult>, AmazonError> {
+        let mut out = Vec::with_capacity(updates.len());
+        for (n, chunk) in updates.chunks(MAX_ITEMS).enumerate() {
+            let offset = n * MAX_ITEMS;
+            let reply: UpdateResponse = self
+                .send(
+                    who,
+                    &Req {
+                        operation: "updateSponsoredProductsKeywords",
+                        method: Method::PUT,
+                        path: "/sp/keywords".into(),
+                        profile: Some(profile),
+                        content_type: Some(KEYWORD_MEDIA),
+                        accept: KEYWORD_MEDIA,
+                        body: Some(keyword_updates_body(chunk)?),
+                    },
+                )
+                .await?;
+            let mut results: Vec<Option<Result<(), Vec<ItemError>>>> = vec![None; chunk.len()];
+            for s in reply.keywords.success {
+                if let Some(slot) = results.get_mut(s.index) {
+                    *slot = Some(Ok(()));
+                }
+            }
+            for e in reply.keywords.error {
+                if let Some(slot) = results.get_mut(e.index) {
+                    *slot = Some(Err(e.errors.into_iter().map(ItemError::from).collect()));
+                }
+            }
+            for (i, (u, r)) in chunk.iter().zip(results).enumerate() {
+                out.push(KeywordUpdateResult {
+                    index: offset + i,
+                    keyword_id: u.keyword_id.clone(),
+                    result: r.unwrap_or_else(|| {
+                        Err(vec![ItemError {
+                            error_type: "missingResult".into(),
+                            reason: None,
+                            message: Some("Amazon reported nothing for this item".into()),
+                        }])
+                    }),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Requests a report; returns its id. An identical request still in progress (425) gives
+    /// that report's id; a 425 without one is `InvalidInput { status: 425 }`.
+    pub async fn create_report(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        request: &ReportRequest,
+    ) -> Result<String, AmazonError> {
+        if request.end_date < request.start_date {
+            return Err(invalid("the report ends before it starts"));
+        }
+        if (request.end_date - request.start_date).num_days() + 1 > MAX_REPORT_DAYS {
+            return Err(invalid(format!(
+                "a report covers at most {MAX_REPORT_DAYS} days"
+            )));
+        }
+        let body = serde_json::to_string(request)
+            .map_err(|e| AmazonError::Dependency(format!("report request: {e}")))?;
+        let created = self
+            .send::<ReportStatus>(
+                who,
+                &Req {
+                    operation: "createAsyncReport",
+                    method: Method::POST,
+                    path: "/reporting/reports".into(),
+                    profile: Some(profile),
+                    content_type: Some(REPORT_MEDIA),
+                    accept: "application/json",
+                    body: Some(body),
+                },
+            )
+            .await;
+        match created {
+            Ok(r) => Ok(r.report_id),
+            Err(AmazonError::InvalidInput {
+                status: 425,
+                message,
+            }) => match duplicate_of(&message) {
+                Some(id) => Ok(id),
+                None => Err(AmazonError::InvalidInput {
+                    status: 425,
+                    message,
+                }),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The report's status now.
+    pub async fn report(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        report_id: &str,
+    ) -> Result<ReportStatus, AmazonError> {
+        if !report_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(invalid("not a report id"));
+        }
+        self.send(
+            who,
+            &Req {
+                operation: "getAsyncReport",
+                method: Method::GET,
+                path: format!("/reporting/reports/{report_id}"),
+                profile: Some(profile),
+                content_type: None,
+                accept: "application/json",
+                body: None,
+            },
+        )
+        .await
+    }
+
+    /// Polls the report with growing waits until it is `COMPLETED` (then it has its `url`).
+    /// `FAILED` is `InvalidInput`; a wait that would pass the deadline is `RetryLater` (the
+    /// job resumes from the report id).
+    pub async fn wait_report(
+        &self,
+        who: &Advertiser<'_>,
+        profile: i64,
+        report_id: &str,
+    ) -> Result<ReportStatus, AmazonError> {
+        let mut delay = Duration::seconds(15);
+        loop {
+            let r = self.report(who, profile, report_id).await?;
+            match r.status {
+                ReportState::Completed if r.url.is_some() => return Ok(r),
+                ReportState::Failed => {
+                    return Err(AmazonError::InvalidInput {
+                        status: 200,
+                        message: format!(
+                            "report {report_id} FAILED: {}",
+                            r.failure_reason.as_deref().unwrap_or("no reason given")
+                        ),
+                    })
+                }
+                _ => {
+                    self.wait(delay, who.deadline).await?;
+                    delay = (delay * 2).min(Duration::minutes(5));
+                }
+            }
+        }
+    }
+
+    /// Downloads a completed report's file (`url`, no Ads headers), gunzips it and parses its
+    /// rows. An expired URL is `Forbidden` (get the report again for a fresh one).
+    pub async fn download_report(
+        &self,
+        who: &Advertiser<'_>,
+        url: &str,
+    ) -> Result<Vec<ReportRow>, AmazonError> {
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let failure = match self
+                .http
+                .get(url)
+                .timeout(std::time::Duration::from_secs(300))
+                .send()
+                .await
+            {
+                Err(e) => Retry::Transport(e.without_url().to_string()),
+                Ok(res) => match res.status().as_u16() {
+                    200 => match res.bytes().await {
+                        Err(e) => Retry::Transport(format!("download: {}", e.without_url())),
+                        Ok(bytes) => match tokio::task::spawn_blocking(move || parse_rows(&bytes))
+                            .await
+                            .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?
+                        {
+                            Ok(rows) => return Ok(rows),
+                            Err(Some(e)) => return Err(e),
+                            Err(None) => Retry::Transport("corrupt or truncated report".into()),
+                        },
+                    },
+                    403 => {
+                        return Err(AmazonError::Forbidden(
+                            "the report URL has expired; get the report again".into(),
+                        ))
+                    }
+                    404 => return Err(AmazonError::NotFound("report file".into())),
+                    s @ 500..=599 => Retry::Server(s, "report download failed".into()),
+                    s => {
+                        return Err(AmazonError::InvalidInput {
+                            status: s,
+                            message: "report download refused".into(),
+                        })
+                    }
+                },
+            };
+            if attempts >= MAX_ATTEMPTS {
+                return Err(match failure {
+                    Retry::Server(status, message) => AmazonError::Server {
+                        status,
+                        message,
+                        attempts,
+                    },
+                    other => AmazonError::Transport {
+                        message: message_of(&other).to_string(),
+                        attempts,
+                    },
+                });
+            }
+            self.wait(backoff(attempts), who.deadline).await?;
+        }
+    }
+}
+
+/// Rows of a report file (gzip or plain JSON). `Err(None)` when the file is corrupt or cut
+/// short (worth downloading again), `Err(Some(_))` when its rows do not have the expected shape.
+fn parse_rows(bytes: &[u8]) -> Result<Vec<ReportRow>, Option<AmazonError>> {
+    let mut text = Vec::with_capacity(bytes.len() * 8);
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut text)
+            .map_err(|_| None)?;
+    } else {
+        text.extend_from_slice(bytes);
+    }
+    serde_json::from_slice(&lift_fractions(&text)).map_err(|e| {
+        e.is_data()
+            .then(|| AmazonError::Dependency(format!("unexpected report rows: {e}")))
+    })
+}
+
+/// The three listable Sponsored Products entities.
+#[derive(Debug, Clone, Copy)]
+enum ListKind {
+    Campaigns,
+    AdGroups,
+    Keywords,
+}
+
+impl ListKind {
+    fn media(self) -> &'static str {
+        match self {
+            ListKind::Campaigns => CAMPAIGN_MEDIA,
+            ListKind::AdGroups => AD_GROUP_MEDIA,
+            ListKind::Keywords => KEYWORD_MEDIA,
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            ListKind::Campaigns => "/sp/campaigns/list",
+            ListKind::AdGroups => "/sp/adGroups/list",
+            ListKind::Keywords => "/sp/keywords/list",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            ListKind::Campaigns => "campaigns",
+            ListKind::AdGroups => "adGroups",
+            ListKind::Keywords => "keywords",
+        }
+    }
+
+    fn operation(self) -> &'static str {
+        match self {
+            ListKind::Campaigns => "listSponsoredProductsCampaigns",
+            ListKind::AdGroups => "listSponsoredProductsAdGroups",
+            ListKind::Keywords => "listSponsoredProductsKeywords",
+        }
+    }
+
+    /// The request body's filters; a filter the list does not know is an error.
+    fn filters(self, f: &ListFilter) -> Result<Value, AmazonError> {
+        let mut body = json!({});
+        let include = |field: &str, values: Vec<Value>| -> Result<Value, AmazonError> {
+            if values.len() > MAX_ITEMS {
+                return Err(invalid(format!(
+                    "{field} names more than {MAX_ITEMS} values"
+                )));
+            }
+            Ok(json!({ "include": values }))
+        };
+        if !f.states.is_empty() {
+            let states = f
+                .states
+                .iter()
+                .map(|s| {
+                    s.as_str()
+                        .map(|s| json!(s))
+                        .ok_or_else(|| invalid("states filter: ENABLED, PAUSED or ARCHIVED"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            body["stateFilter"] = include("stateFilter", states)?;
+        }
+        let ids = |v: &[String]| v.iter().map(|s| json!(s)).collect::<Vec<_>>();
+        if !f.campaign_ids.is_empty() {
+            body["campaignIdFilter"] = include("campaignIdFilter", ids(&f.campaign_ids))?;
+        }
+        if !f.ad_group_ids.is_empty() {
+            if matches!(self, ListKind::Campaigns) {
+                return Err(invalid("campaigns cannot be filtered by ad group"));
+            }
+            body["adGroupIdFilter"] = include("adGroupIdFilter", ids(&f.ad_group_ids))?;
+        }
+        if !f.keyword_ids.is_empty() {
+            if !matches!(self, ListKind::Keywords) {
+                return Err(invalid("only keywords can be filtered by keyword id"));
+            }
+            body["keywordIdFilter"] = include("keywordIdFilter", ids(&f.keyword_ids))?;
+        }
+        if f.extended {
+            body["includeExtendedDataFields"] = json!(true);
+        }
+        Ok(body)
+    }
+}
+
+fn message_of(r: &Retry) -> &str {
+    match r {
+        Retry::Server(_, m) | Retry::Transport(m) => m,
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fractions_become_exact_text_and_integers_stay_numbers() {
+        let text = br#"[{"cost":12.30,"clicks":7,"name":"a 1.5 \"x\" 2.0","r":-1e-3,"n":null}]"#;
+        let v: Value = serde_json::from_slice(&lift_fractions(text)).unwrap();
+        assert_eq!(v[0]["cost"], json!("12.30"));
+        assert_eq!(v[0]["clicks"], json!(7));
+        assert_eq!(v[0]["name"], json!("a 1.5 \"x\" 2.0"));
+        assert_eq!(v[0]["r"], json!("-1e-3"));
+    }
+
+    #[test]
+    fn a_duplicate_message_names_the_existing_report() {
+        assert_eq!(
+            duplicate_of("The Request is a duplicate of : 0c6b1f7e-3c1a-4a53-9d35-4f0b1e8e2a11")
+                .as_deref(),
+            Some("0c6b1f7e-3c1a-4a53-9d35-4f0b1e8e2a11")
+        );
+        assert_eq!(duplicate_of("Too early"), None);
+    }
+
+    #[test]
+    fn keyword_bids_are_written_as_their_decimal_text() {
+        let body = keyword_updates_body(&[KeywordUpdate {
+            keyword_id: "42".into(),
+            bid: Some("0.50".parse().unwrap()),
+            state: Some(EntityState::Paused),
+        }])
+        .unwrap();
+        assert_eq!(
+            body,
+            r#"{"keywords":[{"keywordId":"42","bid":0.50,"state":"PAUSED"}]}"#
+        );
+    }
+}

@@ -35,6 +35,20 @@ impl Pacer for SystemPacer {
     }
 }
 
+/// Waits `d` if that ends by `deadline`; otherwise fails with `RetryLater` at once.
+pub(crate) async fn wait_within(
+    pacer: &dyn Pacer,
+    d: Duration,
+    deadline: DateTime<Utc>,
+) -> Result<(), AmazonError> {
+    let at = pacer.now() + d;
+    if at > deadline {
+        return Err(AmazonError::RetryLater { at });
+    }
+    pacer.sleep(d).await;
+    Ok(())
+}
+
 /// Attempts per call (a throttled call waiting for its bucket does not count).
 const MAX_ATTEMPTS: u32 = 8;
 
@@ -68,7 +82,7 @@ pub struct SpApi {
 }
 
 /// Full-jitter exponential backoff: a random wait up to 0.5 s x 2^attempt, capped at 30 s.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let cap = (500i64 << attempt.min(6)).min(30_000);
     Duration::milliseconds(rand::thread_rng().gen_range(cap / 4..=cap))
 }
@@ -96,14 +110,8 @@ impl SpApi {
         }
     }
 
-    /// Waits (within the deadline) or fails with `RetryLater`.
     async fn wait(&self, d: Duration, deadline: DateTime<Utc>) -> Result<(), AmazonError> {
-        let at = self.pacer.now() + d;
-        if at > deadline {
-            return Err(AmazonError::RetryLater { at });
-        }
-        self.pacer.sleep(d).await;
-        Ok(())
+        wait_within(self.pacer.as_ref(), d, deadline).await
     }
 
     /// Sends the call, retrying what is worth retrying; the JSON body on success.

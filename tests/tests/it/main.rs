@@ -2,7 +2,9 @@
 //! routers, tenant isolation, and the sample events through the Lambda handlers.
 
 mod accounts;
+mod amazon_ads;
 mod amazon_client;
+mod amazon_models;
 mod amazon_reports;
 mod auth;
 mod contracts;

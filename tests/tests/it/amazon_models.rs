@@ -1,0 +1,691 @@
+//! The typed Selling Partner API models against Amazon's own sandbox examples: every static
+//! sandbox response of every operation we model must read into its Rust type (2xx) or into the
+//! error type (other codes), and write back without losing a field or a digit.
+
+use serde_json::{json, Value};
+use shared::amazon::models::{
+    catalog, fba_inventory, fees, finances, finances_v0, listings, notifications, orders,
+    orders_v0, pagination_param, pricing, reports, sellers, solicitations, tokens, Decimal,
+    ErrorList, Paged,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+const MODELS_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../infra/amazon-stand-in/models"
+);
+
+/// Reads a 2xx body into the operation's type and writes it back as JSON.
+type Reader = fn(&Value) -> Result<Value, String>;
+
+/// The [`Reader`] of a type (a macro: the tests crate does not depend on `serde` itself).
+macro_rules! read {
+    ($t:ty) => {
+        |body: &Value| -> Result<Value, String> {
+            let typed: $t = serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
+            serde_json::to_value(&typed).map_err(|e| e.to_string())
+        }
+    };
+}
+
+/// A 2xx response without a body (cancelReport): Amazon's example has no `response` at all.
+fn no_body(body: &Value) -> Result<Value, String> {
+    Err(format!("expected no body, found {body}"))
+}
+
+struct Modelled {
+    file: &'static str,
+    operation: &'static str,
+    reader: Reader,
+}
+
+const fn op(file: &'static str, operation: &'static str, reader: Reader) -> Modelled {
+    Modelled {
+        file,
+        operation,
+        reader,
+    }
+}
+
+const MODELLED: &[Modelled] = &[
+    op(
+        "sellers.json",
+        "getMarketplaceParticipations",
+        read!(sellers::GetMarketplaceParticipationsResponse),
+    ),
+    op(
+        "orders_2026-01-01.json",
+        "searchOrders",
+        read!(orders::SearchOrdersResponse),
+    ),
+    op(
+        "orders_2026-01-01.json",
+        "getOrder",
+        read!(orders::GetOrderResponse),
+    ),
+    op(
+        "ordersV0.json",
+        "getOrders",
+        read!(orders_v0::GetOrdersResponse),
+    ),
+    op(
+        "ordersV0.json",
+        "getOrder",
+        read!(orders_v0::GetOrderResponse),
+    ),
+    op(
+        "ordersV0.json",
+        "getOrderItems",
+        read!(orders_v0::GetOrderItemsResponse),
+    ),
+    op(
+        "finances_2024-06-19.json",
+        "listTransactions",
+        read!(finances::ListTransactionsResponse),
+    ),
+    op(
+        "financesV0.json",
+        "listFinancialEventGroups",
+        read!(finances_v0::ListFinancialEventGroupsResponse),
+    ),
+    op(
+        "financesV0.json",
+        "listFinancialEventsByGroupId",
+        read!(finances_v0::ListFinancialEventsResponse),
+    ),
+    op(
+        "financesV0.json",
+        "listFinancialEventsByOrderId",
+        read!(finances_v0::ListFinancialEventsResponse),
+    ),
+    op(
+        "financesV0.json",
+        "listFinancialEvents",
+        read!(finances_v0::ListFinancialEventsResponse),
+    ),
+    op(
+        "reports_2021-06-30.json",
+        "createReport",
+        read!(reports::CreateReportResponse),
+    ),
+    op(
+        "reports_2021-06-30.json",
+        "getReports",
+        read!(reports::GetReportsResponse),
+    ),
+    op(
+        "reports_2021-06-30.json",
+        "getReport",
+        read!(reports::Report),
+    ),
+    op("reports_2021-06-30.json", "cancelReport", no_body),
+    op(
+        "reports_2021-06-30.json",
+        "getReportDocument",
+        read!(reports::ReportDocument),
+    ),
+    op(
+        "fbaInventory.json",
+        "getInventorySummaries",
+        read!(fba_inventory::GetInventorySummariesResponse),
+    ),
+    op(
+        "tokens_2021-03-01.json",
+        "createRestrictedDataToken",
+        read!(tokens::CreateRestrictedDataTokenResponse),
+    ),
+    op(
+        "solicitations.json",
+        "getSolicitationActionsForOrder",
+        read!(solicitations::GetSolicitationActionsForOrderResponse),
+    ),
+    op(
+        "solicitations.json",
+        "createProductReviewAndSellerFeedbackSolicitation",
+        read!(solicitations::CreateProductReviewAndSellerFeedbackSolicitationResponse),
+    ),
+    op(
+        "notifications.json",
+        "getDestinations",
+        read!(notifications::GetDestinationsResponse),
+    ),
+    op(
+        "notifications.json",
+        "createDestination",
+        read!(notifications::CreateDestinationResponse),
+    ),
+    op(
+        "notifications.json",
+        "getDestination",
+        read!(notifications::GetDestinationResponse),
+    ),
+    op(
+        "notifications.json",
+        "deleteDestination",
+        read!(notifications::DeleteDestinationResponse),
+    ),
+    op(
+        "notifications.json",
+        "getSubscription",
+        read!(notifications::GetSubscriptionResponse),
+    ),
+    op(
+        "notifications.json",
+        "createSubscription",
+        read!(notifications::CreateSubscriptionResponse),
+    ),
+    op(
+        "notifications.json",
+        "getSubscriptionById",
+        read!(notifications::GetSubscriptionByIdResponse),
+    ),
+    op(
+        "notifications.json",
+        "deleteSubscriptionById",
+        read!(notifications::DeleteSubscriptionByIdResponse),
+    ),
+    op(
+        "catalogItems_2022-04-01.json",
+        "searchCatalogItems",
+        read!(catalog::ItemSearchResults),
+    ),
+    op(
+        "catalogItems_2022-04-01.json",
+        "getCatalogItem",
+        read!(catalog::Item),
+    ),
+    op(
+        "productPricingV0.json",
+        "getItemOffers",
+        read!(pricing::GetOffersResponse),
+    ),
+    op(
+        "productPricingV0.json",
+        "getCompetitivePricing",
+        read!(pricing::GetPricingResponse),
+    ),
+    op(
+        "productFeesV0.json",
+        "getMyFeesEstimateForSKU",
+        read!(fees::GetMyFeesEstimateResponse),
+    ),
+    op(
+        "listingsItems_2021-08-01.json",
+        "searchListingsItems",
+        read!(listings::ItemSearchResults),
+    ),
+    op(
+        "listingsItems_2021-08-01.json",
+        "getListingsItem",
+        read!(listings::Item),
+    ),
+];
+
+/// Operations in the model files that the client does not call, so they have no Rust type.
+const NOT_MODELLED: &[(&str, &str)] = &[
+    ("sellers.json", "getAccount"),
+    ("ordersV0.json", "getOrderBuyerInfo"),
+    ("ordersV0.json", "getOrderAddress"),
+    ("ordersV0.json", "getOrderItemsBuyerInfo"),
+    ("ordersV0.json", "updateShipmentStatus"),
+    ("ordersV0.json", "getOrderRegulatedInfo"),
+    ("ordersV0.json", "updateVerificationStatus"),
+    ("ordersV0.json", "confirmShipment"),
+    ("finances_2024-06-19.json", "listBalances"),
+    ("finances_2024-06-19.json", "listSummary"),
+    ("reports_2021-06-30.json", "getReportSchedules"),
+    ("reports_2021-06-30.json", "createReportSchedule"),
+    ("reports_2021-06-30.json", "cancelReportSchedule"),
+    ("reports_2021-06-30.json", "getReportSchedule"),
+    ("fbaInventory.json", "createInventoryItem"),
+    ("fbaInventory.json", "deleteInventoryItem"),
+    ("fbaInventory.json", "addInventory"),
+    ("notifications.json", "getSubscriptions"),
+    ("notifications.json", "sendTestNotification"),
+    ("productPricingV0.json", "getPricing"),
+    ("productPricingV0.json", "getListingOffers"),
+    ("productPricingV0.json", "getItemOffersBatch"),
+    ("productPricingV0.json", "getListingOffersBatch"),
+    ("productFeesV0.json", "getMyFeesEstimateForASIN"),
+    ("productFeesV0.json", "getMyFeesEstimates"),
+    ("listingsItems_2021-08-01.json", "deleteListingsItem"),
+    ("listingsItems_2021-08-01.json", "patchListingsItem"),
+    ("listingsItems_2021-08-01.json", "putListingsItem"),
+];
+
+/// Modelled operations whose model has no static sandbox example at all.
+const WITHOUT_EXAMPLES: &[(&str, &str)] = &[("fbaInventory.json", "getInventorySummaries")];
+
+/// Sandbox response bodies checked per file; a change in Amazon's models shows up here.
+const EXPECTED_BODIES: &[(&str, usize)] = &[
+    ("catalogItems_2022-04-01.json", 4),
+    ("fbaInventory.json", 0),
+    ("financesV0.json", 8),
+    ("finances_2024-06-19.json", 2),
+    ("listingsItems_2021-08-01.json", 4),
+    ("notifications.json", 8),
+    ("ordersV0.json", 9),
+    ("orders_2026-01-01.json", 8),
+    ("productFeesV0.json", 2),
+    ("productPricingV0.json", 7),
+    ("reports_2021-06-30.json", 9),
+    ("sellers.json", 1),
+    ("solicitations.json", 2),
+    ("tokens_2021-03-01.json", 3),
+];
+
+/// One `x-amzn-api-sandbox.static[]` entry of an operation.
+struct Example {
+    file: &'static str,
+    operation: String,
+    code: String,
+    index: usize,
+    body: Option<Value>,
+}
+
+impl Example {
+    fn name(&self) -> String {
+        format!(
+            "{} {} {} static[{}]",
+            self.file, self.operation, self.code, self.index
+        )
+    }
+}
+
+fn load(file: &str) -> Value {
+    let path = format!("{MODELS_DIR}/{file}");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every operation of a model file as `(operationId, operation object)`.
+fn operations(model: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for item in model["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                out.push((id.to_owned(), op.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn examples() -> Vec<Example> {
+    let files: BTreeSet<&'static str> = MODELLED.iter().map(|m| m.file).collect();
+    let mut out = Vec::new();
+    for file in files {
+        for (operation, op) in operations(&load(file)) {
+            let Some(responses) = op["responses"].as_object() else {
+                continue;
+            };
+            for (code, response) in responses {
+                let statics = response["x-amzn-api-sandbox"]["static"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for (index, entry) in statics.into_iter().enumerate() {
+                    out.push(Example {
+                        file,
+                        operation: operation.clone(),
+                        code: code.clone(),
+                        index,
+                        body: entry.get("response").cloned(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn modelled(file: &str, operation: &str) -> Option<&'static Modelled> {
+    MODELLED
+        .iter()
+        .find(|m| m.file == file && m.operation == operation)
+}
+
+fn same_instant(a: &str, b: &str) -> bool {
+    match (
+        chrono::DateTime::parse_from_rfc3339(a),
+        chrono::DateTime::parse_from_rfc3339(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Whether `written` still holds everything of `original`: every non-empty field under the
+/// same name, numbers equal, strings equal (date-times as the same instant). This is what
+/// catches a misnamed field, which tolerating unknown fields would otherwise hide.
+fn covers(original: &Value, written: &Value, at: &str) -> Result<(), String> {
+    match (original, written) {
+        (Value::Object(o), Value::Object(w)) => {
+            for (key, value) in o {
+                let empty = value.is_null()
+                    || value.as_array().is_some_and(Vec::is_empty)
+                    || value.as_object().is_some_and(|m| m.is_empty());
+                if empty {
+                    continue;
+                }
+                match w.get(key) {
+                    Some(back) => covers(value, back, &format!("{at}.{key}"))?,
+                    None => return Err(format!("{at}.{key} was dropped")),
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(o), Value::Array(w)) if o.len() == w.len() => o
+            .iter()
+            .zip(w)
+            .enumerate()
+            .try_for_each(|(i, (o, w))| covers(o, w, &format!("{at}[{i}]"))),
+        (Value::Number(o), Value::Number(w)) if o.as_f64() == w.as_f64() => Ok(()),
+        (Value::String(o), Value::String(w)) if o == w || same_instant(o, w) => Ok(()),
+        (Value::Bool(o), Value::Bool(w)) if o == w => Ok(()),
+        _ => Err(format!("{at}: {original} came back as {written}")),
+    }
+}
+
+#[test]
+fn every_model_operation_is_modelled_or_listed_as_not_modelled() {
+    let files: BTreeSet<&'static str> = MODELLED.iter().map(|m| m.file).collect();
+    for file in files {
+        for (operation, _) in operations(&load(file)) {
+            let listed = NOT_MODELLED.contains(&(file, operation.as_str()));
+            let typed = modelled(file, &operation).is_some();
+            assert!(
+                listed != typed,
+                "{file} {operation}: must be either modelled or listed in NOT_MODELLED, not both"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_sandbox_example_deserializes_into_its_model() {
+    let mut failures = Vec::new();
+    let mut checked: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut bodiless = Vec::new();
+    let mut with_examples = BTreeSet::new();
+    for example in examples() {
+        let Some(model) = modelled(example.file, &example.operation) else {
+            continue;
+        };
+        with_examples.insert((model.file, model.operation));
+        let Some(body) = &example.body else {
+            bodiless.push(example.name());
+            continue;
+        };
+        *checked.entry(example.file).or_default() += 1;
+        let outcome = if example.code.starts_with('2') {
+            (model.reader)(body).and_then(|written| covers(body, &written, "$"))
+        } else {
+            (read!(ErrorList))(body).and_then(|written| {
+                let errors = serde_json::from_value::<ErrorList>(written.clone())
+                    .map_err(|e| e.to_string())?;
+                if errors.errors.is_empty() {
+                    return Err("an error body without errors".into());
+                }
+                covers(body, &written, "$")
+            })
+        };
+        if let Err(e) = outcome {
+            failures.push(format!("{}: {e}", example.name()));
+        }
+    }
+
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for (file, expected) in EXPECTED_BODIES {
+        assert_eq!(
+            checked.get(file).copied().unwrap_or(0),
+            *expected,
+            "sandbox bodies checked in {file}"
+        );
+    }
+    assert_eq!(checked.values().sum::<usize>(), 67);
+    assert_eq!(
+        bodiless,
+        ["reports_2021-06-30.json cancelReport 200 static[0]"]
+    );
+    let without: Vec<(&str, &str)> = MODELLED
+        .iter()
+        .map(|m| (m.file, m.operation))
+        .filter(|key| !with_examples.contains(key))
+        .collect();
+    assert_eq!(without, WITHOUT_EXAMPLES);
+}
+
+fn sandbox_body(file: &str, operation: &str, code: &str, index: usize) -> Value {
+    examples()
+        .into_iter()
+        .find(|e| e.file == file && e.operation == operation && e.code == code && e.index == index)
+        .and_then(|e| e.body)
+        .unwrap_or_else(|| panic!("no sandbox body {file} {operation} {code} static[{index}]"))
+}
+
+#[test]
+fn finances_v0_sandbox_amounts_round_trip_exactly() {
+    let body = sandbox_body("financesV0.json", "listFinancialEventGroups", "200", 0);
+    let typed: finances_v0::ListFinancialEventGroupsResponse =
+        serde_json::from_value(body).expect("event groups");
+    let group = &typed
+        .payload
+        .as_ref()
+        .expect("payload")
+        .financial_event_group_list[0];
+    let total = group.original_total.as_ref().expect("original total");
+    assert_eq!(
+        total.currency_amount.map(|d| d.to_string()).as_deref(),
+        Some("10.34")
+    );
+
+    let written = serde_json::to_value(&typed).expect("serialize");
+    let group = &written["payload"]["FinancialEventGroupList"][0];
+    assert_eq!(group["OriginalTotal"]["CurrencyAmount"], json!(10.34));
+    assert_eq!(group["ConvertedTotal"]["CurrencyAmount"], json!(39.43));
+    assert_eq!(group["BeginningBalance"]["CurrencyAmount"], json!(55.33));
+    assert_eq!(
+        serde_json::to_string(&group["OriginalTotal"]).expect("text"),
+        r#"{"CurrencyAmount":10.34,"CurrencyCode":"USD"}"#
+    );
+}
+
+#[test]
+fn finances_2024_sandbox_integer_amount_stays_an_integer() {
+    let body = sandbox_body("finances_2024-06-19.json", "listTransactions", "200", 0);
+    let typed: finances::ListTransactionsResponse =
+        serde_json::from_value(body).expect("transactions");
+    let written = serde_json::to_value(&typed).expect("serialize");
+    let amount = &written["payload"]["transactions"][0]["totalAmount"]["currencyAmount"];
+    assert_eq!(amount.to_string(), "10");
+}
+
+#[test]
+fn orders_and_fees_sandbox_amounts_round_trip_exactly() {
+    let body = sandbox_body("ordersV0.json", "getOrders", "200", 0);
+    let typed: orders_v0::GetOrdersResponse = serde_json::from_value(body).expect("orders");
+    let written = serde_json::to_value(&typed).expect("serialize");
+    assert_eq!(
+        written["payload"]["Orders"][0]["OrderTotal"]["Amount"],
+        json!("11.01")
+    );
+
+    let body = sandbox_body("productFeesV0.json", "getMyFeesEstimateForSKU", "200", 0);
+    let typed: fees::GetMyFeesEstimateResponse = serde_json::from_value(body).expect("fees");
+    let written = serde_json::to_value(&typed).expect("serialize");
+    let total = &written["payload"]["FeesEstimateResult"]["FeesEstimate"]["TotalFeesEstimate"];
+    assert_eq!(total["Amount"].to_string(), "3.0");
+}
+
+#[test]
+fn finances_amount_of_a_million_keeps_every_digit() {
+    let currency: finances::Currency =
+        serde_json::from_str(r#"{"currencyCode":"EUR","currencyAmount":1234567.89}"#)
+            .expect("currency");
+    let expected: Decimal = "1234567.89".parse().expect("decimal");
+    assert_eq!(currency.currency_amount, Some(expected));
+    assert_eq!(
+        serde_json::to_string(&currency).expect("serialize"),
+        r#"{"currencyCode":"EUR","currencyAmount":1234567.89}"#
+    );
+
+    let negative: finances_v0::Currency =
+        serde_json::from_str(r#"{"CurrencyCode":"USD","CurrencyAmount":-0.07}"#).expect("currency");
+    assert_eq!(
+        negative.currency_amount.map(|d| d.to_string()).as_deref(),
+        Some("-0.07")
+    );
+}
+
+#[test]
+fn orders_v0_string_amount_keeps_its_scale() {
+    let money: orders_v0::Money =
+        serde_json::from_str(r#"{"CurrencyCode":"USD","Amount":"0.10"}"#).expect("money");
+    let amount = money.amount.expect("amount");
+    assert_eq!(amount.to_string(), "0.10");
+    assert_eq!(amount.scale(), 2);
+    assert_eq!(
+        serde_json::to_string(&money).expect("serialize"),
+        r#"{"CurrencyCode":"USD","Amount":"0.10"}"#
+    );
+}
+
+#[test]
+fn string_money_rejects_a_json_number() {
+    let result = serde_json::from_str::<orders::Money>(r#"{"currencyCode":"USD","amount":1.5}"#);
+    assert!(result.is_err(), "orders money must be a decimal string");
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let doc: reports::ReportDocument = serde_json::from_value(json!({
+        "reportDocumentId": "doc-1",
+        "url": "https://example.com/doc-1",
+        "compressionAlgorithm": "GZIP",
+        "addedByAmazonLater": {"x": 1}
+    }))
+    .expect("report document");
+    assert_eq!(
+        doc.compression_algorithm,
+        Some(reports::CompressionAlgorithm::Gzip)
+    );
+}
+
+#[test]
+fn error_bodies_of_both_families_read_as_error_list() {
+    let bare = sandbox_body("reports_2021-06-30.json", "getReport", "400", 0);
+    let wrapped = sandbox_body("ordersV0.json", "getOrders", "400", 0);
+    for body in [bare, wrapped.clone()] {
+        let list: ErrorList = serde_json::from_value(body).expect("error list");
+        assert!(!list.errors.is_empty());
+    }
+    let as_wrapper: orders_v0::GetOrdersResponse =
+        serde_json::from_value(wrapped).expect("wrapper");
+    assert_eq!(as_wrapper.errors[0].code, "InvalidInput");
+    assert!(as_wrapper.payload.is_none());
+}
+
+/// Reads a paged sandbox body and returns its next-page token.
+type NextToken = fn(&Value) -> Option<String>;
+
+#[test]
+fn paged_responses_expose_the_next_token_where_amazon_puts_it() {
+    let cases: [(&str, &str, usize, NextToken, &str); 6] = [
+        (
+            "ordersV0.json",
+            "getOrders",
+            0,
+            |b| {
+                let typed: orders_v0::GetOrdersResponse =
+                    serde_json::from_value(b.clone()).expect("paged body");
+                typed.next_token().map(str::to_owned)
+            },
+            "orders_v0.getOrders",
+        ),
+        (
+            "orders_2026-01-01.json",
+            "searchOrders",
+            0,
+            |b| {
+                let typed: orders::SearchOrdersResponse =
+                    serde_json::from_value(b.clone()).expect("paged body");
+                typed.next_token().map(str::to_owned)
+            },
+            "orders.searchOrders",
+        ),
+        (
+            "finances_2024-06-19.json",
+            "listTransactions",
+            0,
+            |b| {
+                let typed: finances::ListTransactionsResponse =
+                    serde_json::from_value(b.clone()).expect("paged body");
+                typed.next_token().map(str::to_owned)
+            },
+            "finances.listTransactions",
+        ),
+        (
+            "financesV0.json",
+            "listFinancialEventGroups",
+            0,
+            |b| {
+                let typed: finances_v0::ListFinancialEventGroupsResponse =
+                    serde_json::from_value(b.clone()).expect("paged body");
+                typed.next_token().map(str::to_owned)
+            },
+            "finances_v0.listFinancialEventGroups",
+        ),
+        (
+            "reports_2021-06-30.json",
+            "getReports",
+            0,
+            |b| {
+                let typed: reports::GetReportsResponse =
+                    serde_json::from_value(b.clone()).expect("paged body");
+                typed.next_token().map(str::to_owned)
+            },
+            "reports.getReports",
+        ),
+        (
+            "listingsItems_2021-08-01.json",
+            "searchListingsItems",
+            0,
+            |b| {
+                let typed: listings::ItemSearchResults =
+                    serde_json::from_value(b.clone()).expect("paged body");
+                typed.next_token().map(str::to_owned)
+            },
+            "listings.searchListingsItems",
+        ),
+    ];
+    for (file, operation, index, next, param_of) in cases {
+        let body = sandbox_body(file, operation, "200", index);
+        let expected = [
+            &body["payload"]["NextToken"],
+            &body["payload"]["nextToken"],
+            &body["pagination"]["nextToken"],
+            &body["nextToken"],
+        ]
+        .into_iter()
+        .find_map(|v| v.as_str().map(str::to_owned));
+        assert_eq!(next(&body), expected, "{file} {operation}");
+        assert!(pagination_param(param_of).is_some(), "{param_of}");
+    }
+    assert_eq!(
+        pagination_param("orders.searchOrders"),
+        Some("paginationToken")
+    );
+    assert_eq!(
+        pagination_param("catalog.searchCatalogItems"),
+        Some("pageToken")
+    );
+}
+
+#[test]
+fn the_coverage_check_catches_a_field_the_model_drops() {
+    let body = json!({"reportId": "ID323", "reportIdTypo": "x"});
+    let written = (read!(reports::CreateReportResponse))(&body).expect("create report");
+    let outcome = covers(&body, &written, "$");
+    assert_eq!(outcome, Err("$.reportIdTypo was dropped".to_owned()));
+}
