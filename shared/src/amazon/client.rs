@@ -118,6 +118,8 @@ impl SpApi {
     pub async fn send(&self, call: &Call<'_>) -> Result<Value, AmazonError> {
         let mut attempt = 0u32;
         let mut refreshed = false;
+        // Amazon's id of the last response, for support cases and for matching logs.
+        let mut last_request_id = String::new();
         loop {
             match self
                 .limiter
@@ -159,6 +161,7 @@ impl SpApi {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default()
                         .to_string();
+                    last_request_id.clone_from(&request_id);
                     if let Some(rate) = res
                         .headers()
                         .get("x-amzn-RateLimit-Limit")
@@ -221,6 +224,7 @@ impl SpApi {
                 tracing::warn!(
                     operation = call.operation,
                     attempts = attempt,
+                    request_id = %last_request_id,
                     "sp-api call gave up"
                 );
                 return Err(match next {
@@ -238,7 +242,7 @@ impl SpApi {
                 });
             }
             if !matches!(next, Retry::Now) {
-                tracing::info!(operation = call.operation, attempt, reason = ?next, "sp-api call retried");
+                tracing::info!(operation = call.operation, attempt, request_id = %last_request_id, reason = ?next, "sp-api call retried");
                 self.wait(backoff(attempt), call.deadline).await?;
             }
         }

@@ -4,6 +4,7 @@
 
 pub mod ads;
 pub mod client;
+pub mod connection;
 pub mod endpoints;
 pub mod error;
 pub mod limiter;

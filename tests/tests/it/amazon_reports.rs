@@ -240,3 +240,38 @@ async fn nothing_secret_reaches_a_log() {
         assert!(!logs.contains(secret), "a secret reached the log: {secret}");
     }
 }
+
+#[tokio::test]
+async fn the_refresh_token_comes_from_the_secrets_port() {
+    use shared::adapters::EmbeddedSecrets;
+    use shared::amazon::connection::refresh_token;
+    use shared::ports::Secrets;
+    let secrets = EmbeddedSecrets::in_memory();
+    let name = "beddora/test/tenants/t1/amazon/a1";
+    assert!(matches!(
+        refresh_token(&secrets, name).await,
+        Err(shared::amazon::AmazonError::NeedsReauthorization(_))
+    ));
+    secrets
+        .put(
+            name,
+            SecretString::from(r#"{"refreshToken":"Atzr|abc"}"#.to_string()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh_token(&secrets, name).await.unwrap().expose_secret(),
+        "Atzr|abc"
+    );
+    secrets
+        .put(
+            name,
+            SecretString::from(r#"{"refreshToken":""}"#.to_string()),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        refresh_token(&secrets, name).await,
+        Err(shared::amazon::AmazonError::NeedsReauthorization(_))
+    ));
+}
