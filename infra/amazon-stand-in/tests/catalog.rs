@@ -4,134 +4,24 @@
 
 use amazon_stand_in::catalog::{BUY_BOX_LOSS_HOURS, SUPPRESSION_HOURS};
 use amazon_stand_in::model::{Fulfillment, ListingEvent, OrderStatus, TxKind};
-use amazon_stand_in::{generate, router, Seller, SellerSpec, StandIn};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use amazon_stand_in::{generate, Seller, StandIn};
+use axum::http::StatusCode;
 use chrono::Duration;
-use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const US: &str = "ATVPDKIKX0DER";
 
-fn spec(orders: usize) -> SellerSpec {
-    SellerSpec {
-        orders,
-        seed: 7,
-        ..Default::default()
-    }
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
-    }
-}
-
-async fn call(
-    st: &Arc<StandIn>,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<(&str, String)>,
-) -> Resp {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "stand-in.test");
-    if let Some(t) = token {
-        b = b.header("x-amz-access-token", t);
-    }
-    let req = match body {
-        Some((ct, text)) => b.header("content-type", ct).body(Body::from(text)).unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let res = router(st.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes().to_vec())
-        .unwrap_or_default();
-    Resp {
-        status,
-        headers,
-        bytes,
-    }
-}
+mod common;
+use common::*;
 
 async fn get(st: &Arc<StandIn>, token: &str, uri: &str) -> Resp {
     call(st, "GET", uri, Some(token), None).await
 }
 
-async fn access_token(st: &Arc<StandIn>) -> String {
-    let refresh = st.issue_refresh_token();
-    let form = format!(
-        "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
-        urlencode(&refresh),
-        st.apps.client_id,
-        st.apps.client_secret
-    );
-    let r = call(
-        st,
-        "POST",
-        "/auth/o2/token",
-        None,
-        Some(("application/x-www-form-urlencoded", form)),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK);
-    r.json()["access_token"].as_str().unwrap().to_string()
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Validates a body against a definition of an official model (Swagger 2.0 → JSON Schema).
-fn conforms(model: &str, definition: &str, body: &Value) {
-    let path = format!("{}/models/{model}.json", env!("CARGO_MANIFEST_DIR"));
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let schema = serde_json::json!({"$ref": format!("#/definitions/{definition}"), "definitions": doc["definitions"]});
-    let v = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = v
-        .iter_errors(body)
-        .take(5)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{model} {definition}: {errors:#?}\nbody: {}",
-        &body.to_string()[..body.to_string().len().min(1500)]
-    );
-}
-
-/// A success that conforms to `definition` and carries the usage-plan header.
 fn ok(r: &Resp, model: &str, definition: &str) -> Value {
     assert_eq!(
         r.status,
