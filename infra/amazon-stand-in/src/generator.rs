@@ -61,6 +61,7 @@ pub struct Seller {
     pub campaigns: Vec<Campaign>,
     pub ads_days: Vec<AdsDay>,
     pub listing_events: Vec<ListingEvent>,
+    pub feedback: Vec<Feedback>,
     /// Order id to index in `orders`.
     #[serde(skip)]
     pub order_index: std::collections::HashMap<String, usize>,
@@ -519,6 +520,7 @@ pub fn generate(spec: &SellerSpec) -> Seller {
         campaigns: vec![],
         ads_days: vec![],
         listing_events: vec![],
+        feedback: vec![],
         order_index: Default::default(),
     };
     s.order_index = s
@@ -531,6 +533,7 @@ pub fn generate(spec: &SellerSpec) -> Seller {
     ads(&mut s, &mut g, start);
     settle(&mut s, &mut g, start);
     inventory(&mut s, &mut g, start);
+    feedback(&mut s, &mut g);
     s
 }
 
@@ -1391,4 +1394,41 @@ fn inventory(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
     });
     s.listing_events
         .sort_by(|a, b| a.at.cmp(&b.at).then(a.product.cmp(&b.product)));
+}
+
+/// About 4% of delivered orders get buyer feedback, mostly positive.
+fn feedback(s: &mut Seller, g: &mut Gen) {
+    const COMMENTS: &[(u8, &str)] = &[
+        (5, "Great product, fast delivery"),
+        (5, "Exactly as described"),
+        (4, "Good value"),
+        (3, "OK, packaging damaged"),
+        (2, "Arrived late"),
+        (1, "Item not as described"),
+    ];
+    let end = s.spec.end;
+    for o in s.orders.iter().filter(|o| o.status == OrderStatus::Shipped) {
+        if !g.chance(0.04) {
+            continue;
+        }
+        let at = o.latest_delivery + Duration::days(g.rng.gen_range(1..20)) + g.seconds(0, 86_400);
+        if at >= end {
+            continue;
+        }
+        let (rating, comment) = COMMENTS[if g.chance(0.8) {
+            g.rng.gen_range(0..3)
+        } else {
+            g.rng.gen_range(3..COMMENTS.len())
+        }];
+        s.feedback.push(Feedback {
+            order_id: o.id.clone(),
+            marketplace_id: o.marketplace_id,
+            date: at,
+            rating,
+            comment,
+            responded: rating <= 2 && g.chance(0.5),
+        });
+    }
+    s.feedback
+        .sort_by(|a, b| a.date.cmp(&b.date).then(a.order_id.cmp(&b.order_id)));
 }

@@ -310,3 +310,15 @@ pub struct ListingEvent {
     pub kind: &'static str,
     pub detail: String,
 }
+
+/// Buyer feedback on an order (Seller Central's feedback manager).
+#[derive(Debug, Clone, Serialize)]
+pub struct Feedback {
+    pub order_id: String,
+    pub marketplace_id: &'static str,
+    pub date: DateTime<Utc>,
+    /// 1 to 5 stars.
+    pub rating: u8,
+    pub comment: &'static str,
+    pub responded: bool,
+}

@@ -1212,3 +1212,44 @@ pub fn fee_preview_file(s: &Seller, marketplace_id: &str) -> FlatFile {
         encoding,
     }
 }
+
+/// Buyer feedback received in a window (`GET_SELLER_FEEDBACK_DATA`).
+pub fn feedback_file(
+    s: &Seller,
+    marketplace_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> FlatFile {
+    let (encoding, _) = file_locale(marketplace_id);
+    let header = [
+        "Date",
+        "Rating",
+        "Comments",
+        "Response",
+        "Order ID",
+        "Rater Email",
+    ];
+    let rows = s
+        .feedback
+        .iter()
+        .filter(|f| f.marketplace_id == marketplace_id && f.date >= from && f.date < to)
+        .map(|f| {
+            vec![
+                f.date.format("%m/%d/%y").to_string(),
+                f.rating.to_string(),
+                f.comment.to_string(),
+                if f.responded {
+                    "Sorry to hear that; we contacted you.".into()
+                } else {
+                    String::new()
+                },
+                f.order_id.clone(),
+                format!("{}@marketplace.amazon.com", f.order_id.replace('-', "")),
+            ]
+        })
+        .collect();
+    FlatFile {
+        text: tsv(&header, rows),
+        encoding,
+    }
+}

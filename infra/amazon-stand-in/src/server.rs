@@ -1356,6 +1356,7 @@ const REQUESTABLE: &[&str] = &[
     "GET_LEDGER_DETAIL_VIEW_DATA",
     "GET_MERCHANT_LISTINGS_ALL_DATA",
     "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA",
+    "GET_SELLER_FEEDBACK_DATA",
 ];
 const SETTLEMENT: &str = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2";
 
@@ -1605,6 +1606,7 @@ fn document_for(st: &StandIn, r: &Report) -> Option<String> {
         "GET_LEDGER_DETAIL_VIEW_DATA" => render::ledger_file(s, mid, from, to),
         "GET_MERCHANT_LISTINGS_ALL_DATA" => render::listings_file(s, mid),
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA" => render::fee_preview_file(s, mid),
+        "GET_SELLER_FEEDBACK_DATA" => render::feedback_file(s, mid, from, to),
         _ => return None,
     };
     let bytes = if r.outcome == "FATAL" {

@@ -1089,3 +1089,73 @@ async fn a_slow_fault_delays_but_answers() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(st.stats()["getMarketplaceParticipations"].faults, 1);
 }
+
+#[tokio::test]
+async fn buyer_feedback_comes_as_the_feedback_report() {
+    let st = StandIn::virtual_clock(generate(&spec(3000)), true);
+    let token = access_token(&st).await;
+    let end = st.seller.spec.end;
+    let from = end - Duration::days(365);
+    let body = serde_json::json!({"reportType": "GET_SELLER_FEEDBACK_DATA", "marketplaceIds": ["ATVPDKIKX0DER"], "dataStartTime": from, "dataEndTime": end}).to_string();
+    let id = call(
+        &st,
+        "POST",
+        "/reports/2021-06-30/reports",
+        Some(&token),
+        Some(("application/json", body)),
+    )
+    .await
+    .json()["reportId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    st.advance(Duration::seconds(100));
+    let rep = call(
+        &st,
+        "GET",
+        &format!("/reports/2021-06-30/reports/{id}"),
+        Some(&token),
+        None,
+    )
+    .await
+    .json();
+    let doc = call(
+        &st,
+        "GET",
+        &format!(
+            "/reports/2021-06-30/documents/{}",
+            rep["reportDocumentId"].as_str().unwrap()
+        ),
+        Some(&token),
+        None,
+    )
+    .await
+    .json();
+    let file = call(
+        &st,
+        "GET",
+        &doc["url"]
+            .as_str()
+            .unwrap()
+            .replace("http://stand-in.test", ""),
+        None,
+        None,
+    )
+    .await;
+    let text = decode(
+        &gunzip(&file.bytes),
+        file.headers["content-type"].to_str().unwrap(),
+    );
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let expected = st
+        .seller
+        .feedback
+        .iter()
+        .filter(|f| f.marketplace_id == "ATVPDKIKX0DER" && f.date >= from && f.date < end)
+        .count();
+    assert!(expected > 5);
+    assert_eq!(rows.len(), expected);
+    assert!(rows
+        .iter()
+        .all(|r| (1..=5).contains(&r.split('\t').nth(1).unwrap().parse::<u8>().unwrap())));
+}
