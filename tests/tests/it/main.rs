@@ -5,6 +5,7 @@ mod accounts;
 mod amazon_ads;
 mod amazon_client;
 mod amazon_models;
+mod amazon_operations;
 mod amazon_reports;
 mod auth;
 mod contracts;
