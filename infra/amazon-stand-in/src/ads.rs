@@ -7,9 +7,7 @@
 //! happened within a day of its click) and every purchase is of the advertised SKU.
 //!
 //! What changes at run time (keyword bids and states, reports, documents, throttling buckets)
-//! lives here rather than in the server's state, in a registry keyed by the stand-in's address.
-//! Each entry holds a `Weak` to its stand-in, which keeps the address from being reused until
-//! the entry is dropped, so a new stand-in never inherits an old one's state.
+//! is this module's `AdsState`, held by each stand-in.
 
 // Helpers return the ready error response as `Err`, like a handler's early return.
 #![allow(clippy::result_large_err)]
@@ -33,7 +31,6 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 const CAMPAIGN_MEDIA: &str = "application/vnd.spCampaign.v3+json";
 const AD_GROUP_MEDIA: &str = "application/vnd.spAdGroup.v3+json";
@@ -93,9 +90,9 @@ struct AdsReport {
     created: DateTime<Utc>,
 }
 
+/// The Ads API's run-time state of one stand-in.
 #[derive(Default)]
-struct AdsState {
-    owner: Weak<StandIn>,
+pub struct AdsState {
     keywords: HashMap<i64, KeywordEdit>,
     reports: Vec<AdsReport>,
     documents: HashMap<String, Vec<u8>>,
@@ -103,21 +100,9 @@ struct AdsState {
     buckets: HashMap<usize, Bucket>,
 }
 
-/// Runs `f` on this stand-in's Ads state, dropping the state of stand-ins that are gone.
+/// Runs `f` on this stand-in's Ads state.
 fn with_state<R>(st: &Shared, f: impl FnOnce(&mut AdsState) -> R) -> R {
-    static STATES: OnceLock<Mutex<HashMap<usize, AdsState>>> = OnceLock::new();
-    let mut all = STATES
-        .get_or_init(Default::default)
-        .lock()
-        .expect("ads state");
-    all.retain(|_, s| s.owner.strong_count() > 0);
-    let s = all
-        .entry(Arc::as_ptr(st) as usize)
-        .or_insert_with(|| AdsState {
-            owner: Arc::downgrade(st),
-            ..Default::default()
-        });
-    f(s)
+    f(&mut st.ads.lock().expect("ads state"))
 }
 
 /// A money amount whose JSON text is the decimal's own (`12.30`, not `12.3`).

@@ -140,6 +140,7 @@ pub struct StandIn {
     pub(crate) clock: Mutex<Clock>,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) notifications: Mutex<crate::notifications::Notifications>,
+    pub(crate) ads: Mutex<crate::ads::AdsState>,
     truth: std::sync::OnceLock<GroundTruth>,
 }
 
@@ -196,6 +197,7 @@ impl StandIn {
             clock: Mutex::new(clock),
             inner: Mutex::new(Inner::default()),
             notifications: Default::default(),
+            ads: Default::default(),
             truth: Default::default(),
         })
     }
