@@ -62,30 +62,19 @@ impl RateLimiter {
             let version = read("version").unwrap_or(0.0) as i64;
             let item = ItemBuilder::new(key.pk.clone(), key.sk.clone())
                 .s("type", "rate-bucket")
-                .s(
+                .decimal(
                     "tokens",
                     Decimal::from_f64(available - 1.0)
                         .unwrap_or_default()
-                        .round_dp(6)
-                        .to_string(),
+                        .round_dp(6),
                 )
                 .n("at", now_ms)
-                .s(
+                .decimal(
                     "rate",
-                    Decimal::from_f64(rate)
-                        .unwrap_or_default()
-                        .round_dp(6)
-                        .to_string(),
+                    Decimal::from_f64(rate).unwrap_or_default().round_dp(6),
                 )
                 .n("version", version + 1)
                 .build();
-            // Numbers as text are fine for the attributes above: rebuilt as N below.
-            let mut item = item;
-            for n in ["tokens", "rate"] {
-                if let Some(Value::S(s)) = item.get(n).cloned() {
-                    item.insert(n.into(), Value::N(s));
-                }
-            }
             let cond = if current.is_some() {
                 Condition::Equals("version".into(), Value::N(version.to_string()))
             } else {

@@ -91,6 +91,12 @@ impl ItemBuilder {
         self.0.insert(name.into(), Value::N(v.to_string()));
         self
     }
+    /// A decimal number attribute (DynamoDB `N` holds the decimal text).
+    pub fn decimal(mut self, name: &str, v: rust_decimal::Decimal) -> Self {
+        self.0
+            .insert(name.into(), Value::N(v.normalize().to_string()));
+        self
+    }
     pub fn flag(mut self, name: &str, v: bool) -> Self {
         self.0.insert(name.into(), Value::Bool(v));
         self
