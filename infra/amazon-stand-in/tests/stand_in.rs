@@ -524,52 +524,8 @@ async fn report_files_use_their_marketplace_charset_and_decimals() {
         ("A1PA6795UKMFR9", "windows-1252", ","),
         ("ATVPDKIKX0DER", "UTF-8", "."),
     ] {
-        let body = serde_json::json!({"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": [mid]}).to_string();
-        let id = call(
-            &st,
-            "POST",
-            "/reports/2021-06-30/reports",
-            Some(&token),
-            Some(("application/json", body)),
-        )
-        .await
-        .json()["reportId"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        st.advance(Duration::seconds(100));
-        let rep = call(
-            &st,
-            "GET",
-            &format!("/reports/2021-06-30/reports/{id}"),
-            Some(&token),
-            None,
-        )
-        .await
-        .json();
-        let doc = call(
-            &st,
-            "GET",
-            &format!(
-                "/reports/2021-06-30/documents/{}",
-                rep["reportDocumentId"].as_str().unwrap()
-            ),
-            Some(&token),
-            None,
-        )
-        .await
-        .json();
-        let file = call(
-            &st,
-            "GET",
-            &doc["url"]
-                .as_str()
-                .unwrap()
-                .replace("http://stand-in.test", ""),
-            None,
-            None,
-        )
-        .await;
+        let url = report_document_path(&st, &token, serde_json::json!({"reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "marketplaceIds": [mid]})).await;
+        let file = call(&st, "GET", &url, None, None).await;
         let ct = file.headers["content-type"].to_str().unwrap().to_string();
         assert!(ct.contains(charset), "{mid}: {ct}");
         let text = decode(&gunzip(&file.bytes), &ct);
@@ -590,18 +546,7 @@ async fn report_files_use_their_marketplace_charset_and_decimals() {
         // Five minutes later the presigned URL has expired.
         st.advance(Duration::minutes(6));
         assert_eq!(
-            call(
-                &st,
-                "GET",
-                &doc["url"]
-                    .as_str()
-                    .unwrap()
-                    .replace("http://stand-in.test", ""),
-                None,
-                None
-            )
-            .await
-            .status,
+            call(&st, "GET", &url, None, None).await.status,
             StatusCode::FORBIDDEN
         );
     }
@@ -1096,52 +1041,8 @@ async fn buyer_feedback_comes_as_the_feedback_report() {
     let token = access_token(&st).await;
     let end = st.seller.spec.end;
     let from = end - Duration::days(365);
-    let body = serde_json::json!({"reportType": "GET_SELLER_FEEDBACK_DATA", "marketplaceIds": ["ATVPDKIKX0DER"], "dataStartTime": from, "dataEndTime": end}).to_string();
-    let id = call(
-        &st,
-        "POST",
-        "/reports/2021-06-30/reports",
-        Some(&token),
-        Some(("application/json", body)),
-    )
-    .await
-    .json()["reportId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    st.advance(Duration::seconds(100));
-    let rep = call(
-        &st,
-        "GET",
-        &format!("/reports/2021-06-30/reports/{id}"),
-        Some(&token),
-        None,
-    )
-    .await
-    .json();
-    let doc = call(
-        &st,
-        "GET",
-        &format!(
-            "/reports/2021-06-30/documents/{}",
-            rep["reportDocumentId"].as_str().unwrap()
-        ),
-        Some(&token),
-        None,
-    )
-    .await
-    .json();
-    let file = call(
-        &st,
-        "GET",
-        &doc["url"]
-            .as_str()
-            .unwrap()
-            .replace("http://stand-in.test", ""),
-        None,
-        None,
-    )
-    .await;
+    let url = report_document_path(&st, &token, serde_json::json!({"reportType": "GET_SELLER_FEEDBACK_DATA", "marketplaceIds": ["ATVPDKIKX0DER"], "dataStartTime": from, "dataEndTime": end})).await;
+    let file = call(&st, "GET", &url, None, None).await;
     let text = decode(
         &gunzip(&file.bytes),
         file.headers["content-type"].to_str().unwrap(),

@@ -118,3 +118,48 @@ pub fn conforms(model: &str, definition: &str, body: &Value) {
         &body.to_string()[..body.to_string().len().min(1500)]
     );
 }
+
+/// Requests a report, lets the virtual clock run until it is done, and returns the path of
+/// its document's download URL.
+pub async fn report_document_path(st: &Arc<StandIn>, token: &str, spec: Value) -> String {
+    let created = call(
+        st,
+        "POST",
+        "/reports/2021-06-30/reports",
+        Some(token),
+        Some(("application/json", spec.to_string())),
+    )
+    .await
+    .json();
+    let id = created["reportId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no report id: {created}"))
+        .to_string();
+    st.advance(chrono::Duration::seconds(100));
+    let rep = call(
+        st,
+        "GET",
+        &format!("/reports/2021-06-30/reports/{id}"),
+        Some(token),
+        None,
+    )
+    .await
+    .json();
+    let doc_id = rep["reportDocumentId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("report not done: {rep}"))
+        .to_string();
+    let doc = call(
+        st,
+        "GET",
+        &format!("/reports/2021-06-30/documents/{doc_id}"),
+        Some(token),
+        None,
+    )
+    .await
+    .json();
+    doc["url"]
+        .as_str()
+        .expect("document url")
+        .replace("http://stand-in.test", "")
+}
