@@ -244,16 +244,24 @@ impl StandIn {
         t
     }
 
+    /// Issues an access token `prefix…` valid for `ttl` of stand-in time: an Ads token when
+    /// `ads`, else one the SP-API accepts.
+    pub(crate) fn mint_token(&self, prefix: &str, ads: bool, ttl: Duration) -> String {
+        let t = format!("{prefix}{}", self.next_id());
+        let exp = self.now() + ttl;
+        let mut i = self.inner.lock().expect("state");
+        if ads {
+            &mut i.ads_tokens
+        } else {
+            &mut i.access_tokens
+        }
+        .insert(t.clone(), exp);
+        t
+    }
+
     /// An access token for the seller without the token endpoint (benchmarks).
     pub fn bench_access_token(&self) -> String {
-        let t = format!("Atza|stand-in-bench-{}", self.next_id());
-        let exp = self.now() + Duration::days(3650);
-        self.inner
-            .lock()
-            .expect("state")
-            .access_tokens
-            .insert(t.clone(), exp);
-        t
+        self.mint_token("Atza|stand-in-bench-", false, Duration::days(3650))
     }
 
     /// An Ads API refresh token for the seller's advertising account (for tests).
@@ -670,15 +678,7 @@ async fn token(State(st): State<Shared>, Form(f): Form<TokenForm>) -> Response {
         );
     }
     let now = st.now();
-    let access = |st: &StandIn| {
-        let t = format!("Atza|stand-in-{}", st.next_id());
-        st.inner
-            .lock()
-            .expect("state")
-            .access_tokens
-            .insert(t.clone(), now + Duration::seconds(3600));
-        t
-    };
+    let access = |st: &StandIn| st.mint_token("Atza|stand-in-", false, Duration::seconds(3600));
     match f.grant_type.as_deref() {
         Some("authorization_code") => {
             let code = f.code.unwrap_or_default();
@@ -743,16 +743,7 @@ fn ads_token(st: &StandIn, f: TokenForm) -> Response {
             "Client authentication failed",
         );
     }
-    let now = st.now();
-    let mint = |st: &StandIn| {
-        let t = format!("Atza|stand-in-ads-{}", st.next_id());
-        st.inner
-            .lock()
-            .expect("state")
-            .ads_tokens
-            .insert(t.clone(), now + Duration::seconds(3600));
-        t
-    };
+    let mint = |st: &StandIn| st.mint_token("Atza|stand-in-ads-", true, Duration::seconds(3600));
     match f.grant_type.as_deref() {
         Some("refresh_token") => {
             let valid = st
@@ -1784,12 +1775,7 @@ async fn restricted_data_token(
             "Request is missing or has invalid parameters",
         );
     }
-    let t = format!("Atz.sprdt|stand-in-{}", st.next_id());
-    st.inner
-        .lock()
-        .expect("state")
-        .access_tokens
-        .insert(t.clone(), st.now() + Duration::seconds(3600));
+    let t = st.mint_token("Atz.sprdt|stand-in-", false, Duration::seconds(3600));
     st.respond(
         op,
         StatusCode::OK,
