@@ -4,10 +4,12 @@
 
 pub mod clock;
 pub mod mail;
+pub mod queue;
 pub mod secrets;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use mail::{Mail, Mailer};
+pub use queue::{Queue, QueueRef};
 pub use secrets::Secrets;
 pub use store::Store;

@@ -3,6 +3,7 @@
 //! a message naming the adapter behaviour that diverged.
 
 pub mod mail_contract;
+pub mod queue_contract;
 pub mod secrets_contract;
 pub mod smtp_sink;
 pub mod store_contract;

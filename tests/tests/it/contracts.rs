@@ -19,7 +19,7 @@ fn moto_endpoint() -> String {
     })
 }
 
-async fn sdk() -> aws_config::SdkConfig {
+pub(crate) async fn sdk() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto_endpoint())
         .region(aws_config::Region::new("us-east-1"))

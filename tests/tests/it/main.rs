@@ -12,3 +12,4 @@ mod contracts;
 mod events;
 mod helpers;
 mod isolation;
+mod queues;
