@@ -2,12 +2,14 @@
 //! Each has a production adapter and an embedded one; `crate::testing` holds the contract
 //! suites that prove both behave the same.
 
+pub mod bus;
 pub mod clock;
 pub mod mail;
 pub mod queue;
 pub mod secrets;
 pub mod store;
 
+pub use bus::{DomainEvent, EventBus};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use mail::{Mail, Mailer};
 pub use queue::{Queue, QueueRef};

@@ -2,6 +2,7 @@
 //! the test crate against every adapter (embedded and AWS). A failed expectation panics with
 //! a message naming the adapter behaviour that diverged.
 
+pub mod bus_contract;
 pub mod mail_contract;
 pub mod queue_contract;
 pub mod secrets_contract;

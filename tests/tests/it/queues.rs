@@ -127,3 +127,77 @@ async fn sqs_queue_names_a_missing_queue() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn bus_contract_on_embedded_bus() {
+    use shared::adapters::embedded_bus::{EmbeddedBus, Pattern};
+    use shared::testing::bus_contract::{self, ROUTED, SOURCE};
+    let clock = Arc::new(FixedClock::new(super::helpers::start_time()));
+    let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
+    let target = queues.declare("rollups", None);
+    let bus = EmbeddedBus::new(queues.clone(), clock);
+    bus.route(
+        Pattern {
+            source: SOURCE.into(),
+            detail_types: vec![ROUTED.into()],
+        },
+        target.clone(),
+    );
+    bus_contract::run_all(&bus, queues.as_ref(), &target).await;
+}
+
+#[tokio::test]
+async fn bus_contract_on_eventbridge_via_moto() {
+    use shared::adapters::EventBridgeBus;
+    use shared::testing::bus_contract::{self, ROUTED, SOURCE};
+    let sdk = super::contracts::sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let (target, dlq) = sqs_queues(&sqs).await;
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(target.as_str())
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let bus_name = format!("beddora-test-{}", uuid::Uuid::new_v4().simple());
+    events
+        .create_event_bus()
+        .name(&bus_name)
+        .send()
+        .await
+        .expect("create bus on moto");
+    events
+        .put_rule()
+        .name("orders-changed")
+        .event_bus_name(&bus_name)
+        .event_pattern(format!(
+            r#"{{"source":["{SOURCE}"],"detail-type":["{ROUTED}"]}}"#
+        ))
+        .send()
+        .await
+        .expect("put rule");
+    events
+        .put_targets()
+        .rule("orders-changed")
+        .event_bus_name(&bus_name)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("put target");
+    let bus = EventBridgeBus::new(events.clone(), &bus_name);
+    bus_contract::run_all(&bus, &SqsQueue::new(sqs.clone()), &target).await;
+    for q in [target, dlq] {
+        sqs.delete_queue().queue_url(q.as_str()).send().await.ok();
+    }
+}
