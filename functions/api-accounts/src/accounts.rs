@@ -11,9 +11,10 @@ use shared::domain::TenantId;
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody};
 use shared::identity::tenancy::{self, Account};
-use shared::identity::{rfc3339, users, ItemBuilder, ItemExt};
+use shared::identity::users;
+use shared::keys::{self, Tenant};
 use shared::marketplaces;
-use shared::ports::store::{query_all, Condition, Index, Query, SortKey, Store, TxOp};
+use shared::ports::store::{query_all, rfc3339, Condition, ItemBuilder, ItemExt, Store, TxOp};
 
 /// Most accounts one user may create (a guard against runaway scripts).
 const MAX_ACCOUNTS_PER_USER: usize = 50;
@@ -27,17 +28,14 @@ fn marketplace_json(id: &str, active: bool) -> Json_ {
     }
 }
 
-async fn account_marketplaces(store: &dyn Store, t: &TenantId) -> Result<Vec<Json_>> {
-    Ok(query_all(
-        store,
-        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("MKT#".into())),
-    )
-    .await?
-    .iter()
-    .filter(|i| i.flag("isActive"))
-    .filter_map(|i| i.opt_s("marketplaceId"))
-    .map(|id| marketplace_json(&id, true))
-    .collect())
+async fn account_marketplaces(store: &dyn Store, t: &Tenant) -> Result<Vec<Json_>> {
+    Ok(query_all(store, keys::tenant(t).marketplaces())
+        .await?
+        .iter()
+        .filter(|i| i.flag("isActive"))
+        .filter_map(|i| i.opt_s("marketplaceId"))
+        .map(|id| marketplace_json(&id, true))
+        .collect())
 }
 
 fn account_json(a: &Account, is_default: bool, mkts: Vec<Json_>) -> Json_ {
@@ -68,14 +66,14 @@ pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Respo
         .filter(|d| all.iter().any(|(a, _)| &a.id == d))
         .or_else(|| all.first().map(|(a, _)| a.id.clone()));
     let mut out = Vec::with_capacity(all.len());
-    for (a, _) in &all {
+    for (a, m) in &all {
         out.push((
             Some(&a.id) == default.as_ref(),
             a.created_at,
             account_json(
                 a,
                 Some(&a.id) == default.as_ref(),
-                account_marketplaces(store, &a.id).await?,
+                account_marketplaces(store, &m.tenant).await?,
             ),
         ));
     }
@@ -157,8 +155,9 @@ pub async fn create(
             "A user can belong to at most {MAX_ACCOUNTS_PER_USER} accounts"
         )));
     }
+    let tenant = Tenant::create();
     let account = Account {
-        id: TenantId::new(),
+        id: tenant.id().clone(),
         name,
         seller_id: body.seller_id,
         region: body.region,
@@ -168,7 +167,7 @@ pub async fn create(
     let mut ops = tenancy::create_account_ops(&account, auth.id(), now);
     for m in &mkts {
         ops.push(TxOp::Put {
-            item: ItemBuilder::new(format!("ACCT#{}", account.id), format!("MKT#{}", m.id))
+            item: ItemBuilder::at(keys::tenant(&tenant).marketplace(m.id))
                 .s("type", "account-marketplace")
                 .s("marketplaceId", m.id)
                 .flag("isActive", true)
@@ -213,7 +212,7 @@ pub async fn switch(
         .await
         .map_err(|_| Error::NotFound("Account not found or access denied".into()))?;
     let mut user = auth.user.clone();
-    user.default_account = Some(ctx.tenant().clone());
+    user.default_account = Some(ctx.tenant().id().clone());
     users::save(state.store.as_ref(), &mut user, state.clock.now()).await?;
     tracing::info!(account_id = %t, user_id = %auth.id(), "account switched");
     Ok(Json(json!({"accountId": t, "message": "Account switched successfully"})).into_response())

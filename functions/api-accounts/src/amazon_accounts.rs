@@ -13,19 +13,20 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value as Json_};
-use shared::domain::{AmazonAccountId, TenantId};
+use shared::domain::AmazonAccountId;
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::{rfc3339, users, ItemBuilder, ItemExt};
+use shared::keys::{self, Tenant};
 use shared::marketplaces;
 use shared::ports::store::{
-    apply, query_all, Condition, Index, Item, Key, Query, SortKey, Store, StoreError, TxOp, Value,
+    apply, query_all, Condition, Item, Key, Store, StoreError, TxOp, Value,
 };
 
 #[derive(Debug, Clone)]
 pub struct AmazonAccount {
     pub id: AmazonAccountId,
-    pub tenant: TenantId,
+    pub tenant: Tenant,
     pub marketplace: String,
     pub seller_id: String,
     pub region: String,
@@ -37,16 +38,16 @@ pub struct AmazonAccount {
     pub version: i64,
 }
 
-pub fn key(t: &TenantId, id: &AmazonAccountId) -> Key {
-    Key::new(format!("ACCT#{t}"), format!("AMZ#{id}"))
+pub fn key(t: &Tenant, id: &AmazonAccountId) -> Key {
+    keys::tenant(t).amazon_account(id)
 }
 
-fn marker_key(t: &TenantId, country: &str) -> Key {
-    Key::new(format!("ACCT#{t}"), format!("AMZMKT#{country}"))
+fn marker_key(t: &Tenant, country: &str) -> Key {
+    keys::tenant(t).amazon_marker(country)
 }
 
 /// Where a connection's credentials live.
-pub fn secret_name(state: &AppState, t: &TenantId, id: &AmazonAccountId) -> String {
+pub fn secret_name(state: &AppState, t: &Tenant, id: &AmazonAccountId) -> String {
     format!("{}tenants/{t}/amazon/{id}", state.config.secret_prefix)
 }
 
@@ -69,10 +70,10 @@ impl AmazonAccount {
             .build()
     }
 
-    fn from_item(i: &Item) -> Result<Self> {
+    fn from_item(t: &Tenant, i: &Item) -> Result<Self> {
         Ok(Self {
             id: AmazonAccountId::parse(&i.s("id")?)?,
-            tenant: TenantId::parse(&i.s("accountId")?)?,
+            tenant: t.clone(),
             marketplace: i.s("marketplace")?,
             seller_id: i.s("sellerId")?,
             region: i.s("region")?,
@@ -117,27 +118,24 @@ impl AmazonAccount {
 
 /// The connection with this id in this tenant; 404 for a malformed id, a missing one and one
 /// of another tenant alike.
-pub async fn find(store: &dyn Store, t: &TenantId, raw_id: &str) -> Result<AmazonAccount> {
+pub async fn find(store: &dyn Store, t: &Tenant, raw_id: &str) -> Result<AmazonAccount> {
     let not_found = || Error::NotFound("Amazon account not found".into());
     let id = AmazonAccountId::parse(raw_id).map_err(|_| not_found())?;
     store
         .get(&key(t, &id))
         .await?
         .as_ref()
-        .map(AmazonAccount::from_item)
+        .map(|i| AmazonAccount::from_item(t, i))
         .transpose()?
         .ok_or_else(not_found)
 }
 
-pub async fn all(store: &dyn Store, t: &TenantId) -> Result<Vec<AmazonAccount>> {
-    query_all(
-        store,
-        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("AMZ#".into())),
-    )
-    .await?
-    .iter()
-    .map(AmazonAccount::from_item)
-    .collect()
+pub async fn all(store: &dyn Store, t: &Tenant) -> Result<Vec<AmazonAccount>> {
+    query_all(store, keys::tenant(t).amazon_accounts())
+        .await?
+        .iter()
+        .map(|i| AmazonAccount::from_item(t, i))
+        .collect()
 }
 
 /// `GET /api/accounts/linked`: active first, then newest.

@@ -13,20 +13,21 @@ use axum::Json;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value as Json_};
-use shared::domain::{AmazonAccountId, TenantId, UserId};
+use shared::domain::{AmazonAccountId, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context};
 use shared::identity::{rfc3339, users, ItemBuilder, ItemExt};
+use shared::keys::{self, Tenant};
 use shared::marketplaces;
-use shared::ports::store::{query_all, Condition, Index, Item, Key, Query, SortKey, Value};
+use shared::ports::store::{query_all, Condition, Item, Key, Value};
 use std::collections::BTreeMap;
 
-fn key(t: &TenantId, u: &UserId, marketplace: &str) -> Key {
-    Key::new(format!("ACCT#{t}"), format!("UMKT#{u}#{marketplace}"))
+fn key(t: &Tenant, u: &UserId, marketplace: &str) -> Key {
+    keys::tenant(t).user_marketplace(u, marketplace)
 }
 
-fn secret_name(state: &AppState, t: &TenantId, link_id: &str) -> String {
+fn secret_name(state: &AppState, t: &Tenant, link_id: &str) -> String {
     format!(
         "{}tenants/{t}/user-marketplaces/{link_id}",
         state.config.secret_prefix
@@ -60,16 +61,15 @@ async fn authorize(
     Ok((ctx, target))
 }
 
-async fn links(state: &AppState, t: &TenantId, u: &UserId) -> Result<Vec<Item>> {
+async fn links(state: &AppState, t: &Tenant, u: &UserId) -> Result<Vec<Item>> {
     Ok(query_all(
         state.store.as_ref(),
-        Query::partition(Index::Table, format!("ACCT#{t}"))
-            .sk(SortKey::BeginsWith(format!("UMKT#{u}#"))),
+        keys::tenant(t).user_marketplaces_of(u),
     )
     .await?)
 }
 
-async fn to_json(state: &AppState, t: &TenantId, i: &Item) -> Result<Json_> {
+async fn to_json(state: &AppState, t: &Tenant, i: &Item) -> Result<Json_> {
     let amazon = match i.opt_s("amazonAccountId") {
         Some(id) => amazon_accounts::find(state.store.as_ref(), t, &id)
             .await
@@ -159,7 +159,7 @@ fn check_credentials(v: &mut Validator, c: &Patch<BTreeMap<String, String>>) {
     }
 }
 
-async fn resolve_amazon(state: &AppState, t: &TenantId, id: &str) -> Result<AmazonAccount> {
+async fn resolve_amazon(state: &AppState, t: &Tenant, id: &str) -> Result<AmazonAccount> {
     // Only a connection of this very tenant can be linked.
     amazon_accounts::find(state.store.as_ref(), t, id).await
 }
@@ -241,7 +241,7 @@ pub async fn create(
         .into_response())
 }
 
-async fn find_link(state: &AppState, t: &TenantId, u: &UserId, id: &str) -> Result<Item> {
+async fn find_link(state: &AppState, t: &Tenant, u: &UserId, id: &str) -> Result<Item> {
     links(state, t, u)
         .await?
         .into_iter()
@@ -330,14 +330,10 @@ pub async fn remove(
 /// Unlinks a deleted Amazon connection from every user-marketplace link of the tenant.
 pub async fn detach_amazon_account(
     state: &AppState,
-    t: &TenantId,
+    t: &Tenant,
     id: &AmazonAccountId,
 ) -> Result<()> {
-    let all = query_all(
-        state.store.as_ref(),
-        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("UMKT#".into())),
-    )
-    .await?;
+    let all = query_all(state.store.as_ref(), keys::tenant(t).user_marketplaces()).await?;
     for mut item in all
         .into_iter()
         .filter(|i| i.opt_s("amazonAccountId").as_deref() == Some(id.as_str()))

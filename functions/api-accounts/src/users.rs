@@ -66,7 +66,7 @@ pub async fn list(
 
 /// `GET /api/users/me`.
 pub async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Response> {
-    let roles = users::default_roles(state.store.as_ref(), &auth.user).await?;
+    let roles = tenancy::default_roles(state.store.as_ref(), &auth.user).await?;
     Ok(Json(auth.user.profile_json(&roles)).into_response())
 }
 

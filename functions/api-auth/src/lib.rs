@@ -515,6 +515,6 @@ async fn resend_verification(
 }
 
 async fn me(State(state): State<AppState>, auth: AuthUser) -> Result<Response> {
-    let roles = users::default_roles(state.store.as_ref(), &auth.user).await?;
+    let roles = tenancy::default_roles(state.store.as_ref(), &auth.user).await?;
     Ok(Json(auth.user.profile_json(&roles)).into_response())
 }

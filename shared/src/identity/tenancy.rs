@@ -2,16 +2,18 @@
 //! the account a request acts on. The tenant always comes from the verified user's own
 //! memberships; a requested `accountId` only chooses among them.
 //!
-//! Keys: `ACCT#<t>/ACCOUNT`, `ACCT#<t>/MEMBER#<u>` (roles), `USER#<u>/ACCT#<t>` (the user's
-//! list of accounts, strongly consistent), `ACCT#<t>/ROLE#<id>`, `ACCT#<t>/PERM#<name>`,
-//! `ACCT#<t>/MKT#<marketplaceId>`.
+//! Keys (built by `crate::keys`): `ACCT#<t>/ACCOUNT`, `ACCT#<t>/MEMBER#<u>` (roles),
+//! `USER#<u>/ACCT#<t>` (the user's list of accounts, strongly consistent), `ACCT#<t>/ROLE#<id>`,
+//! `ACCT#<t>/PERM#<name>`, `ACCT#<t>/MKT#<marketplaceId>`.
+//!
+//! This module is the membership check: it alone turns a `TenantId` into a `keys::Tenant`.
 
 use super::users::User;
-use super::{ItemBuilder, ItemExt};
 use crate::domain::{TenantId, UserId};
 use crate::error::{Error, Result};
+use crate::keys::{self, Tenant};
 use crate::ports::store::{
-    query_all, Condition, Index, Item, Key, Query, SortKey, Store, TxOp, Value,
+    query_all, Condition, Item, ItemBuilder, ItemExt, Key, Store, TxOp, Value,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -103,14 +105,14 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn account_key(t: &TenantId) -> Key {
-    Key::new(format!("ACCT#{t}"), "ACCOUNT")
+pub fn account_key(t: &Tenant) -> Key {
+    keys::tenant(t).account()
 }
 
 impl Account {
-    pub fn to_item(&self) -> Item {
-        let k = account_key(&self.id);
-        ItemBuilder::new(k.pk, k.sk)
+    /// Crate-private: the item is written only by `create_account_ops`, guarded by NotExists.
+    pub(crate) fn to_item(&self) -> Item {
+        ItemBuilder::at(keys::unverified(&self.id).account())
             .s("type", "account")
             .s("id", self.id.as_str())
             .s("name", self.name.clone())
@@ -134,7 +136,8 @@ impl Account {
 
 #[derive(Debug, Clone)]
 pub struct Membership {
-    pub tenant: TenantId,
+    /// The tenant, proven by this membership.
+    pub tenant: Tenant,
     pub user_id: UserId,
     /// Role ids (built-in names or custom role ids).
     pub roles: Vec<String>,
@@ -147,16 +150,12 @@ pub struct Membership {
     pub version: i64,
 }
 
-pub fn member_key(t: &TenantId, u: &UserId) -> Key {
-    Key::new(format!("ACCT#{t}"), format!("MEMBER#{u}"))
-}
-
-fn user_account_key(u: &UserId, t: &TenantId) -> Key {
-    Key::new(format!("USER#{u}"), format!("ACCT#{t}"))
+pub fn member_key(t: &Tenant, u: &UserId) -> Key {
+    keys::tenant(t).member(u)
 }
 
 impl Membership {
-    pub fn new(tenant: TenantId, user_id: UserId, roles: Vec<String>, now: DateTime<Utc>) -> Self {
+    pub fn new(tenant: Tenant, user_id: UserId, roles: Vec<String>, now: DateTime<Utc>) -> Self {
         Self {
             tenant,
             user_id,
@@ -184,7 +183,7 @@ impl Membership {
     }
     pub fn from_item(i: &Item) -> Result<Self> {
         Ok(Self {
-            tenant: TenantId::parse(&i.s("accountId")?)?,
+            tenant: Tenant::verified(TenantId::parse(&i.s("accountId")?)?),
             user_id: UserId::parse(&i.s("userId")?)?,
             roles: i.list_s("roles"),
             extra_permissions: i.list_s("permissions"),
@@ -197,14 +196,14 @@ impl Membership {
 
     /// The writes that add this membership (both directions); fails if it exists.
     pub fn create_ops(&self) -> Vec<TxOp> {
-        let k = user_account_key(&self.user_id, &self.tenant);
+        let k = keys::user_account(&self.user_id, &self.tenant);
         vec![
             TxOp::Put {
                 item: self.to_item(),
                 condition: Some(Condition::NotExists),
             },
             TxOp::Put {
-                item: ItemBuilder::new(k.pk, k.sk)
+                item: ItemBuilder::at(k)
                     .s("type", "user-account")
                     .s("accountId", self.tenant.as_str())
                     .time("joinedAt", self.joined_at)
@@ -225,7 +224,7 @@ impl Membership {
                 )),
             },
             TxOp::Delete {
-                key: user_account_key(&self.user_id, &self.tenant),
+                key: keys::user_account(&self.user_id, &self.tenant),
                 condition: None,
             },
         ]
@@ -245,7 +244,7 @@ impl Membership {
     }
 }
 
-pub async fn account(store: &dyn Store, t: &TenantId) -> Result<Option<Account>> {
+pub async fn account(store: &dyn Store, t: &Tenant) -> Result<Option<Account>> {
     store
         .get(&account_key(t))
         .await?
@@ -254,7 +253,7 @@ pub async fn account(store: &dyn Store, t: &TenantId) -> Result<Option<Account>>
         .transpose()
 }
 
-pub async fn membership(store: &dyn Store, t: &TenantId, u: &UserId) -> Result<Option<Membership>> {
+pub async fn membership(store: &dyn Store, t: &Tenant, u: &UserId) -> Result<Option<Membership>> {
     store
         .get(&member_key(t, u))
         .await?
@@ -265,11 +264,7 @@ pub async fn membership(store: &dyn Store, t: &TenantId, u: &UserId) -> Result<O
 
 /// Every account the user belongs to, with the membership, oldest first.
 pub async fn accounts_of(store: &dyn Store, u: &UserId) -> Result<Vec<(Account, Membership)>> {
-    let links = query_all(
-        store,
-        Query::partition(Index::Table, format!("USER#{u}")).sk(SortKey::BeginsWith("ACCT#".into())),
-    )
-    .await?;
+    let links = query_all(store, keys::user_accounts(u)).await?;
     let tenants: Vec<TenantId> = links
         .iter()
         .filter_map(|i| i.opt_s("accountId"))
@@ -277,18 +272,14 @@ pub async fn accounts_of(store: &dyn Store, u: &UserId) -> Result<Vec<(Account, 
         .collect();
     let keys: Vec<Key> = tenants
         .iter()
-        .flat_map(|t| [account_key(t), member_key(t, u)])
+        .flat_map(|t| [keys::unverified(t).account(), keys::unverified(t).member(u)])
         .collect();
     let items = store.batch_get(&keys).await?;
     let mut out = Vec::new();
     for t in &tenants {
-        let pk = Value::S(format!("ACCT#{t}"));
-        let find = |sk: &str| {
-            items
-                .iter()
-                .find(|i| i.get("pk") == Some(&pk) && i.get("sk") == Some(&Value::S(sk.into())))
-        };
-        if let (Some(a), Some(m)) = (find("ACCOUNT"), find(&format!("MEMBER#{u}"))) {
+        let k = keys::unverified(t);
+        let find = |key: Key| items.iter().find(|i| Key::of(i).as_ref() == Some(&key));
+        if let (Some(a), Some(m)) = (find(k.account()), find(k.member(u))) {
             out.push((Account::from_item(a)?, Membership::from_item(m)?));
         }
     }
@@ -297,16 +288,12 @@ pub async fn accounts_of(store: &dyn Store, u: &UserId) -> Result<Vec<(Account, 
 }
 
 /// Every member of an account.
-pub async fn members(store: &dyn Store, t: &TenantId) -> Result<Vec<Membership>> {
-    query_all(
-        store,
-        Query::partition(Index::Table, format!("ACCT#{t}"))
-            .sk(SortKey::BeginsWith("MEMBER#".into())),
-    )
-    .await?
-    .iter()
-    .map(Membership::from_item)
-    .collect()
+pub async fn members(store: &dyn Store, t: &Tenant) -> Result<Vec<Membership>> {
+    query_all(store, keys::tenant(t).members())
+        .await?
+        .iter()
+        .map(Membership::from_item)
+        .collect()
 }
 
 /// A custom permission defined in an account.
@@ -320,36 +307,33 @@ pub struct PermissionDef {
     pub builtin: bool,
 }
 
-pub fn permission_key(t: &TenantId, name: &str) -> Key {
-    Key::new(format!("ACCT#{t}"), format!("PERM#{name}"))
+pub fn permission_key(t: &Tenant, name: &str) -> Key {
+    keys::tenant(t).permission(name)
 }
 
-pub fn role_key(t: &TenantId, id: &str) -> Key {
-    Key::new(format!("ACCT#{t}"), format!("ROLE#{id}"))
+pub fn role_key(t: &Tenant, id: &str) -> Key {
+    keys::tenant(t).role(id)
 }
 
-pub async fn custom_permissions(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDef>> {
-    query_all(
-        store,
-        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("PERM#".into())),
-    )
-    .await?
-    .iter()
-    .map(|i| {
-        Ok(PermissionDef {
-            name: i.s("name")?,
-            resource: i.s("resource")?,
-            action: i.s("action")?,
-            scope: i.s("scope")?,
-            description: i.opt_s("description"),
-            builtin: false,
+pub async fn custom_permissions(store: &dyn Store, t: &Tenant) -> Result<Vec<PermissionDef>> {
+    query_all(store, keys::tenant(t).permissions())
+        .await?
+        .iter()
+        .map(|i| {
+            Ok(PermissionDef {
+                name: i.s("name")?,
+                resource: i.s("resource")?,
+                action: i.s("action")?,
+                scope: i.s("scope")?,
+                description: i.opt_s("description"),
+                builtin: false,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Every permission that exists in an account: built-in and custom.
-pub async fn catalog(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDef>> {
+pub async fn catalog(store: &dyn Store, t: &Tenant) -> Result<Vec<PermissionDef>> {
     let mut all: Vec<PermissionDef> = RESOURCES
         .iter()
         .flat_map(|r| ACTIONS.iter().map(move |a| (r, a)))
@@ -367,19 +351,14 @@ pub async fn catalog(store: &dyn Store, t: &TenantId) -> Result<Vec<PermissionDe
 }
 
 /// Built-in roles plus the account's custom roles.
-pub async fn roles(store: &dyn Store, t: &TenantId) -> Result<Vec<Role>> {
+pub async fn roles(store: &dyn Store, t: &Tenant) -> Result<Vec<Role>> {
     let custom: BTreeSet<String> = custom_permissions(store, t)
         .await?
         .into_iter()
         .map(|p| p.name)
         .collect();
     let mut all = builtin_roles(&custom);
-    for i in query_all(
-        store,
-        Query::partition(Index::Table, format!("ACCT#{t}")).sk(SortKey::BeginsWith("ROLE#".into())),
-    )
-    .await?
-    {
+    for i in query_all(store, keys::tenant(t).roles()).await? {
         all.push(Role {
             id: i.s("id")?,
             name: i.s("name")?,
@@ -391,9 +370,8 @@ pub async fn roles(store: &dyn Store, t: &TenantId) -> Result<Vec<Role>> {
     Ok(all)
 }
 
-pub fn custom_role_item(t: &TenantId, role: &Role) -> Item {
-    let k = role_key(t, &role.id);
-    ItemBuilder::new(k.pk, k.sk)
+pub fn custom_role_item(t: &Tenant, role: &Role) -> Item {
+    ItemBuilder::at(role_key(t, &role.id))
         .s("type", "role")
         .s("id", role.id.clone())
         .s("name", role.name.clone())
@@ -437,8 +415,9 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn tenant(&self) -> &TenantId {
-        &self.account.id
+    /// The tenant the request acts on, proven by the caller's membership.
+    pub fn tenant(&self) -> &Tenant {
+        &self.membership.tenant
     }
 
     pub fn can(&self, permission: &str) -> bool {
@@ -469,8 +448,8 @@ pub async fn resolve(store: &dyn Store, user: &User, requested: Option<&str>) ->
     let (account, membership) = match requested.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => {
             let t = TenantId::parse(raw).map_err(|_| not_found())?;
-            let keys = [account_key(&t), member_key(&t, &user.id)];
-            let items = store.batch_get(&keys).await?;
+            let k = keys::unverified(&t);
+            let items = store.batch_get(&[k.account(), k.member(&user.id)]).await?;
             let a = items
                 .iter()
                 .find(|i| i.get("sk") == Some(&Value::S("ACCOUNT".into())))
@@ -494,7 +473,7 @@ pub async fn resolve(store: &dyn Store, user: &User, requested: Option<&str>) ->
     if !membership.is_active || !account.is_active {
         return Err(not_found());
     }
-    let all_roles = roles(store, &account.id).await?;
+    let all_roles = roles(store, &membership.tenant).await?;
     let grants = grants_of(&membership, &all_roles);
     Ok(Context {
         account,
@@ -504,6 +483,15 @@ pub async fn resolve(store: &dyn Store, user: &User, requested: Option<&str>) ->
     })
 }
 
+/// The user's role names in their default account (empty when they belong to none).
+pub async fn default_roles(store: &dyn Store, user: &User) -> Result<Vec<String>> {
+    match resolve(store, user, None).await {
+        Ok(ctx) => Ok(ctx.role_names()),
+        Err(Error::NotFound(_)) => Ok(vec![]),
+        Err(e) => Err(e),
+    }
+}
+
 /// A new account with its creator as ADMIN, written atomically.
 pub fn create_account_ops(account: &Account, creator: &UserId, now: DateTime<Utc>) -> Vec<TxOp> {
     let mut ops = vec![TxOp::Put {
@@ -511,7 +499,15 @@ pub fn create_account_ops(account: &Account, creator: &UserId, now: DateTime<Utc
         condition: Some(Condition::NotExists),
     }];
     ops.extend(
-        Membership::new(account.id.clone(), creator.clone(), vec![ADMIN.into()], now).create_ops(),
+        // The account put above is guarded by NotExists: the membership cannot land in an
+        // existing tenant.
+        Membership::new(
+            Tenant::verified(account.id.clone()),
+            creator.clone(),
+            vec![ADMIN.into()],
+            now,
+        )
+        .create_ops(),
     );
     ops
 }

@@ -1,9 +1,10 @@
 //! Users: `USER#<id>/PROFILE`, with `EMAIL#<email>/EMAIL` guarding address uniqueness.
 
-use super::{ItemBuilder, ItemExt};
 use crate::domain::{Email, TenantId, UserId};
 use crate::error::{Error, Result};
-use crate::ports::store::{apply, Condition, Key, Store, StoreError, TxOp, Value};
+use crate::ports::store::{
+    apply, Condition, ItemBuilder, ItemExt, Key, Store, StoreError, TxOp, Value,
+};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -199,14 +200,5 @@ impl User {
             "updatedAt": super::rfc3339(self.updated_at),
             "roles": roles,
         })
-    }
-}
-
-/// The user's role names in their default account (empty when they belong to none).
-pub async fn default_roles(store: &dyn Store, user: &User) -> Result<Vec<String>> {
-    match super::tenancy::resolve(store, user, None).await {
-        Ok(ctx) => Ok(ctx.role_names()),
-        Err(Error::NotFound(_)) => Ok(vec![]),
-        Err(e) => Err(e),
     }
 }

@@ -1,0 +1,197 @@
+//! The keys of a tenant's partition, written in one place (`infra/ACCESS_PATTERNS.md`).
+//!
+//! A tenant partition (`ACCT#<t>`) is reached only through a [`Tenant`], and a `Tenant` comes
+//! only from a verified membership (`tenancy::resolve`, a stored membership) or from an account
+//! that is being created. A request's raw `accountId` is a [`TenantId`], which cannot build a
+//! key: it has to pass the membership check first.
+
+use crate::domain::{AmazonAccountId, TenantId, UserId};
+use crate::ports::store::{Index, Key, Query, SortKey};
+use std::fmt;
+
+/// A tenant the caller is entitled to act on. There is no public way to make one from a
+/// [`TenantId`]: it is handed out by the membership check, or minted for a new account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tenant(TenantId);
+
+impl Tenant {
+    /// A brand-new tenant, for the account being created (nobody else holds its id).
+    pub fn create() -> Self {
+        Self(TenantId::new())
+    }
+
+    /// A tenant proven by the store: read from a membership, or the account being created in
+    /// the same guarded transaction. Crate-private so that only the tenancy repository mints it.
+    pub(crate) fn verified(id: TenantId) -> Self {
+        Self(id)
+    }
+
+    pub fn id(&self) -> &TenantId {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Tenant {
+    type Target = TenantId;
+    fn deref(&self) -> &TenantId {
+        &self.0
+    }
+}
+
+impl fmt::Display for Tenant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl serde::Serialize for Tenant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// The keys of one tenant's partition.
+pub fn tenant(t: &Tenant) -> TenantKey<'_> {
+    TenantKey(&t.0)
+}
+
+/// The keys of a tenant that is not verified yet: only the membership check itself reads them.
+pub(crate) fn unverified(t: &TenantId) -> TenantKey<'_> {
+    TenantKey(t)
+}
+
+/// The partition key of a tenant.
+pub fn pk(t: &Tenant) -> String {
+    tenant(t).pk()
+}
+
+const ACCOUNT: &str = "ACCOUNT";
+const MEMBER: &str = "MEMBER#";
+const ROLE: &str = "ROLE#";
+const PERMISSION: &str = "PERM#";
+const MARKETPLACE: &str = "MKT#";
+const AMAZON_ACCOUNT: &str = "AMZ#";
+const AMAZON_MARKER: &str = "AMZMKT#";
+const USER_MARKETPLACE: &str = "UMKT#";
+
+/// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantKey<'a>(&'a TenantId);
+
+impl TenantKey<'_> {
+    pub fn pk(&self) -> String {
+        format!("ACCT#{}", self.0)
+    }
+
+    fn key(&self, sk: impl Into<String>) -> Key {
+        Key::new(self.pk(), sk)
+    }
+
+    fn prefix(&self, prefix: impl Into<String>) -> Query {
+        Query::partition(Index::Table, self.pk()).sk(SortKey::BeginsWith(prefix.into()))
+    }
+
+    /// `ACCT#<t>/ACCOUNT`: the account (tenant) itself.
+    pub fn account(&self) -> Key {
+        self.key(ACCOUNT)
+    }
+
+    /// `ACCT#<t>/MEMBER#<u>`: a membership and its roles.
+    pub fn member(&self, u: &UserId) -> Key {
+        self.key(format!("{MEMBER}{u}"))
+    }
+
+    pub fn members(&self) -> Query {
+        self.prefix(MEMBER)
+    }
+
+    /// `ACCT#<t>/ROLE#<id>`: a custom role.
+    pub fn role(&self, id: &str) -> Key {
+        self.key(format!("{ROLE}{id}"))
+    }
+
+    pub fn roles(&self) -> Query {
+        self.prefix(ROLE)
+    }
+
+    /// `ACCT#<t>/PERM#<name>`: a custom permission.
+    pub fn permission(&self, name: &str) -> Key {
+        self.key(format!("{PERMISSION}{name}"))
+    }
+
+    pub fn permissions(&self) -> Query {
+        self.prefix(PERMISSION)
+    }
+
+    /// `ACCT#<t>/MKT#<marketplaceId>`: a marketplace the account works on.
+    pub fn marketplace(&self, marketplace_id: &str) -> Key {
+        self.key(format!("{MARKETPLACE}{marketplace_id}"))
+    }
+
+    pub fn marketplaces(&self) -> Query {
+        self.prefix(MARKETPLACE)
+    }
+
+    /// `ACCT#<t>/AMZ#<id>`: a connected Amazon seller account.
+    pub fn amazon_account(&self, id: &AmazonAccountId) -> Key {
+        self.key(format!("{AMAZON_ACCOUNT}{id}"))
+    }
+
+    pub fn amazon_accounts(&self) -> Query {
+        self.prefix(AMAZON_ACCOUNT)
+    }
+
+    /// `ACCT#<t>/AMZMKT#<country>`: at most one connection per marketplace country.
+    pub fn amazon_marker(&self, country: &str) -> Key {
+        self.key(format!("{AMAZON_MARKER}{country}"))
+    }
+
+    /// `ACCT#<t>/UMKT#<u>#<marketplaceId>`: a member's link to a marketplace.
+    pub fn user_marketplace(&self, u: &UserId, marketplace_id: &str) -> Key {
+        self.key(format!("{USER_MARKETPLACE}{u}#{marketplace_id}"))
+    }
+
+    /// Every user-marketplace link of one member.
+    pub fn user_marketplaces_of(&self, u: &UserId) -> Query {
+        self.prefix(format!("{USER_MARKETPLACE}{u}#"))
+    }
+
+    /// Every user-marketplace link of the tenant.
+    pub fn user_marketplaces(&self) -> Query {
+        self.prefix(USER_MARKETPLACE)
+    }
+}
+
+/// `USER#<u>/ACCT#<t>`: the user's side of a membership (their list of accounts).
+pub fn user_account(u: &UserId, t: &TenantId) -> Key {
+    Key::new(user_pk(u), format!("ACCT#{t}"))
+}
+
+/// Every account link of a user.
+pub fn user_accounts(u: &UserId) -> Query {
+    Query::partition(Index::Table, user_pk(u)).sk(SortKey::BeginsWith("ACCT#".into()))
+}
+
+fn user_pk(u: &UserId) -> String {
+    format!("USER#{u}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_keep_the_documented_layout() {
+        let t = Tenant::create();
+        let u = UserId::new();
+        let k = tenant(&t);
+        assert_eq!(k.account(), Key::new(format!("ACCT#{t}"), "ACCOUNT"));
+        assert_eq!(k.member(&u).sk, format!("MEMBER#{u}"));
+        assert_eq!(
+            k.user_marketplace(&u, "ATVPDKIKX0DER").sk,
+            format!("UMKT#{u}#ATVPDKIKX0DER")
+        );
+        assert_eq!(user_account(&u, t.id()).sk, format!("ACCT#{t}"));
+        assert_eq!(pk(&t), k.pk());
+    }
+}
