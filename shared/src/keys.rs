@@ -73,6 +73,9 @@ const MARKETPLACE: &str = "MKT#";
 const AMAZON_ACCOUNT: &str = "AMZ#";
 const AMAZON_MARKER: &str = "AMZMKT#";
 const USER_MARKETPLACE: &str = "UMKT#";
+const JOB_DONE: &str = "JOBDONE#";
+const JOB_FAILURE: &str = "JOBERR#";
+const LEASE: &str = "LEASE#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +162,25 @@ impl TenantKey<'_> {
     /// Every user-marketplace link of the tenant.
     pub fn user_marketplaces(&self) -> Query {
         self.prefix(USER_MARKETPLACE)
+    }
+
+    /// `ACCT#<t>/JOBDONE#<key>`: a job step that is done (expires after the redelivery window).
+    pub fn job_done(&self, idempotency_key: &str) -> Key {
+        self.key(format!("{JOB_DONE}{idempotency_key}"))
+    }
+
+    /// `ACCT#<t>/JOBERR#<messageId>`: a job that failed for good, for the error-recovery API.
+    pub fn job_failure(&self, message_id: &str) -> Key {
+        self.key(format!("{JOB_FAILURE}{message_id}"))
+    }
+
+    pub fn job_failures(&self) -> Query {
+        self.prefix(JOB_FAILURE)
+    }
+
+    /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).
+    pub fn lease(&self, name: &str) -> Key {
+        self.key(format!("{LEASE}{name}"))
     }
 }
 

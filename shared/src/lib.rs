@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod jobs;
 pub mod keys;
 pub mod marketplaces;
 pub mod ports;

@@ -253,6 +253,15 @@ pub async fn account(store: &dyn Store, t: &Tenant) -> Result<Option<Account>> {
         .transpose()
 }
 
+/// The tenant of an account that exists, for work that our own system queued (a job message
+/// names its tenant): no account, no tenant.
+pub async fn existing(store: &dyn Store, id: &TenantId) -> Result<Option<Tenant>> {
+    Ok(store
+        .get(&keys::unverified(id).account())
+        .await?
+        .map(|_| Tenant::verified(id.clone())))
+}
+
 pub async fn membership(store: &dyn Store, t: &Tenant, u: &UserId) -> Result<Option<Membership>> {
     store
         .get(&member_key(t, u))

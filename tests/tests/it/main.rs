@@ -12,4 +12,5 @@ mod contracts;
 mod events;
 mod helpers;
 mod isolation;
+mod jobs;
 mod queues;
