@@ -76,6 +76,7 @@ const USER_MARKETPLACE: &str = "UMKT#";
 const JOB_DONE: &str = "JOBDONE#";
 const JOB_FAILURE: &str = "JOBERR#";
 const LEASE: &str = "LEASE#";
+const SYNC_STATE: &str = "SYNC#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -176,6 +177,15 @@ impl TenantKey<'_> {
 
     pub fn job_failures(&self) -> Query {
         self.prefix(JOB_FAILURE)
+    }
+
+    /// `ACCT#<t>/SYNC#<connection>#<dataset>`: where a dataset's sync stands.
+    pub fn sync_state(&self, connection: &str, dataset: &str) -> Key {
+        self.key(format!("{SYNC_STATE}{connection}#{dataset}"))
+    }
+
+    pub fn sync_states(&self) -> Query {
+        self.prefix(SYNC_STATE)
     }
 
     /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).

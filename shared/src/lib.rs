@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod keys;
 pub mod marketplaces;
 pub mod ports;
+pub mod sync;
 pub mod telemetry;
 pub mod testing;
 

@@ -14,3 +14,4 @@ mod helpers;
 mod isolation;
 mod jobs;
 mod queues;
+mod sync_state;
