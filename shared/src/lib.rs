@@ -6,6 +6,7 @@ pub mod amazon;
 #[cfg(feature = "aws")]
 pub mod bootstrap;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod error;
 pub mod http;
