@@ -15,6 +15,7 @@ pub mod keys;
 pub mod marketplaces;
 pub mod ports;
 pub mod telemetry;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, Result};

@@ -1,8 +1,12 @@
 //! Adapters: the production implementations of the ports (AWS, SMTP) and the embedded ones
-//! (redb files, outbox) that the local runner and the fast tests use.
+//! (redb files, outbox) that the local runner and the fast tests use, behind the `embedded`
+//! feature so they never ship in a Lambda.
 
+#[cfg(feature = "embedded")]
 pub mod embedded_secrets;
+#[cfg(feature = "embedded")]
 pub mod embedded_store;
+#[cfg(feature = "embedded")]
 pub mod outbox;
 pub mod smtp;
 
@@ -11,8 +15,11 @@ pub mod dynamodb;
 #[cfg(feature = "aws")]
 pub mod secrets_manager;
 
+#[cfg(feature = "embedded")]
 pub use embedded_secrets::EmbeddedSecrets;
+#[cfg(feature = "embedded")]
 pub use embedded_store::EmbeddedStore;
+#[cfg(feature = "embedded")]
 pub use outbox::Outbox;
 pub use smtp::SmtpMailer;
 
