@@ -6,6 +6,7 @@ pub mod amazon;
 #[cfg(feature = "aws")]
 pub mod bootstrap;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod marketplaces;
 pub mod ports;
 pub mod sync;
 pub mod telemetry;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{Error, Result};

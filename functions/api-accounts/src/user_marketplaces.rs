@@ -1,38 +1,23 @@
 //! User-marketplace links (`/api/users/{userId}/marketplaces`): which marketplaces a member
-//! works on, optionally through one of the account's own Amazon connections. Optional
-//! credentials go to the secrets port.
-//!
-//! Keys: `ACCT#<t>/UMKT#<userId>#<marketplaceId>` (one link per user and marketplace).
+//! works on, optionally through one of the account's own Amazon connections. The links live in
+//! `shared::connections::user_marketplaces`; this module keeps the routes and the shapes.
 
-use crate::amazon_accounts::{self, AmazonAccount};
+use crate::amazon_accounts::{self, connections};
 use crate::{context, AccountQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value as Json_};
+use shared::connections::user_marketplaces::{LinkCredentials, MarketplaceLink};
 use shared::domain::{AmazonAccountId, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context};
-use shared::identity::{rfc3339, users, ItemBuilder, ItemExt};
-use shared::keys::{self, Tenant};
+use shared::keys::Tenant;
 use shared::marketplaces;
-use shared::ports::store::{query_all, Condition, Item, Key, Value};
-use std::collections::BTreeMap;
-
-fn key(t: &Tenant, u: &UserId, marketplace: &str) -> Key {
-    keys::tenant(t).user_marketplace(u, marketplace)
-}
-
-fn secret_name(state: &AppState, t: &Tenant, link_id: &str) -> String {
-    format!(
-        "{}tenants/{t}/user-marketplaces/{link_id}",
-        state.config.secret_prefix
-    )
-}
+use shared::ports::store::rfc3339;
 
 /// Self, or someone who manages users; and the target must be a member of this account.
 async fn authorize(
@@ -61,36 +46,29 @@ async fn authorize(
     Ok((ctx, target))
 }
 
-async fn links(state: &AppState, t: &Tenant, u: &UserId) -> Result<Vec<Item>> {
-    Ok(query_all(
-        state.store.as_ref(),
-        keys::tenant(t).user_marketplaces_of(u),
-    )
-    .await?)
-}
-
-async fn to_json(state: &AppState, t: &Tenant, i: &Item) -> Result<Json_> {
-    let amazon = match i.opt_s("amazonAccountId") {
-        Some(id) => amazon_accounts::find(state.store.as_ref(), t, &id)
+async fn to_json(state: &AppState, t: &Tenant, l: &MarketplaceLink) -> Json_ {
+    let amazon = match &l.amazon_account_id {
+        Some(id) => connections(state)
+            .find(t, id)
             .await
             .ok()
-            .map(|a| a.to_json()),
+            .flatten()
+            .map(|a| amazon_accounts::to_json(&a)),
         None => None,
     };
-    let mkt = i.s("marketplaceId")?;
-    Ok(json!({
-        "id": i.s("id")?,
-        "userId": i.s("userId")?,
-        "marketplaceId": mkt,
-        "amazonAccountId": i.opt_s("amazonAccountId"),
-        "status": i.s("status")?,
-        "hasCredentials": i.flag("hasCredentials"),
-        "linkedAt": i.s("linkedAt")?,
-        "createdAt": i.s("createdAt")?,
-        "updatedAt": i.s("updatedAt")?,
-        "marketplace": marketplaces::by_id(&mkt),
+    json!({
+        "id": l.id,
+        "userId": l.user_id,
+        "marketplaceId": l.marketplace_id,
+        "amazonAccountId": l.amazon_account_id,
+        "status": l.status,
+        "hasCredentials": l.has_credentials,
+        "linkedAt": rfc3339(l.linked_at),
+        "createdAt": rfc3339(l.created_at),
+        "updatedAt": rfc3339(l.updated_at),
+        "marketplace": marketplaces::by_id(&l.marketplace_id),
         "amazonAccount": amazon,
-    }))
+    })
 }
 
 /// `GET`: `{data: [...]}`, newest link first.
@@ -101,11 +79,14 @@ pub async fn list(
     QueryParams(q): QueryParams<AccountQuery>,
 ) -> Result<Response> {
     let (ctx, target) = authorize(&state, &auth, &user_id, q.account_id.as_deref(), false).await?;
-    let mut items = links(&state, ctx.tenant(), &target).await?;
-    items.sort_by_key(|i| std::cmp::Reverse(i.opt_s("linkedAt")));
+    let mut links = connections(&state)
+        .links()
+        .of_user(ctx.tenant(), &target)
+        .await?;
+    links.sort_by_key(|l| std::cmp::Reverse(l.linked_at));
     let mut data = Vec::new();
-    for i in &items {
-        data.push(to_json(&state, ctx.tenant(), i).await?);
+    for l in &links {
+        data.push(to_json(&state, ctx.tenant(), l).await);
     }
     Ok(Json(json!({"data": data})).into_response())
 }
@@ -136,7 +117,7 @@ pub struct LinkBody {
     #[serde(default)]
     amazon_account_id: Patch<String>,
     #[serde(default)]
-    credentials: Patch<BTreeMap<String, String>>,
+    credentials: Patch<LinkCredentials>,
     status: Option<String>,
 }
 
@@ -149,7 +130,7 @@ fn check_status(v: &mut Validator, s: &Option<String>) {
     );
 }
 
-fn check_credentials(v: &mut Validator, c: &Patch<BTreeMap<String, String>>) {
+fn check_credentials(v: &mut Validator, c: &Patch<LinkCredentials>) {
     if let Patch::Set(m) = c {
         v.check(
             m.len() <= 20 && m.iter().all(|(k, x)| k.len() <= 100 && x.len() <= 4096),
@@ -159,9 +140,9 @@ fn check_credentials(v: &mut Validator, c: &Patch<BTreeMap<String, String>>) {
     }
 }
 
-async fn resolve_amazon(state: &AppState, t: &Tenant, id: &str) -> Result<AmazonAccount> {
+async fn resolve_amazon(state: &AppState, t: &Tenant, id: &str) -> Result<AmazonAccountId> {
     // Only a connection of this very tenant can be linked.
-    amazon_accounts::find(state.store.as_ref(), t, id).await
+    Ok(amazon_accounts::find(state, t, id).await?.id)
 }
 
 /// `POST`: `{data}` with 201; 409 when the user already links that marketplace.
@@ -187,65 +168,33 @@ pub async fn create(
         .as_deref()
         .and_then(|m| marketplaces::by_id(m).or_else(|| marketplaces::by_country(m)))
         .ok_or_else(|| Error::NotFound("Marketplace not found".into()))?;
-    let amazon = match &body.amazon_account_id {
-        Patch::Set(id) => Some(resolve_amazon(&state, ctx.tenant(), id).await?.id),
+    let mut link = MarketplaceLink::new(target, mkt.id, state.clock.now());
+    if let Patch::Set(id) = &body.amazon_account_id {
+        link.amazon_account_id = Some(resolve_amazon(&state, ctx.tenant(), id).await?);
+    }
+    if let Some(s) = body.status {
+        link.status = s;
+    }
+    let credentials = match &body.credentials {
+        Patch::Set(c) => Some(c),
         _ => None,
     };
-    let now = state.clock.now();
-    let id = uuid::Uuid::new_v4().to_string();
-    let has_credentials = matches!(body.credentials, Patch::Set(_));
-    let k = key(ctx.tenant(), &target, mkt.id);
-    let item = ItemBuilder::new(k.pk, k.sk)
-        .s("type", "user-marketplace")
-        .s("id", id.clone())
-        .s("userId", target.as_str())
-        .s("marketplaceId", mkt.id)
-        .opt_s(
-            "amazonAccountId",
-            amazon.as_ref().map(AmazonAccountId::to_string),
-        )
-        .s(
-            "status",
-            body.status.clone().unwrap_or_else(|| "active".into()),
-        )
-        .flag("hasCredentials", has_credentials)
-        .time("linkedAt", now)
-        .time("createdAt", now)
-        .time("updatedAt", now)
-        .build();
-    state
-        .store
-        .put(item.clone(), Some(Condition::NotExists))
-        .await
-        .map_err(|_| Error::Conflict("Marketplace already linked".into()))?;
-    if let Patch::Set(c) = &body.credentials {
-        if let Err(e) = state
-            .secrets
-            .put(
-                &secret_name(&state, ctx.tenant(), &id),
-                SecretString::from(serde_json::to_string(c).unwrap_or_default()),
-            )
-            .await
-        {
-            state
-                .store
-                .delete(&key(ctx.tenant(), &target, mkt.id), None)
-                .await?;
-            return Err(e.into());
-        }
-    }
+    connections(&state)
+        .links()
+        .create(ctx.tenant(), &mut link, credentials)
+        .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"data": to_json(&state, ctx.tenant(), &item).await?})),
+        Json(json!({"data": to_json(&state, ctx.tenant(), &link).await})),
     )
         .into_response())
 }
 
-async fn find_link(state: &AppState, t: &Tenant, u: &UserId, id: &str) -> Result<Item> {
-    links(state, t, u)
+async fn find_link(state: &AppState, t: &Tenant, u: &UserId, id: &str) -> Result<MarketplaceLink> {
+    connections(state)
+        .links()
+        .find(t, u, id)
         .await?
-        .into_iter()
-        .find(|i| i.opt_s("id").as_deref() == Some(id))
         .ok_or_else(|| Error::NotFound("Linked marketplace not found".into()))
 }
 
@@ -262,47 +211,31 @@ pub async fn update(
     check_status(&mut v, &body.status);
     check_credentials(&mut v, &body.credentials);
     v.finish()?;
-    let mut item = find_link(&state, ctx.tenant(), &target, &id).await?;
+    let mut link = find_link(&state, ctx.tenant(), &target, &id).await?;
     match &body.amazon_account_id {
         Patch::Keep => {}
-        Patch::Clear => {
-            item.remove("amazonAccountId");
-        }
+        Patch::Clear => link.amazon_account_id = None,
         Patch::Set(a) => {
-            let found = resolve_amazon(&state, ctx.tenant(), a).await?;
-            item.insert("amazonAccountId".into(), Value::S(found.id.to_string()));
+            link.amazon_account_id = Some(resolve_amazon(&state, ctx.tenant(), a).await?);
         }
     }
     if let Some(s) = &body.status {
-        item.insert("status".into(), Value::S(s.clone()));
+        link.status = s.clone();
     }
-    let name = secret_name(&state, ctx.tenant(), &id);
+    let links = connections(&state).links();
     match &body.credentials {
         Patch::Keep => {}
-        Patch::Clear => {
-            state.secrets.delete(&name).await?;
-            item.insert("hasCredentials".into(), Value::Bool(false));
-        }
+        Patch::Clear => links.set_credentials(ctx.tenant(), &mut link, None).await?,
         Patch::Set(c) => {
-            state
-                .secrets
-                .put(
-                    &name,
-                    SecretString::from(serde_json::to_string(c).unwrap_or_default()),
-                )
-                .await?;
-            item.insert("hasCredentials".into(), Value::Bool(true));
+            links
+                .set_credentials(ctx.tenant(), &mut link, Some(c))
+                .await?
         }
     }
-    let read_at = item.get("updatedAt").cloned();
-    item.insert("updatedAt".into(), Value::S(rfc3339(state.clock.now())));
-    let cond = read_at.map(|v| Condition::Equals("updatedAt".into(), v));
-    state
-        .store
-        .put(item.clone(), cond)
-        .await
-        .map_err(users::conflict_on_race)?;
-    Ok(Json(json!({"data": to_json(&state, ctx.tenant(), &item).await?})).into_response())
+    links
+        .save(ctx.tenant(), &mut link, state.clock.now())
+        .await?;
+    Ok(Json(json!({"data": to_json(&state, ctx.tenant(), &link).await})).into_response())
 }
 
 /// `DELETE`: `{success: true}`.
@@ -313,34 +246,10 @@ pub async fn remove(
     QueryParams(q): QueryParams<AccountQuery>,
 ) -> Result<Response> {
     let (ctx, target) = authorize(&state, &auth, &user_id, q.account_id.as_deref(), true).await?;
-    let item = find_link(&state, ctx.tenant(), &target, &id).await?;
-    let k = Key::of(&item).ok_or_else(|| Error::Internal("link without key".into()))?;
-    state
-        .store
-        .delete(&k, Some(Condition::Exists))
-        .await
-        .map_err(users::conflict_on_race)?;
-    state
-        .secrets
-        .delete(&secret_name(&state, ctx.tenant(), &id))
+    let link = find_link(&state, ctx.tenant(), &target, &id).await?;
+    connections(&state)
+        .links()
+        .remove(ctx.tenant(), &link)
         .await?;
     Ok(Json(json!({"success": true})).into_response())
-}
-
-/// Unlinks a deleted Amazon connection from every user-marketplace link of the tenant.
-pub async fn detach_amazon_account(
-    state: &AppState,
-    t: &Tenant,
-    id: &AmazonAccountId,
-) -> Result<()> {
-    let all = query_all(state.store.as_ref(), keys::tenant(t).user_marketplaces()).await?;
-    for mut item in all
-        .into_iter()
-        .filter(|i| i.opt_s("amazonAccountId").as_deref() == Some(id.as_str()))
-    {
-        item.remove("amazonAccountId");
-        item.insert("updatedAt".into(), Value::S(rfc3339(state.clock.now())));
-        state.store.put(item, None).await?;
-    }
-    Ok(())
 }

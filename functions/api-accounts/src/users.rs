@@ -109,7 +109,14 @@ pub async fn update_me(
     let email_changed = email.as_ref().is_some_and(|e| e != &user.email);
     if let (true, Some(e)) = (email_changed, email) {
         users::change_email(store, &mut user, e, now).await?;
-        mails::send_verification(&state, &user).await;
+        mails::send_verification(
+            state.store.as_ref(),
+            state.mailer.as_ref(),
+            &state.config,
+            state.clock.now(),
+            &user,
+        )
+        .await;
     } else {
         users::save(store, &mut user, now).await?;
     }

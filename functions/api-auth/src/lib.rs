@@ -179,7 +179,14 @@ async fn register(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(user_id = %user.id, account_id = %account.id, "user registered");
-    mails::send_verification(&state, &user).await;
+    mails::send_verification(
+        state.store.as_ref(),
+        state.mailer.as_ref(),
+        &state.config,
+        state.clock.now(),
+        &user,
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -506,7 +513,14 @@ async fn resend_verification(
         .await?
         .filter(|u| u.is_active && !u.is_verified)
     {
-        mails::send_verification(&state, &user).await;
+        mails::send_verification(
+            state.store.as_ref(),
+            state.mailer.as_ref(),
+            &state.config,
+            state.clock.now(),
+            &user,
+        )
+        .await;
     }
     Ok(
         Json(json!({"message": "If the address needs verifying, a new link has been sent"}))

@@ -1,16 +1,17 @@
-//! A seller connection's credentials, read from the secrets port where the accounts API stores
-//! them (`{"refreshToken": "Atzr|...", ...}`, one secret per connection).
+//! A seller connection's credentials, read from the secrets port where the connections
+//! repository (`crate::connections`) stores them as a [`ConnectionSecret`], one per connection.
 
 use super::error::AmazonError;
+use crate::connections::{ConnectionSecret, ConnectionSecretError};
 use crate::ports::Secrets;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-/// The refresh token of a connection. A missing secret or one without a refresh token means
-/// the seller has to authorise again.
-pub async fn refresh_token(
+/// The stored credentials of a connection. A missing secret or one without a refresh token
+/// means the seller has to authorise again.
+pub async fn credentials(
     secrets: &dyn Secrets,
     secret_name: &str,
-) -> Result<SecretString, AmazonError> {
+) -> Result<ConnectionSecret, AmazonError> {
     let raw = secrets
         .get(secret_name)
         .await
@@ -18,13 +19,18 @@ pub async fn refresh_token(
         .ok_or_else(|| {
             AmazonError::NeedsReauthorization("the connection has no stored credentials".into())
         })?;
-    let parsed: serde_json::Value = serde_json::from_str(raw.expose_secret())
-        .map_err(|_| AmazonError::Dependency(format!("secret {secret_name} is not JSON")))?;
-    parsed["refreshToken"]
-        .as_str()
-        .filter(|t| !t.is_empty())
-        .map(|t| SecretString::from(t.to_string()))
-        .ok_or_else(|| {
-            AmazonError::NeedsReauthorization("the stored credentials hold no refresh token".into())
-        })
+    ConnectionSecret::parse(&raw).map_err(|e| match e {
+        ConnectionSecretError::NotJson => {
+            AmazonError::Dependency(format!("secret {secret_name} is not JSON"))
+        }
+        ConnectionSecretError::NoRefreshToken => AmazonError::NeedsReauthorization(e.to_string()),
+    })
+}
+
+/// The refresh token of a connection (see [`credentials`]).
+pub async fn refresh_token(
+    secrets: &dyn Secrets,
+    secret_name: &str,
+) -> Result<SecretString, AmazonError> {
+    Ok(credentials(secrets, secret_name).await?.refresh_token)
 }

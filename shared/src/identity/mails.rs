@@ -2,26 +2,32 @@
 
 use super::tokens::{self, Kind};
 use super::users::User;
+use crate::config::Config;
 use crate::error::Error;
-use crate::http::AppState;
-use crate::ports::mail::Mail;
-use chrono::Duration;
+use crate::ports::mail::{Mail, Mailer};
+use crate::ports::Store;
+use chrono::{DateTime, Duration, Utc};
 
 /// Mails a verification link. A mail failure is logged, not returned: the user can resend.
-pub async fn send_verification(state: &AppState, user: &User) {
-    let ttl = Duration::hours(state.config.email_verify_ttl_hours);
+pub async fn send_verification(
+    store: &dyn Store,
+    mailer: &dyn Mailer,
+    config: &Config,
+    now: DateTime<Utc>,
+    user: &User,
+) {
+    let ttl = Duration::hours(config.email_verify_ttl_hours);
     let sent = async {
-        let token = tokens::issue(state.store.as_ref(), Kind::VerifyEmail, &user.id, user.email.as_str(), state.clock.now(), ttl).await?;
-        let link = format!("{}/verify-email?token={token}", state.config.frontend_url);
-        state
-            .mailer
+        let token = tokens::issue(store, Kind::VerifyEmail, &user.id, user.email.as_str(), now, ttl).await?;
+        let link = format!("{}/verify-email?token={token}", config.frontend_url);
+        mailer
             .send(Mail {
                 to: user.email.to_string(),
                 subject: "Verify your Beddora email address".into(),
                 text: format!(
                     "Welcome to Beddora{}.\n\nConfirm your email address by opening this link within {} hours:\n\n{link}\n\nIf you did not sign up, ignore this message.\n",
                     user.name.as_deref().map(|n| format!(", {n}")).unwrap_or_default(),
-                    state.config.email_verify_ttl_hours
+                    config.email_verify_ttl_hours
                 ),
             })
             .await?;
