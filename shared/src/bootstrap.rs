@@ -54,3 +54,30 @@ impl Mailer for Unconfigured {
         ))
     }
 }
+
+/// What a job function needs in AWS: the table and the queues, from one `SdkConfig`.
+pub struct JobPorts {
+    pub config: crate::config::JobConfig,
+    pub store: Arc<dyn crate::ports::Store>,
+    pub queues: Arc<dyn crate::ports::Queue>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The ports of a job function in AWS; fails the cold start naming what is missing.
+pub async fn aws_jobs() -> Result<JobPorts, Box<dyn std::error::Error + Send + Sync>> {
+    let config = crate::config::JobConfig::from_env()?;
+    let sdk = aws_config::load_from_env().await;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(JobPorts {
+        store: Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            &config.table_name,
+            clock.clone(),
+        )),
+        queues: Arc::new(crate::adapters::SqsQueue::new(aws_sdk_sqs::Client::new(
+            &sdk,
+        ))),
+        clock,
+        config,
+    })
+}

@@ -138,3 +138,40 @@ impl Config {
         }
     }
 }
+
+/// Settings of the job functions (SQS-triggered), from their environment.
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    pub table_name: String,
+    /// The queue of sync steps (`job-sync-worker`'s).
+    pub sync_queue_url: String,
+    /// Runs the dispatcher starts per batch of its query (it repeats while time is left).
+    pub dispatch_batch: usize,
+}
+
+impl JobConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |n: &'static str| vars.get(n).map(|s| s.trim()).filter(|s| !s.is_empty());
+        let req = |n: &'static str| get(n).map(str::to_string).ok_or(ConfigError::Missing(n));
+        let dispatch_batch = match get("DISPATCH_BATCH") {
+            None => 100,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "DISPATCH_BATCH",
+                    reason: format!("{v:?} is not a number from 1 to 1000"),
+                })?,
+        };
+        Ok(Self {
+            table_name: req("TABLE_NAME")?,
+            sync_queue_url: req("SYNC_QUEUE_URL")?,
+            dispatch_batch,
+        })
+    }
+}

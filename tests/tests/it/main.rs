@@ -12,6 +12,7 @@ mod contracts;
 mod events;
 mod helpers;
 mod isolation;
+mod job_events;
 mod jobs;
 mod queues;
 mod sync_state;
