@@ -150,6 +150,50 @@ fn parse_receipt<'a>(queue: &QueueRef, receipt: &'a str) -> Result<(String, &'a 
     Ok((key(queue.as_str(), seq), nonce))
 }
 
+impl EmbeddedQueue {
+    /// Applies `change` to the message whose current delivery `receipt` is, in one write
+    /// transaction: it answers what to keep (`None` deletes). A message that is gone is fine
+    /// only when `gone_ok`; a receipt of an older delivery is stale.
+    async fn with_delivery(
+        &self,
+        queue: &QueueRef,
+        receipt: &str,
+        gone_ok: bool,
+        change: impl FnOnce(Stored) -> Option<Stored> + Send + 'static,
+    ) -> Result<(), QueueError> {
+        self.policy(queue)?;
+        let (k, nonce) = parse_receipt(queue, receipt)?;
+        let nonce = nonce.to_string();
+        self.blocking(move |db| {
+            let tx = db.begin_write().map_err(unavailable)?;
+            {
+                let mut table = tx.open_table(MESSAGES).map_err(unavailable)?;
+                let current = table
+                    .get(k.as_str())
+                    .map_err(unavailable)?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
+                match current {
+                    None if gone_ok => {}
+                    Some(m) if m.nonce.as_deref() == Some(nonce.as_str()) => match change(m) {
+                        Some(kept) => {
+                            table
+                                .insert(k.as_str(), encode(&kept)?.as_slice())
+                                .map_err(unavailable)?;
+                        }
+                        None => {
+                            table.remove(k.as_str()).map_err(unavailable)?;
+                        }
+                    },
+                    _ => return Err(QueueError::StaleReceipt),
+                }
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl Queue for EmbeddedQueue {
     async fn send(
@@ -260,30 +304,8 @@ impl Queue for EmbeddedQueue {
     }
 
     async fn delete(&self, queue: &QueueRef, receipt: &str) -> Result<(), QueueError> {
-        self.policy(queue)?;
-        let (k, nonce) = parse_receipt(queue, receipt)?;
-        let nonce = nonce.to_string();
-        self.blocking(move |db| {
-            let tx = db.begin_write().map_err(unavailable)?;
-            {
-                let mut table = tx.open_table(MESSAGES).map_err(unavailable)?;
-                let current = table
-                    .get(k.as_str())
-                    .map_err(unavailable)?
-                    .map(|v| decode(v.value()))
-                    .transpose()?;
-                match current {
-                    // Deleting twice is fine, as in SQS.
-                    None => {}
-                    Some(m) if m.nonce.as_deref() == Some(nonce.as_str()) => {
-                        table.remove(k.as_str()).map_err(unavailable)?;
-                    }
-                    Some(_) => return Err(QueueError::StaleReceipt),
-                }
-            }
-            tx.commit().map_err(unavailable)
-        })
-        .await
+        // Deleting twice is fine, as in SQS.
+        self.with_delivery(queue, receipt, true, |_| None).await
     }
 
     async fn set_visibility(
@@ -293,30 +315,9 @@ impl Queue for EmbeddedQueue {
         visibility: Duration,
     ) -> Result<(), QueueError> {
         validate_visibility(visibility)?;
-        self.policy(queue)?;
-        let (k, nonce) = parse_receipt(queue, receipt)?;
-        let nonce = nonce.to_string();
-        let now = self.now();
-        self.blocking(move |db| {
-            let tx = db.begin_write().map_err(unavailable)?;
-            {
-                let mut table = tx.open_table(MESSAGES).map_err(unavailable)?;
-                let current = table
-                    .get(k.as_str())
-                    .map_err(unavailable)?
-                    .map(|v| decode(v.value()))
-                    .transpose()?;
-                match current {
-                    Some(mut m) if m.nonce.as_deref() == Some(nonce.as_str()) => {
-                        m.visible_at = now + visibility.num_milliseconds();
-                        table
-                            .insert(k.as_str(), encode(&m)?.as_slice())
-                            .map_err(unavailable)?;
-                    }
-                    _ => return Err(QueueError::StaleReceipt),
-                }
-            }
-            tx.commit().map_err(unavailable)
+        let visible_at = self.now() + visibility.num_milliseconds();
+        self.with_delivery(queue, receipt, false, move |m| {
+            Some(Stored { visible_at, ..m })
         })
         .await
     }

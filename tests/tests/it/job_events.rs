@@ -3,8 +3,6 @@
 use chrono::Duration;
 use job_sync_dispatch::Dispatcher;
 use shared::adapters::{EmbeddedQueue, EmbeddedStore};
-use shared::domain::{TenantId, UserId};
-use shared::identity::tenancy::{self, Account};
 use shared::jobs::JobMessage;
 use shared::ports::queue::Queue;
 use shared::ports::{Clock, FixedClock, Store};
@@ -26,26 +24,7 @@ async fn the_dispatch_tick_starts_every_due_dataset_of_a_new_connection_once() {
     let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
     let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
     let sync_queue = queues.declare("sync", None);
-    let account = Account {
-        id: TenantId::new(),
-        name: "Acme".into(),
-        seller_id: None,
-        region: None,
-        is_active: true,
-        created_at: clock.now(),
-    };
-    store
-        .transact(tenancy::create_account_ops(
-            &account,
-            &UserId::new(),
-            clock.now(),
-        ))
-        .await
-        .unwrap();
-    let tenant = tenancy::existing(store.as_ref(), &account.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let tenant = super::jobs::tenant_in(store.as_ref(), clock.now()).await;
     shared::sync::register(store.as_ref(), &tenant, "conn-1", clock.now())
         .await
         .unwrap();
@@ -69,7 +48,7 @@ async fn the_dispatch_tick_starts_every_due_dataset_of_a_new_connection_once() {
         .unwrap()
     {
         let job: JobMessage = serde_json::from_str(&m.body).unwrap();
-        assert_eq!(job.tenant, account.id);
+        assert_eq!(job.tenant, *tenant.id());
         assert_eq!(job.connection.as_deref(), Some("conn-1"));
         datasets.insert(job.dataset.unwrap());
     }

@@ -64,7 +64,8 @@ struct World {
     tenant: Tenant,
 }
 
-async fn tenant_in(store: &dyn Store, now: DateTime<Utc>) -> Tenant {
+/// A fresh account in `store`, as the job runtime finds it.
+pub(crate) async fn tenant_in(store: &dyn Store, now: DateTime<Utc>) -> Tenant {
     let account = Account {
         id: TenantId::new(),
         name: "Acme".into(),
@@ -109,6 +110,27 @@ impl World {
             handler,
             settings,
         )
+    }
+
+    /// A runtime whose handler fails `fails` times first (permanently or not), with the first
+    /// message already sent.
+    async fn scripted(
+        &self,
+        fails: u32,
+        permanent: bool,
+        max_attempts: u32,
+    ) -> (Arc<Scripted>, Runtime) {
+        let h = Arc::new(Scripted::default());
+        *h.fail.lock().unwrap() = (fails, permanent);
+        let rt = self.runtime(h.clone(), max_attempts);
+        self.send(&self.first()).await;
+        (h, rt)
+    }
+
+    async fn failures(&self) -> Vec<jobs::JobFailure> {
+        jobs::failures(self.store.as_ref(), &self.tenant)
+            .await
+            .unwrap()
     }
 
     fn first(&self) -> JobMessage {
@@ -199,10 +221,7 @@ async fn a_message_delivered_again_changes_nothing() {
 #[tokio::test]
 async fn a_retryable_failure_comes_back_after_a_backoff_and_then_succeeds() {
     let w = world().await;
-    let h = Arc::new(Scripted::default());
-    *h.fail.lock().unwrap() = (2, false);
-    let rt = w.runtime(h.clone(), 5);
-    w.send(&w.first()).await;
+    let (h, rt) = w.scripted(2, false, 5).await;
     assert_eq!(
         jobs::poll_once(
             &rt,
@@ -238,22 +257,16 @@ async fn a_retryable_failure_comes_back_after_a_backoff_and_then_succeeds() {
         3,
         "two failures, then success"
     );
-    assert!(jobs::failures(w.store.as_ref(), &w.tenant)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(w.failures().await.is_empty());
 }
 
 #[tokio::test]
 async fn a_job_that_keeps_failing_is_recorded_with_its_cause_and_can_be_retried() {
     let w = world().await;
-    let h = Arc::new(Scripted::default());
-    *h.fail.lock().unwrap() = (3, false);
-    let rt = w.runtime(h.clone(), 3);
-    w.send(&w.first()).await;
+    let (h, rt) = w.scripted(3, false, 3).await;
     w.drain(&rt).await;
     assert_eq!(h.calls.lock().unwrap().len(), 3, "three attempts");
-    let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
+    let failures = w.failures().await;
     assert_eq!(failures.len(), 1);
     assert!(!failures[0].permanent);
     assert_eq!(failures[0].attempts, 3);
@@ -273,26 +286,20 @@ async fn a_job_that_keeps_failing_is_recorded_with_its_cause_and_can_be_retried(
     assert!(retried);
     w.drain(&rt).await;
     assert_eq!(h.calls.lock().unwrap().len(), 4);
-    assert!(jobs::failures(w.store.as_ref(), &w.tenant)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(w.failures().await.is_empty());
 }
 
 #[tokio::test]
 async fn a_permanent_failure_is_recorded_at_once() {
     let w = world().await;
-    let h = Arc::new(Scripted::default());
-    *h.fail.lock().unwrap() = (1, true);
-    let rt = w.runtime(h.clone(), 5);
-    w.send(&w.first()).await;
+    let (h, rt) = w.scripted(1, true, 5).await;
     w.drain(&rt).await;
     assert_eq!(
         h.calls.lock().unwrap().len(),
         1,
         "no retry of a permanent failure"
     );
-    let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
+    let failures = w.failures().await;
     assert_eq!(failures.len(), 1);
     assert!(failures[0].permanent);
     assert!(failures[0].error.contains("FATAL"));
@@ -404,50 +411,41 @@ async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         "worker-0"
     };
 
+    let take = |who: String| {
+        let (store, clock, tenant) = (store.clone(), clock.clone(), tenant.clone());
+        async move {
+            lease::acquire(
+                store.as_ref(),
+                clock.as_ref(),
+                &tenant,
+                "conn-1#orders",
+                &who,
+                Duration::minutes(5),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let release = |who: &'static str| {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        async move { lease::release(store.as_ref(), &tenant, "conn-1#orders", who).await }
+    };
+
     // A non-holder cannot release it; after expiry another worker takes it over.
-    lease::release(store.as_ref(), &tenant, "conn-1#orders", other)
-        .await
-        .unwrap();
-    let taken = lease::acquire(
-        store.as_ref(),
-        clock.as_ref(),
-        &tenant,
-        "conn-1#orders",
-        other,
-        Duration::minutes(5),
-    )
-    .await
-    .unwrap();
-    assert_eq!(taken.unwrap_err().holder, holder, "still held");
-    clock.advance(Duration::minutes(6));
-    let taken = lease::acquire(
-        store.as_ref(),
-        clock.as_ref(),
-        &tenant,
-        "conn-1#orders",
-        other,
-        Duration::minutes(5),
-    )
-    .await
-    .unwrap();
+    release(other).await.unwrap();
     assert_eq!(
-        taken.unwrap().holder,
+        take(other.into()).await.unwrap_err().holder,
+        holder,
+        "still held"
+    );
+    clock.advance(Duration::minutes(6));
+    assert_eq!(
+        take(other.into()).await.unwrap().holder,
         other,
         "an expired lease is taken over"
     );
-    lease::release(store.as_ref(), &tenant, "conn-1#orders", other)
-        .await
-        .unwrap();
-    let again = lease::acquire(
-        store.as_ref(),
-        clock.as_ref(),
-        &tenant,
-        "conn-1#orders",
-        &holder,
-        Duration::minutes(5),
-    )
-    .await
-    .unwrap();
+    release(other).await.unwrap();
+    let again = take(holder.clone()).await;
     assert!(again.is_ok(), "a released lease is free");
 }
 
@@ -457,8 +455,12 @@ async fn one_worker_wins_a_lease_race_on_the_embedded_store() {
     lease_race(Arc::new(EmbeddedStore::in_memory(clock.clone())), clock).await;
 }
 
-#[tokio::test]
-async fn one_worker_wins_a_lease_race_on_dynamodb() {
+/// Runs `check` against a fresh DynamoDB table on moto with a fixed clock.
+pub(crate) async fn on_dynamodb<F, Fut>(check: F)
+where
+    F: FnOnce(Arc<dyn Store>, Arc<FixedClock>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let table = super::contracts::TempTable::create().await;
     let clock = Arc::new(FixedClock::new(super::helpers::start_time()));
     let store = Arc::new(DynamoStore::new(
@@ -466,6 +468,11 @@ async fn one_worker_wins_a_lease_race_on_dynamodb() {
         &table.name,
         clock.clone(),
     ));
-    lease_race(store, clock).await;
+    check(store, clock).await;
     table.drop().await;
+}
+
+#[tokio::test]
+async fn one_worker_wins_a_lease_race_on_dynamodb() {
+    on_dynamodb(lease_race).await;
 }

@@ -3,10 +3,9 @@
 //! for their cadence, stalled ones restart, and a connection that needs the seller never runs.
 //! On the embedded store and on DynamoDB (moto).
 
+use super::jobs::{on_dynamodb, tenant_in};
 use chrono::Duration;
-use shared::adapters::{DynamoStore, EmbeddedQueue, EmbeddedStore};
-use shared::domain::{TenantId, UserId};
-use shared::identity::tenancy::{self, Account};
+use shared::adapters::{EmbeddedQueue, EmbeddedStore};
 use shared::jobs::JobMessage;
 use shared::keys::Tenant;
 use shared::ports::queue::{Queue, QueueRef};
@@ -14,29 +13,6 @@ use shared::ports::{Clock, FixedClock, Store};
 use shared::sync::{self, Dataset, Status};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-async fn tenant_in(store: &dyn Store, clock: &FixedClock) -> Tenant {
-    let account = Account {
-        id: TenantId::new(),
-        name: "Acme".into(),
-        seller_id: None,
-        region: None,
-        is_active: true,
-        created_at: clock.now(),
-    };
-    store
-        .transact(tenancy::create_account_ops(
-            &account,
-            &UserId::new(),
-            clock.now(),
-        ))
-        .await
-        .unwrap();
-    tenancy::existing(store, &account.id)
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn drain(queues: &EmbeddedQueue, q: &QueueRef) -> Vec<JobMessage> {
     let mut out = Vec::new();
@@ -63,7 +39,7 @@ fn of(t: &Tenant, msgs: &[JobMessage]) -> Vec<JobMessage> {
 async fn dispatcher_lifecycle(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
     let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
     let q = queues.declare("sync", None);
-    let tenant = tenant_in(store.as_ref(), &clock).await;
+    let tenant = tenant_in(store.as_ref(), clock.now()).await;
     sync::register(store.as_ref(), &tenant, "conn-1", clock.now())
         .await
         .unwrap();
@@ -174,15 +150,7 @@ async fn dispatcher_lifecycle_on_the_embedded_store() {
 
 #[tokio::test]
 async fn dispatcher_lifecycle_on_dynamodb() {
-    let table = super::contracts::TempTable::create().await;
-    let clock = Arc::new(FixedClock::new(super::helpers::start_time()));
-    let store = Arc::new(DynamoStore::new(
-        table.client.clone(),
-        &table.name,
-        clock.clone(),
-    ));
-    dispatcher_lifecycle(store, clock).await;
-    table.drop().await;
+    on_dynamodb(dispatcher_lifecycle).await;
 }
 
 #[test]
