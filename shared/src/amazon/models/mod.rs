@@ -32,6 +32,7 @@ pub mod sellers;
 pub mod solicitations;
 pub mod tokens;
 
+pub use notification_payloads::decode_notification;
 pub use rust_decimal::Decimal;
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::{ser, Deserialize, Deserializer, Serialize, Serializer};
