@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use shared::amazon::models::notification_payloads::Received;
 use shared::amazon::models::{
     catalog, decode, fba_inventory, fees, finances, finances_v0, listings, notifications, orders,
-    orders_v0, pricing, reports, sellers, solicitations, tokens,
+    orders_v0, pagination_param, pricing, reports, sellers, solicitations, tokens, Paged,
 };
 use std::sync::Arc;
 
@@ -113,6 +113,34 @@ impl Http {
     }
 }
 
+/// Every page of a paged operation, each read and written back; the next page's token goes
+/// alone in `param`.
+async fn every_page<T: DeserializeOwned + Serialize + Paged>(
+    h: &Http,
+    path: &str,
+    first: &[(&str, &str)],
+    param: &str,
+) -> Vec<(T, Value)> {
+    let mut pages = Vec::new();
+    let mut query: Vec<(String, String)> = first
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    loop {
+        let q: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (page, raw) = round_trip::<T>(path, &h.get(path, &q).await);
+        let next = page.next_token().map(str::to_owned);
+        pages.push((page, raw));
+        match next {
+            Some(token) => query = vec![(param.to_owned(), token)],
+            None => return pages,
+        }
+    }
+}
+
 /// Reads a body into `T` and writes it back; fails naming what was lost or changed.
 fn round_trip<T: DeserializeOwned + Serialize>(what: &str, bytes: &[u8]) -> (T, Value) {
     let typed: T = decode(bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -168,6 +196,62 @@ async fn every_body_the_stand_in_serves_reads_into_its_model_without_losing_a_di
         .orders
         .iter()
         .all(|o| o.is_replacement_order == Some(false)));
+    // Every page of every order source, and the items of the orders with promotions and gift
+    // wrap, so each shape of order the stand-in makes is read.
+    let history = (s.spec.end - chrono::Duration::days(s.spec.history_days + 1)).to_rfc3339();
+    let v0_pages = every_page::<orders_v0::GetOrdersResponse>(
+        &h,
+        "/orders/v0/orders",
+        &[("MarketplaceIds", US), ("CreatedAfter", &history)],
+        pagination_param("orders_v0.getOrders").unwrap(),
+    )
+    .await;
+    let v0_orders: usize = v0_pages
+        .iter()
+        .map(|(p, _)| p.payload.as_ref().unwrap().orders.len())
+        .sum();
+    let pages_2026 = every_page::<orders::SearchOrdersResponse>(
+        &h,
+        "/orders/2026-01-01/orders",
+        &[("createdAfter", &history), ("includedData", all)],
+        pagination_param("orders.searchOrders").unwrap(),
+    )
+    .await;
+    assert!(v0_pages.len() > 1 && pages_2026.len() > 1);
+    assert!(v0_orders > 100, "{v0_orders} orders");
+    let dressed = s
+        .orders
+        .iter()
+        .filter(|o| {
+            o.purchase_date <= h.st.now()
+                && o.items
+                    .iter()
+                    .any(|i| i.promotion_id.is_some() || !i.gift_wrap.is_zero())
+        })
+        .take(15);
+    for o in dressed {
+        round_trip::<orders_v0::GetOrderItemsResponse>(
+            "getOrderItems",
+            &h.get(&format!("/orders/v0/orders/{}/orderItems", o.id), &[])
+                .await,
+        );
+        round_trip::<orders::GetOrderResponse>(
+            "getOrder 2026",
+            &h.get(
+                &format!("/orders/2026-01-01/orders/{}", o.id),
+                &[("includedData", all)],
+            )
+            .await,
+        );
+        round_trip::<finances_v0::ListFinancialEventsResponse>(
+            "listFinancialEventsByOrderId",
+            &h.get(
+                &format!("/finances/v0/orders/{}/financialEvents", o.id),
+                &[],
+            )
+            .await,
+        );
+    }
     round_trip::<orders_v0::GetOrderResponse>(
         "getOrder",
         &h.get(&format!("/orders/v0/orders/{}", order.id), &[]).await,
@@ -194,32 +278,40 @@ async fn every_body_the_stand_in_serves_reads_into_its_model_without_losing_a_di
         .await,
     );
 
-    round_trip::<finances::ListTransactionsResponse>(
-        "listTransactions",
-        &h.get(
-            "/finances/2024-06-19/transactions",
-            &[("postedAfter", &since)],
-        )
-        .await,
-    );
-    let (groups, _) = round_trip::<finances_v0::ListFinancialEventGroupsResponse>(
-        "listFinancialEventGroups",
-        &h.get(
-            "/finances/v0/financialEventGroups",
-            &[("FinancialEventGroupStartedAfter", &since)],
-        )
-        .await,
-    );
-    let group = groups.payload.unwrap().financial_event_group_list[0]
-        .financial_event_group_id
-        .clone()
-        .unwrap();
-    for path in [
-        format!("/finances/v0/financialEventGroups/{group}/financialEvents"),
-        format!("/finances/v0/orders/{}/financialEvents", order.id),
-    ] {
-        round_trip::<finances_v0::ListFinancialEventsResponse>(&path, &h.get(&path, &[]).await);
+    every_page::<finances::ListTransactionsResponse>(
+        &h,
+        "/finances/2024-06-19/transactions",
+        &[("postedAfter", &since)],
+        pagination_param("finances.listTransactions").unwrap(),
+    )
+    .await;
+    let groups = every_page::<finances_v0::ListFinancialEventGroupsResponse>(
+        &h,
+        "/finances/v0/financialEventGroups",
+        &[("FinancialEventGroupStartedAfter", &since)],
+        pagination_param("finances_v0.listFinancialEventGroups").unwrap(),
+    )
+    .await;
+    for (page, _) in &groups {
+        for group in &page.payload.as_ref().unwrap().financial_event_group_list {
+            let id = group.financial_event_group_id.as_deref().unwrap();
+            every_page::<finances_v0::ListFinancialEventsResponse>(
+                &h,
+                &format!("/finances/v0/financialEventGroups/{id}/financialEvents"),
+                &[],
+                pagination_param("finances_v0.listFinancialEventsByGroupId").unwrap(),
+            )
+            .await;
+        }
     }
+    round_trip::<finances_v0::ListFinancialEventsResponse>(
+        "listFinancialEventsByOrderId",
+        &h.get(
+            &format!("/finances/v0/orders/{}/financialEvents", order.id),
+            &[],
+        )
+        .await,
+    );
     round_trip::<finances_v0::ListFinancialEventsResponse>(
         "listFinancialEvents",
         &h.get("/finances/v0/financialEvents", &[("PostedAfter", &since)])

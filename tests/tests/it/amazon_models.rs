@@ -1023,3 +1023,120 @@ fn fee_promotion_keeps_cents_and_a_new_secret_stays_out_of_logs() {
     );
     assert!(!format!("{received:?}").contains("s3cr3t"));
 }
+
+/// A body with every property of a definition filled in (one item per list, recursion cut at
+/// a definition already being filled): what Amazon would send if it sent everything its model
+/// allows. Plain strings are `"1.25"` so that string amounts read too.
+fn fullest(model: &Value, schema: &Value, stack: &mut Vec<String>) -> Value {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference
+            .rsplit('/')
+            .next()
+            .expect("definition name")
+            .to_owned();
+        if stack.contains(&name) {
+            return Value::Null;
+        }
+        stack.push(name.clone());
+        let filled = fullest(model, &model["definitions"][&name], stack);
+        stack.pop();
+        return filled;
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        let mut merged = serde_json::Map::new();
+        for part in parts {
+            if let Value::Object(fields) = fullest(model, part, stack) {
+                merged.extend(fields);
+            }
+        }
+        return Value::Object(merged);
+    }
+    if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    match schema["type"].as_str() {
+        Some("object") | None if schema["properties"].is_object() => Value::Object(
+            schema["properties"]
+                .as_object()
+                .expect("properties")
+                .iter()
+                .map(|(key, property)| (key.clone(), fullest(model, property, stack)))
+                .filter(|(_, value)| !value.is_null())
+                .collect(),
+        ),
+        Some("array") => match fullest(model, &schema["items"], stack) {
+            Value::Null => json!([]),
+            item => json!([item]),
+        },
+        Some("string") => match schema["format"].as_str() {
+            Some("date-time") => json!("2026-01-02T03:04:05Z"),
+            Some("date") => json!("2026-01-02"),
+            _ => json!("1.25"),
+        },
+        Some("integer") => json!(7),
+        Some("number") => serde_json::from_str("1.25").expect("number"),
+        Some("boolean") => json!(true),
+        _ => json!({}),
+    }
+}
+
+#[test]
+fn every_property_amazon_defines_survives_the_model_under_its_own_name() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for m in MODELLED {
+        let model = load(m.file);
+        let (_, op) = operations(&model)
+            .into_iter()
+            .find(|(id, _)| id == m.operation)
+            .expect("operation");
+        let Some(schema) = ["200", "201", "202"]
+            .iter()
+            .find_map(|code| op["responses"][code]["schema"].as_object())
+        else {
+            continue;
+        };
+        let body = fullest(&model, &Value::Object(schema.clone()), &mut Vec::new());
+        let outcome = (m.reader)(&body).and_then(|written| covers(&body, &written, "$"));
+        if let Err(e) = outcome {
+            failures.push(format!("{} {}: {e}", m.file, m.operation));
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(checked, MODELLED.len() - 1, "every operation with a body");
+}
+
+#[test]
+fn an_inventory_notification_reads_in_either_casing() {
+    let camel = json!({"notificationVersion": "1.0", "notificationType": "FBA_INVENTORY_AVAILABILITY_CHANGES",
+        "payloadVersion": "1.0", "eventTime": "2026-01-02T03:04:05Z",
+        "payload": {"sellerId": "A1", "fnsku": "X001", "asin": "B0001", "sku": "SKU-1",
+            "fulfillmentInventoryByMarketplace": [{"marketplaceId": "ATVPDKIKX0DER", "itemName": "Pillow",
+                "fulfillmentInventory": {"inboundQuantityBreakdown": {"working": 1, "shipped": 2, "receiving": 3},
+                    "fulfillable": 40, "unfulfillable": 1, "researching": 0,
+                    "reservedQuantityBreakdown": {"warehouseProcessing": 4, "warehouseTransfer": 5, "pendingCustomerOrder": 6},
+                    "futureSupplyBuyable": 0, "pendingCustomerOrderInTransit": 0}}]},
+        "notificationMetadata": {"applicationId": "app", "subscriptionId": "sub", "publishTime": "2026-01-02T03:04:06Z", "notificationId": "n-1"}});
+    let Received::FbaInventoryAvailabilityChanges(camel) =
+        decode_notification(camel.to_string().as_bytes()).expect("camelCase")
+    else {
+        panic!("an inventory notification");
+    };
+    let pascal = serde_json::to_value(&camel).expect("write");
+    assert_eq!(pascal["Payload"]["FNSKU"], "X001");
+    let Received::FbaInventoryAvailabilityChanges(again) =
+        decode_notification(pascal.to_string().as_bytes()).expect("PascalCase")
+    else {
+        panic!("an inventory notification");
+    };
+    assert_eq!(again, camel);
+    let stock = &again.payload.fulfillment_inventory_by_marketplace[0].fulfillment_inventory;
+    assert_eq!(
+        (
+            stock.fulfillable,
+            stock.reserved_quantity_breakdown.pending_customer_order
+        ),
+        (40, 6)
+    );
+}

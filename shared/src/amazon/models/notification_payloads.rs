@@ -4,7 +4,9 @@
 //! Amazon's documentation). [`decode_notification`] reads any of them by its type.
 //!
 //! Key casing differs by type: most are PascalCase ([`Notification`]), the report and application
-//! notifications are camelCase ([`CamelNotification`]). Enumerations that Amazon extends without
+//! notifications are camelCase ([`CamelNotification`]). FBA_INVENTORY_AVAILABILITY_CHANGES is
+//! PascalCase in its schema but arrives camelCase too, so its fields read in either casing
+//! (and are written PascalCase). Enumerations that Amazon extends without
 //! a new version (order status, offer change type, fee type, …) are kept as text. Amounts are
 //! [`Decimal`]s read and written digit for digit: the schemas type some of them as integers
 //! (generated from an example), but Amazon sends fractions (`"FeeDiscountMonetaryAmount":
@@ -21,11 +23,17 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Notification<P> {
+    #[serde(alias = "notificationVersion")]
     pub notification_version: String,
+    #[serde(alias = "notificationType")]
     pub notification_type: String,
+    #[serde(alias = "payloadVersion")]
     pub payload_version: String,
+    #[serde(alias = "eventTime")]
     pub event_time: DateTime<Utc>,
+    #[serde(alias = "payload")]
     pub payload: P,
+    #[serde(alias = "notificationMetadata")]
     pub notification_metadata: NotificationMetadata,
 }
 
@@ -33,9 +41,13 @@ pub struct Notification<P> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NotificationMetadata {
+    #[serde(alias = "applicationId")]
     pub application_id: String,
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: String,
+    #[serde(alias = "publishTime")]
     pub publish_time: DateTime<Utc>,
+    #[serde(alias = "notificationId")]
     pub notification_id: String,
 }
 
@@ -287,52 +299,69 @@ pub type FbaInventoryAvailabilityChanges = Notification<FbaInventoryAvailability
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FbaInventoryAvailabilityPayload {
+    #[serde(alias = "sellerId")]
     pub seller_id: String,
-    #[serde(rename = "FNSKU")]
+    #[serde(alias = "fnSku", alias = "fnsku", rename = "FNSKU")]
     pub fnsku: String,
-    #[serde(rename = "ASIN")]
+    #[serde(alias = "asin", rename = "ASIN")]
     pub asin: String,
-    #[serde(rename = "SKU")]
+    #[serde(alias = "sku", rename = "SKU")]
     pub sku: String,
-    #[serde(default)]
+    #[serde(alias = "fulfillmentInventoryByMarketplace", default)]
     pub fulfillment_inventory_by_marketplace: Vec<FulfillmentInventoryByMarketplace>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FulfillmentInventoryByMarketplace {
+    #[serde(alias = "marketplaceId")]
     pub marketplace_id: String,
+    #[serde(alias = "itemName")]
     pub item_name: String,
+    #[serde(alias = "fulfillmentInventory")]
     pub fulfillment_inventory: FulfillmentInventory,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(alias = "stores", default, skip_serializing_if = "Vec::is_empty")]
     pub stores: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FulfillmentInventory {
+    #[serde(alias = "inboundQuantityBreakdown")]
     pub inbound_quantity_breakdown: InboundQuantityBreakdown,
+    #[serde(alias = "fulfillable")]
     pub fulfillable: i64,
+    #[serde(alias = "unfulfillable")]
     pub unfulfillable: i64,
+    #[serde(alias = "researching")]
     pub researching: i64,
+    #[serde(alias = "reservedQuantityBreakdown")]
     pub reserved_quantity_breakdown: ReservedQuantityBreakdown,
+    #[serde(alias = "futureSupplyBuyable")]
     pub future_supply_buyable: i64,
+    #[serde(alias = "pendingCustomerOrderInTransit")]
     pub pending_customer_order_in_transit: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InboundQuantityBreakdown {
+    #[serde(alias = "working")]
     pub working: i64,
+    #[serde(alias = "shipped")]
     pub shipped: i64,
+    #[serde(alias = "receiving")]
     pub receiving: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ReservedQuantityBreakdown {
+    #[serde(alias = "warehouseProcessing")]
     pub warehouse_processing: i64,
+    #[serde(alias = "warehouseTransfer")]
     pub warehouse_transfer: i64,
+    #[serde(alias = "pendingCustomerOrder")]
     pub pending_customer_order: i64,
 }
 
