@@ -846,6 +846,23 @@ fn a_decoding_error_names_the_field_path() {
         .expect_err("not a time");
     assert_eq!(err.path, "payload.inventorySummaries[1].lastUpdatedTime");
 
+    // An empty enum or amount is no value either; a wrong one is named.
+    let doc: reports::ReportDocument =
+        decode(br#"{"reportDocumentId": "d", "url": "https://x", "compressionAlgorithm": ""}"#)
+            .expect("empty enum");
+    assert_eq!(doc.compression_algorithm, None);
+    let err = decode::<reports::ReportDocument>(
+        br#"{"reportDocumentId": "d", "url": "https://x", "compressionAlgorithm": 5}"#,
+    )
+    .expect_err("not an algorithm");
+    assert_eq!(err.path, "compressionAlgorithm");
+    let currency: finances::Currency =
+        decode(br#"{"currencyCode": "EUR", "currencyAmount": ""}"#).expect("empty amount");
+    assert_eq!(currency.currency_amount, None);
+    let err = decode::<finances::Currency>(br#"{"currencyCode": "EUR", "currencyAmount": "1,5"}"#)
+        .expect_err("not an amount");
+    assert_eq!(err.path, "currencyAmount");
+
     let err = decode::<orders_v0::GetOrdersResponse>(b"{\"payload\": {\"Orders\": []}} trailing")
         .expect_err("trailing bytes");
     assert_eq!(err.path, ".");
@@ -1083,7 +1100,7 @@ fn fullest(model: &Value, schema: &Value, stack: &mut Vec<String>) -> Value {
 #[test]
 fn every_property_amazon_defines_survives_the_model_under_its_own_name() {
     let mut failures = Vec::new();
-    let mut checked = 0;
+    let (mut checked, mut booleans, mut times) = (0, 0, 0);
     for m in MODELLED {
         let model = load(m.file);
         let (_, op) = operations(&model)
@@ -1101,10 +1118,39 @@ fn every_property_amazon_defines_survives_the_model_under_its_own_name() {
         if let Err(e) = outcome {
             failures.push(format!("{} {}: {e}", m.file, m.operation));
         }
+        // Every boolean Amazon defines reads from a string too.
+        let mut stringly = body.clone();
+        booleans += booleans_as_strings(&mut stringly);
+        let outcome = (m.reader)(&stringly).and_then(|written| covers(&body, &written, "$"));
+        if let Err(e) = outcome {
+            failures.push(format!(
+                "{} {} booleans as strings: {e}",
+                m.file, m.operation
+            ));
+        }
+        // Every time Amazon defines, sent empty, is absent or fails naming its field.
+        let mut paths = Vec::new();
+        time_leaves(&body, "", &mut paths);
+        for path in paths {
+            let mut blanked = body.clone();
+            blank_at(&mut blanked, &path);
+            match (m.reader)(&blanked) {
+                Ok(written) => match covers(&blanked, &written, "$") {
+                    Ok(()) => times += 1,
+                    Err(e) => failures.push(format!("{} {path}: {e}", m.operation)),
+                },
+                Err(e) if e.starts_with(&format!("{path}: ")) => times += 1,
+                Err(e) => failures.push(format!("{} {path}: {e}", m.operation)),
+            }
+        }
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(checked, MODELLED.len() - 1, "every operation with a body");
+    assert!(
+        booleans >= 40 && times >= 150,
+        "{booleans} booleans, {times} times"
+    );
 }
 
 #[test]
