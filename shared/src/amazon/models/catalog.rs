@@ -338,8 +338,12 @@ pub struct ItemVendorDetailsCategory {
 pub struct Dimension {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
+    #[serde(
+        default,
+        with = "super::json_number_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<rust_decimal::Decimal>,
 }
 
 /// The variation theme is a list of Amazon catalog item attributes that define the variation family.

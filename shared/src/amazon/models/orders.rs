@@ -374,7 +374,9 @@ pub struct DateTimeRange {
 #[serde(rename_all = "camelCase")]
 pub struct Measurement {
     pub unit: String,
-    pub value: f64,
+    /// A quantity sold by weight or volume multiplies a price, so it is exact too.
+    #[serde(with = "super::json_number")]
+    pub value: Decimal,
 }
 
 /// An associated order item that a customer has purchased with the product.

@@ -548,7 +548,9 @@ pub struct SubstitutionPreferences {
 #[serde(rename_all = "PascalCase")]
 pub struct Measurement {
     pub unit: String,
-    pub value: f64,
+    /// A quantity sold by weight or volume multiplies a price, so it is exact too.
+    #[serde(with = "super::json_number")]
+    pub value: Decimal,
 }
 
 /// Delivery constraints applicable to this order.
