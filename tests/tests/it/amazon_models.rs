@@ -1068,19 +1068,42 @@ fn fullest(model: &Value, schema: &Value, stack: &mut Vec<String>) -> Value {
         }
         return Value::Object(merged);
     }
+    if let Some(alternatives) = schema["anyOf"].as_array() {
+        // The notification schemas list item shapes as alternatives: fill in the widest.
+        return alternatives
+            .iter()
+            .map(|a| fullest(model, a, stack))
+            .max_by_key(|v| v.as_object().map_or(0, |o| o.len()))
+            .unwrap_or(Value::Null);
+    }
     if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
         return first.clone();
     }
-    match schema["type"].as_str() {
+    let kind = match &schema["type"] {
+        Value::Array(kinds) => kinds.first().and_then(Value::as_str),
+        other => other.as_str(),
+    };
+    match kind {
         Some("object") | None if schema["properties"].is_object() => Value::Object(
             schema["properties"]
                 .as_object()
                 .expect("properties")
                 .iter()
-                .map(|(key, property)| (key.clone(), fullest(model, property, stack)))
+                .map(|(key, property)| {
+                    // The notification schemas give their times no format.
+                    let mut property = property.clone();
+                    let timely =
+                        key.ends_with("Time") || key.ends_with("Date") || key.starts_with("TimeOf");
+                    if timely && property.get("format").is_none() && property.get("$ref").is_none()
+                    {
+                        property["format"] = json!("date-time");
+                    }
+                    (key.clone(), fullest(model, &property, stack))
+                })
                 .filter(|(_, value)| !value.is_null())
                 .collect(),
         ),
+        Some("array") if schema["items"].is_null() => json!([]),
         Some("array") => match fullest(model, &schema["items"], stack) {
             Value::Null => json!([]),
             item => json!([item]),
@@ -1185,4 +1208,26 @@ fn an_inventory_notification_reads_in_either_casing() {
         ),
         (40, 6)
     );
+}
+
+#[test]
+fn every_property_of_every_notification_schema_survives_its_model() {
+    let mut failures = Vec::new();
+    for file in NOTIFICATION_SCHEMAS {
+        let schema = load(file);
+        let mut body = fullest(&schema, &schema, &mut Vec::new());
+        let example = &schema["examples"][0];
+        for key in ["NotificationType", "notificationType"] {
+            if body.get(key).is_some() {
+                body[key] = match example.get(key) {
+                    Some(kind) => kind.clone(),
+                    None => json!("FBA_INVENTORY_AVAILABILITY_CHANGES"),
+                };
+            }
+        }
+        if let Err(e) = notification_round_trip(&body) {
+            failures.push(format!("{file}: {e}\n{body}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -33,8 +33,14 @@ pub struct Notification<P> {
     pub event_time: DateTime<Utc>,
     #[serde(alias = "payload")]
     pub payload: P,
-    #[serde(alias = "notificationMetadata")]
-    pub notification_metadata: NotificationMetadata,
+    /// Sent with every message; FBA_INVENTORY_AVAILABILITY_CHANGES's schema leaves it out, so
+    /// a message without it still reads.
+    #[serde(
+        alias = "notificationMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notification_metadata: Option<NotificationMetadata>,
 }
 
 /// Who a PascalCase notification is for; `NotificationId` is the key to drop duplicates by.
