@@ -340,6 +340,19 @@ fn examples() -> Vec<Example> {
     out
 }
 
+/// The sandbox examples of successful calls, with their model and body.
+fn success_examples() -> Vec<(Example, &'static Modelled, Value)> {
+    examples()
+        .into_iter()
+        .filter(|e| e.code.starts_with('2'))
+        .filter_map(|e| {
+            let model = modelled(e.file, &e.operation)?;
+            let body = e.body.clone()?;
+            Some((e, model, body))
+        })
+        .collect()
+}
+
 fn modelled(file: &str, operation: &str) -> Option<&'static Modelled> {
     MODELLED
         .iter()
@@ -725,14 +738,8 @@ fn booleans_as_strings(v: &mut Value) -> usize {
 fn every_boolean_of_every_model_reads_from_a_string_too() {
     let mut turned = 0;
     let mut failures = Vec::new();
-    for example in examples() {
-        let (Some(model), Some(body)) = (modelled(example.file, &example.operation), &example.body)
-        else {
-            continue;
-        };
-        if !example.code.starts_with('2') {
-            continue;
-        }
+    for (example, model, body) in success_examples() {
+        let body = &body;
         let mut stringly = body.clone();
         turned += booleans_as_strings(&mut stringly);
         let outcome = (model.reader)(&stringly).and_then(|written| covers(body, &written, "$"));
@@ -787,33 +794,41 @@ fn blank_at(v: &mut Value, path: &str) {
     *target = json!("");
 }
 
+/// Sends each date-time of `body` empty, one at a time: it must read as absent, or (a required
+/// time) fail with an error that names exactly its path. Returns (absent, named).
+fn blank_each_time(
+    reader: Reader,
+    body: &Value,
+    what: &str,
+    failures: &mut Vec<String>,
+) -> (usize, usize) {
+    let (mut absent, mut named) = (0, 0);
+    let mut paths = Vec::new();
+    time_leaves(body, "", &mut paths);
+    for path in paths {
+        let mut blanked = body.clone();
+        blank_at(&mut blanked, &path);
+        match reader(&blanked) {
+            Ok(written) => match covers(&blanked, &written, "$") {
+                Ok(()) => absent += 1,
+                Err(e) => failures.push(format!("{what} {path}: {e}")),
+            },
+            Err(e) if e.starts_with(&format!("{path}: ")) => named += 1,
+            Err(e) => failures.push(format!("{what} {path}: {e}")),
+        }
+    }
+    (absent, named)
+}
+
 #[test]
 fn an_empty_time_reads_as_absent_or_fails_naming_its_field() {
     let (mut absent, mut named) = (0, 0);
     let mut failures = Vec::new();
-    for example in examples() {
-        let (Some(model), Some(body)) = (modelled(example.file, &example.operation), &example.body)
-        else {
-            continue;
-        };
-        if !example.code.starts_with('2') {
-            continue;
-        }
-        let mut paths = Vec::new();
-        time_leaves(body, "", &mut paths);
-        for path in paths {
-            let mut blanked = body.clone();
-            blank_at(&mut blanked, &path);
-            match (model.reader)(&blanked) {
-                Ok(written) => match covers(&blanked, &written, "$") {
-                    Ok(()) => absent += 1,
-                    Err(e) => failures.push(format!("{} {path}: {e}", example.name())),
-                },
-                // A required time: the error must say which one.
-                Err(e) if e.starts_with(&format!("{path}: ")) => named += 1,
-                Err(e) => failures.push(format!("{} {path}: {e}", example.name())),
-            }
-        }
+    for (example, model, body) in success_examples() {
+        let body = &body;
+        let (a, n) = blank_each_time(model.reader, body, &example.name(), &mut failures);
+        absent += a;
+        named += n;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(absent >= 20 && named >= 5, "absent {absent}, named {named}");
@@ -1152,20 +1167,8 @@ fn every_property_amazon_defines_survives_the_model_under_its_own_name() {
             ));
         }
         // Every time Amazon defines, sent empty, is absent or fails naming its field.
-        let mut paths = Vec::new();
-        time_leaves(&body, "", &mut paths);
-        for path in paths {
-            let mut blanked = body.clone();
-            blank_at(&mut blanked, &path);
-            match (m.reader)(&blanked) {
-                Ok(written) => match covers(&blanked, &written, "$") {
-                    Ok(()) => times += 1,
-                    Err(e) => failures.push(format!("{} {path}: {e}", m.operation)),
-                },
-                Err(e) if e.starts_with(&format!("{path}: ")) => times += 1,
-                Err(e) => failures.push(format!("{} {path}: {e}", m.operation)),
-            }
-        }
+        let (absent, named) = blank_each_time(m.reader, &body, m.operation, &mut failures);
+        times += absent + named;
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

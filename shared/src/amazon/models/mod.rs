@@ -218,56 +218,11 @@ pub mod json_number {
 
 /// [`json_number`] for an optional amount; `null` and an empty string read as absent.
 pub mod json_number_opt {
-    use super::{de, fmt, Decimal, Visitor};
+    use super::{Blankable, Decimal};
     use serde::{Deserializer, Serializer};
 
-    struct OptionalAmount;
-
-    impl<'de> Visitor<'de> for OptionalAmount {
-        type Value = Option<Decimal>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an amount (a JSON number or a decimal string) or nothing")
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            super::Amount.visit_u64(v).map(Some)
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            super::Amount.visit_i64(v).map(Some)
-        }
-
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            super::Amount.visit_f64(v).map(Some)
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            if v.trim().is_empty() {
-                return Ok(None);
-            }
-            super::Amount.visit_str(v).map(Some)
-        }
-
-        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            super::Amount.visit_map(map).map(Some)
-        }
-    }
-
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        d.deserialize_option(OptionalAmount)
+        d.deserialize_option(Blankable(super::Amount))
     }
 
     pub fn serialize<S: Serializer>(value: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
@@ -282,7 +237,7 @@ pub mod json_number_opt {
 /// sends `"IsReplacementOrder": "false"`, against its own model). Every boolean of the models
 /// reads through here; they are written back as JSON booleans.
 pub mod flex_bool {
-    use super::{de, fmt, Visitor};
+    use super::{de, fmt, Blankable, Visitor};
     use serde::Deserializer;
 
     struct Flag;
@@ -307,39 +262,6 @@ pub mod flex_bool {
         }
     }
 
-    struct OptionalFlag;
-
-    impl<'de> Visitor<'de> for OptionalFlag {
-        type Value = Option<bool>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a boolean, \"true\"/\"false\" or nothing")
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            if v.trim().is_empty() {
-                return Ok(None);
-            }
-            Flag.visit_str(v).map(Some)
-        }
-    }
-
     /// A required boolean (`#[serde(deserialize_with = "flex_bool::required")]`).
     pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         d.deserialize_any(Flag)
@@ -347,7 +269,7 @@ pub mod flex_bool {
 
     /// An optional boolean; `null` and `""` read as absent.
     pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        d.deserialize_option(OptionalFlag)
+        d.deserialize_option(Blankable(Flag))
     }
 }
 
@@ -359,16 +281,67 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    d.deserialize_option(EmptyAsNone(PhantomData))
+    d.deserialize_option(Blankable(AnyAs::<T>(PhantomData)))
 }
 
-struct EmptyAsNone<T>(PhantomData<T>);
+/// Reads whatever the input holds as a `T`, for [`empty_as_none`] (which has looked at it
+/// first through [`Blankable`]).
+struct AnyAs<T>(PhantomData<T>);
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for EmptyAsNone<T> {
-    type Value = Option<T>;
+impl<'de, T: Deserialize<'de>> Visitor<'de> for AnyAs<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value, an empty string or nothing")
+        f.write_str("a value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        T::deserialize(de::value::StrDeserializer::<E>::new(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<T, E> {
+        T::deserialize(de::value::BorrowedStrDeserializer::<E>::new(v))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        T::deserialize(de::value::StringDeserializer::<E>::new(v))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::SeqAccessDeserializer::new(seq))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+/// The one place that decides what "absent" looks like on Amazon's wire: `null`, a missing
+/// value, or a blank string. Anything else goes to the wrapped visitor.
+struct Blankable<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Blankable<V> {
+    type Value = Option<V::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.expecting(f)?;
+        f.write_str(", an empty string or nothing")
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -384,47 +357,47 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EmptyAsNone<T> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
+        self.0.visit_bool(v).map(Some)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
+        self.0.visit_i64(v).map(Some)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
+        self.0.visit_u64(v).map(Some)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(v.into_deserializer()).map(Some)
+        self.0.visit_f64(v).map(Some)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         if v.trim().is_empty() {
             return Ok(None);
         }
-        T::deserialize(de::value::StrDeserializer::<E>::new(v)).map(Some)
+        self.0.visit_str(v).map(Some)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         if v.trim().is_empty() {
             return Ok(None);
         }
-        T::deserialize(de::value::BorrowedStrDeserializer::<E>::new(v)).map(Some)
+        self.0.visit_borrowed_str(v).map(Some)
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         if v.trim().is_empty() {
             return Ok(None);
         }
-        T::deserialize(de::value::StringDeserializer::<E>::new(v)).map(Some)
+        self.0.visit_string(v).map(Some)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Some)
+        self.0.visit_seq(seq).map(Some)
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        self.0.visit_map(map).map(Some)
     }
 }
