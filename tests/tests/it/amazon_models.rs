@@ -1,6 +1,9 @@
 //! The typed Selling Partner API models against Amazon's own sandbox examples: every static
 //! sandbox response of every operation we model must read into its Rust type (2xx) or into the
-//! error type (other codes), and write back without losing a field or a digit.
+//! error type (other codes), and write back without losing a field or a digit. The same holds
+//! for a body with every property Amazon's definitions allow, for the notification schemas and
+//! their examples, and for what real Amazon bodies do beyond their models: booleans as strings,
+//! empty strings for absent times, amounts with more digits than a float keeps.
 
 use serde_json::{json, Value};
 use shared::amazon::models::notification_payloads::{self as payloads, Received};
