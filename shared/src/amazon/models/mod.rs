@@ -196,8 +196,9 @@ fn write_amount<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
 /// Money sent as a JSON number (finances, pricing, fees, notifications), the one exact-decimal
 /// JSON path of the crate. Reading takes the number's text (a decimal string is accepted too);
 /// writing puts the decimal's text on the wire as a number, so a body read and written back
-/// keeps every digit. A [`serde_json::Value`] can hold only a binary number, so [`json_number::to_value`]
-/// (for code that builds `Value`s) is exact to 15 significant digits, which any amount is.
+/// keeps every digit. A [`serde_json::Value`] can hold only a binary number, so
+/// [`json_number::to_value`] (for code that builds `Value`s) is exact to 15 significant digits,
+/// which any amount is.
 pub mod json_number {
     use super::Decimal;
     use serde::{Deserializer, Serializer};
