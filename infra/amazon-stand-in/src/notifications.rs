@@ -354,7 +354,12 @@ impl StandIn {
                     let p = &s.products[l.product];
                     let cur = shared::marketplaces::by_id(l.marketplace_id).map(|m| m.currency).unwrap_or("USD");
                     let fee = crate::generator::round(p.fba_fee_usd * crate::generator::usd_rate(cur), cur);
-                    let whole = |d: rust_decimal::Decimal| json!({"Amount": d.ceil().to_string().parse::<i64>().unwrap_or_default(), "CurrencyCode": cur});
+                    let money = |d: rust_decimal::Decimal| json!({"Amount": json_number(d), "CurrencyCode": cur});
+                    let discount = crate::generator::round(fee / rust_decimal::Decimal::TEN, cur);
+                    let zero = rust_decimal::Decimal::ZERO;
+                    let fee_detail = |fee_type: &str| json!({"FeeType": fee_type, "FeeAmount": money(fee), "TaxAmount": money(zero), "FeePromotion": money(discount), "FinalFee": money(fee - discount)});
+                    let mut detail = fee_detail("FBAFulfillmentFee");
+                    detail["IncludedFees"] = json!([fee_detail("FBAPerUnitFulfillmentFee")]);
                     self.envelope(
                         "FEE_PROMOTION",
                         now,
@@ -363,14 +368,11 @@ impl StandIn {
                             "PromotionActiveTimeRange": {"EffectiveFromDate": ts(now), "EffectiveThroughDate": ts(now + Duration::days(90))},
                             "Identifiers": [{"IdentifierType": "ASIN", "IdentifierValues": [{"IdentifierValueId": p.asin, "IdentifierValueFriendlyName": p.title}]}],
                             // Amazon's published schema types these amounts as integers (it was
-                            // generated from an example), so the stand-in sends whole amounts.
+                            // generated from an example), but real messages carry the fee's
+                            // cents (`"Amount": 0.75`): the stand-in sends exact amounts.
                             "PromotionInformation": [{"FeeType": "FBAFulfillmentFee", "FeeDiscountType": "Percentage", "FeeDiscountValue": 10,
-                                "PriceThreshold": whole(l.price), "FeeDiscountMonetaryAmount": whole(fee / rust_decimal::Decimal::TEN),
-                                "FeesEstimate": {"TimeOfFeesEstimated": ts(now), "TotalFeesEstimate": whole(fee),
-                                    "FeeDetails": [{"FeeType": "FBAFulfillmentFee", "FeeAmount": whole(fee), "TaxAmount": whole(rust_decimal::Decimal::ZERO),
-                                        "FeePromotion": whole(fee / rust_decimal::Decimal::TEN), "FinalFee": whole(fee - fee / rust_decimal::Decimal::TEN),
-                                        "IncludedFees": [{"FeeType": "FBAPerUnitFulfillmentFee", "FeeAmount": whole(fee), "TaxAmount": whole(rust_decimal::Decimal::ZERO),
-                                            "FeePromotion": whole(fee / rust_decimal::Decimal::TEN), "FinalFee": whole(fee - fee / rust_decimal::Decimal::TEN)}]}]}}]
+                                "PriceThreshold": money(l.price), "FeeDiscountMonetaryAmount": money(discount),
+                                "FeesEstimate": {"TimeOfFeesEstimated": ts(now), "TotalFeesEstimate": money(fee), "FeeDetails": [detail]}}]
                         }}),
                         sub_id,
                     )

@@ -5,7 +5,6 @@ use crate::generator::Seller;
 use crate::ground_truth::transaction_type;
 use crate::model::*;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use shared::marketplaces;
@@ -14,13 +13,11 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A money amount as a JSON number (the Finances models' `BigDecimal`). Amounts carry at most
-/// 15 significant digits, so the shortest round-trip text of the binary value is exactly the
-/// decimal's own text: nothing is lost on the wire.
+/// A money amount as a JSON number (the Finances models' `BigDecimal`), through the one
+/// exact-decimal JSON path of the client's models: the number is parsed from the decimal's
+/// text, never converted by float arithmetic, so its text on the wire is the decimal's own.
 pub fn json_number(d: Decimal) -> Value {
-    serde_json::Number::from_f64(d.to_f64().unwrap_or_default())
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
+    shared::amazon::models::json_number::to_value(d)
 }
 
 fn money_v0(d: Decimal, cur: &str) -> Value {

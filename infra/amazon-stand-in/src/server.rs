@@ -991,7 +991,7 @@ async fn get_orders(
     let (chunk, next) = page(&ids, offset, size, &json!(q));
     let orders: Vec<Value> = chunk
         .iter()
-        .map(|&i| render::order_v0(&st.seller, &st.seller.orders[i]))
+        .map(|&i| as_get_orders_sends(render::order_v0(&st.seller, &st.seller.orders[i])))
         .collect();
     let mut payload = json!({"Orders": orders});
     if let Some(n) = next {
@@ -1003,6 +1003,15 @@ async fn get_orders(
         "CreatedBefore"
     }] = json!(before.map(ts));
     st.respond(op, StatusCode::OK, json!({"payload": payload}), f)
+}
+
+/// What real getOrders pages do against Amazon's own model: `IsReplacementOrder` comes as the
+/// string `"true"`/`"false"`, not a boolean (seen on every page from live seller accounts).
+fn as_get_orders_sends(mut order: Value) -> Value {
+    if let Some(flag) = order["IsReplacementOrder"].as_bool() {
+        order["IsReplacementOrder"] = json!(flag.to_string());
+    }
+    order
 }
 
 pub(crate) fn find_order(st: &StandIn, id: &str) -> Option<usize> {
@@ -1728,11 +1737,15 @@ async fn inventory_summaries(
     let now = st.now();
     let summaries: Vec<Value> = chunk
         .iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(n, &i)| {
             let inv = &s.inventory[i];
             let p = &s.products[inv.product];
             let total = inv.fulfillable + inv.unfulfillable + inv.reserved + inv.researching + inv.inbound_working + inv.inbound_shipped + inv.inbound_receiving;
-            let mut v = json!({"asin": p.asin, "fnSku": p.fnsku, "sellerSku": p.sku, "condition": "NewItem", "lastUpdatedTime": ts(now), "productName": p.title, "totalQuantity": total});
+            // Real pages send `"lastUpdatedTime": ""` for summaries Amazon has no update time
+            // for; here, every other summary of a page (so each page has both kinds).
+            let updated = if n % 2 == 0 { ts(now) } else { String::new() };
+            let mut v = json!({"asin": p.asin, "fnSku": p.fnsku, "sellerSku": p.sku, "condition": "NewItem", "lastUpdatedTime": updated, "productName": p.title, "totalQuantity": total});
             if details {
                 v["inventoryDetails"] = json!({
                     "fulfillableQuantity": inv.fulfillable, "inboundWorkingQuantity": inv.inbound_working, "inboundShippedQuantity": inv.inbound_shipped,

@@ -97,6 +97,13 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Where real Amazon bodies break Amazon's own models, and the stand-in does the same on purpose
+/// so the client meets it: getOrders' string booleans, getInventorySummaries' empty times.
+pub fn real_deviation(path: &str, value: &Value) -> bool {
+    (path.ends_with("/IsReplacementOrder") && matches!(value.as_str(), Some("true" | "false")))
+        || (path.ends_with("/lastUpdatedTime") && value.as_str() == Some(""))
+}
+
 /// Validates a body against a definition of an official model (Swagger 2.0 → JSON Schema).
 pub fn conforms(model: &str, definition: &str, body: &Value) {
     let path = format!("{}/models/{model}.json", env!("CARGO_MANIFEST_DIR"));
@@ -109,6 +116,7 @@ pub fn conforms(model: &str, definition: &str, body: &Value) {
         .unwrap();
     let errors: Vec<String> = v
         .iter_errors(body)
+        .filter(|e| !real_deviation(&e.instance_path().to_string(), e.instance()))
         .take(5)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();

@@ -139,9 +139,17 @@ pub struct ItemSalesRanksByMarketplace {
 #[serde(rename_all = "camelCase")]
 pub struct ItemSummaryByMarketplace {
     pub marketplace_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub adult_product: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub autographed: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
@@ -157,7 +165,11 @@ pub struct ItemSummaryByMarketplace {
     pub item_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub memorabilia: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_number: Option<String>,
@@ -165,13 +177,21 @@ pub struct ItemSummaryByMarketplace {
     pub package_quantity: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub release_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trade_in_eligible: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_display_group: Option<String>,
@@ -318,8 +338,12 @@ pub struct ItemVendorDetailsCategory {
 pub struct Dimension {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
+    #[serde(
+        default,
+        with = "super::json_number_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<rust_decimal::Decimal>,
 }
 
 /// The variation theme is a list of Amazon catalog item attributes that define the variation family.

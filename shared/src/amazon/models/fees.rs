@@ -29,7 +29,11 @@ pub struct GetMyFeesEstimateResponse {
 #[serde(rename_all = "PascalCase")]
 pub struct FeesEstimateRequest {
     pub marketplace_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_amazon_fulfilled: Option<bool>,
     pub price_to_estimate_fees: PriceToEstimateFees,
     pub identifier: String,
@@ -106,7 +110,11 @@ pub struct FeesEstimateIdentifier {
     pub id_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_amazon_fulfilled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_to_estimate_fees: Option<PriceToEstimateFees>,

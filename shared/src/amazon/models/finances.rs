@@ -40,7 +40,11 @@ pub struct Transaction {
     pub transaction_status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_amount: Option<Currency>,
@@ -141,15 +145,31 @@ pub struct Context {
     pub payment_method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub payment_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferral_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub maturity_date: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_time: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_time: Option<DateTime<Utc>>,
 }
 

@@ -60,7 +60,11 @@ pub struct FinancialEventGroup {
     pub original_total: Option<Currency>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub converted_total: Option<Currency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fund_transfer_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
@@ -68,9 +72,17 @@ pub struct FinancialEventGroup {
     pub account_tail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beginning_balance: Option<Currency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub financial_event_group_start: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub financial_event_group_end: Option<DateTime<Utc>>,
 }
 
@@ -204,7 +216,11 @@ pub struct ShipmentEvent {
     pub order_fee_adjustment_list: Vec<FeeComponent>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub direct_payment_list: Vec<DirectPayment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shipment_item_list: Vec<ShipmentItem>,
@@ -218,7 +234,11 @@ pub struct ShipmentEvent {
 pub struct EBTRefundReimbursementOnlyEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Currency>,
@@ -230,7 +250,11 @@ pub struct EBTRefundReimbursementOnlyEvent {
 pub struct PayWithAmazonEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_object_type: Option<String>,
@@ -272,7 +296,11 @@ pub struct SolutionProviderCreditEvent {
     pub provider_store_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_amount: Option<Currency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_creation_date: Option<DateTime<Utc>>,
 }
 
@@ -284,7 +312,11 @@ pub struct RetrochargeEvent {
     pub retrocharge_event_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amazon_order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_tax: Option<Currency>,
@@ -306,7 +338,11 @@ pub struct RentalTransactionEvent {
     pub rental_event_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_length: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rental_charge_list: Vec<ChargeComponent>,
@@ -326,7 +362,11 @@ pub struct RentalTransactionEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductAdsPaymentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
@@ -366,7 +406,11 @@ pub struct ServiceFeeEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SellerDealPaymentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deal_id: Option<String>,
@@ -416,7 +460,11 @@ pub struct LoanServicingEvent {
 pub struct AdjustmentEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adjustment_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
@@ -430,7 +478,11 @@ pub struct AdjustmentEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct SAFETReimbursementEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(
         rename = "SAFETClaimId",
@@ -454,7 +506,11 @@ pub struct SAFETReimbursementEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct SellerReviewEnrollmentPaymentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
@@ -476,7 +532,11 @@ pub struct SellerReviewEnrollmentPaymentEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct FBALiquidationEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_removal_order_id: Option<String>,
@@ -490,7 +550,11 @@ pub struct FBALiquidationEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct CouponPaymentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_id: Option<String>,
@@ -520,7 +584,11 @@ pub struct ImagingServicesFeeEvent {
     pub imaging_request_billing_item_id: Option<String>,
     #[serde(rename = "ASIN", default, skip_serializing_if = "Option::is_none")]
     pub asin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fee_list: Vec<FeeComponent>,
@@ -532,7 +600,11 @@ pub struct ImagingServicesFeeEvent {
 pub struct NetworkComminglingTransactionEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(
         rename = "NetCoTransactionID",
@@ -558,7 +630,11 @@ pub struct NetworkComminglingTransactionEvent {
 pub struct AffordabilityExpenseEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amazon_order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketplace_id: Option<String>,
@@ -580,7 +656,11 @@ pub struct AffordabilityExpenseEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct RemovalShipmentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_order_id: Option<String>,
@@ -598,7 +678,11 @@ pub struct RemovalShipmentEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct RemovalShipmentAdjustmentEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adjustment_event_id: Option<String>,
@@ -620,7 +704,11 @@ pub struct TrialShipmentEvent {
     pub amazon_order_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub financial_event_group_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(rename = "SKU", default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
@@ -632,7 +720,11 @@ pub struct TrialShipmentEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct TDSReimbursementEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(
         rename = "TDSOrderId",
@@ -650,7 +742,11 @@ pub struct TDSReimbursementEvent {
 pub struct AdhocDisbursementEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
@@ -662,7 +758,11 @@ pub struct AdhocDisbursementEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct TaxWithholdingEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_amount: Option<Currency>,
@@ -676,7 +776,11 @@ pub struct TaxWithholdingEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChargeRefundEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
@@ -702,7 +806,11 @@ pub struct FailedAdhocDisbursementEvent {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_amount: Option<Currency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
 }
 
@@ -712,7 +820,11 @@ pub struct FailedAdhocDisbursementEvent {
 pub struct ValueAddedServiceChargeEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -726,7 +838,11 @@ pub struct ValueAddedServiceChargeEvent {
 pub struct CapacityReservationBillingEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub posted_date: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -814,9 +930,17 @@ pub struct DebtRecoveryItem {
     pub recovery_amount: Option<Currency>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_amount: Option<Currency>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub group_begin_date: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub group_end_date: Option<DateTime<Utc>>,
 }
 
@@ -921,9 +1045,17 @@ pub struct RemovalShipmentItemAdjustment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct TaxWithholdingPeriod {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_date: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date: Option<DateTime<Utc>>,
 }
 

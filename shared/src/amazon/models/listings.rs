@@ -204,7 +204,11 @@ pub struct IssueEnforcementAction {
 #[serde(rename_all = "camelCase")]
 pub struct IssueExemption {
     pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expiry_date: Option<DateTime<Utc>>,
 }
 

@@ -14,9 +14,17 @@ pub struct SearchOrdersResponse {
     pub orders: Vec<Order>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_before: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_before: Option<DateTime<Utc>>,
 }
 
@@ -199,13 +207,21 @@ pub struct OrderItem {
 #[serde(rename_all = "camelCase")]
 pub struct OrderPackage {
     pub package_reference_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_status: Option<PackageStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ship_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_service: Option<String>,
@@ -339,9 +355,17 @@ pub struct OrderTaxInvoicing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct DateTimeRange {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub earliest_date_time: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub latest_date_time: Option<DateTime<Utc>>,
 }
 
@@ -350,7 +374,9 @@ pub struct DateTimeRange {
 #[serde(rename_all = "camelCase")]
 pub struct Measurement {
     pub unit: String,
-    pub value: f64,
+    /// A quantity sold by weight or volume multiplies a price, so it is exact too.
+    #[serde(with = "super::json_number")]
+    pub value: Decimal,
 }
 
 /// An associated order item that a customer has purchased with the product.
@@ -664,7 +690,11 @@ pub struct BusinessHour {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ExceptionDate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exception_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception_date_type: Option<String>,

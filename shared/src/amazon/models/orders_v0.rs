@@ -59,7 +59,11 @@ pub struct Order {
     pub purchase_date: String,
     pub last_update_date: String,
     pub order_status: OrderStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fulfillment_channel: Option<FulfillmentChannel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sales_channel: Option<String>,
@@ -97,29 +101,59 @@ pub struct Order {
     pub earliest_delivery_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_delivery_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_business_order: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_prime: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_premium_order: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_global_express_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_replacement_order: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promise_response_due_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_estimated_ship_date_set: Option<bool>,
     #[serde(
+        deserialize_with = "super::flex_bool::option",
         rename = "IsSoldByAB",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_sold_by_ab: Option<bool>,
-    #[serde(rename = "IsIBA", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        rename = "IsIBA",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_iba: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_ship_from_location_address: Option<Address>,
@@ -129,9 +163,18 @@ pub struct Order {
     pub buyer_tax_information: Option<BuyerTaxInformation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_instruction: Option<FulfillmentInstruction>,
-    #[serde(rename = "IsISPU", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        rename = "IsISPU",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_ispu: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_access_point_order: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketplace_tax_info: Option<MarketplaceTaxInfo>,
@@ -143,7 +186,11 @@ pub struct Order {
     pub buyer_info: Option<BuyerInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_shipping_settings: Option<AutomatedShippingSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub has_regulated_items: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub electronic_invoice_status: Option<String>,
@@ -274,7 +321,11 @@ pub struct BuyerInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct AutomatedShippingSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub has_automated_shipping_settings: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated_carrier: Option<String>,
@@ -345,9 +396,17 @@ pub struct OrderItem {
     pub price_designation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_collection: Option<TaxCollection>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub serial_number_required: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_transparency: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ioss_number: Option<String>,
@@ -489,7 +548,9 @@ pub struct SubstitutionPreferences {
 #[serde(rename_all = "PascalCase")]
 pub struct Measurement {
     pub unit: String,
-    pub value: f64,
+    /// A quantity sold by weight or volume multiplies a price, so it is exact too.
+    #[serde(with = "super::json_number")]
+    pub value: Decimal,
 }
 
 /// Delivery constraints applicable to this order.

@@ -109,7 +109,11 @@ pub struct Summary {
     pub sales_rankings: Vec<SalesRankType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buy_box_eligible_offers: Vec<OfferCountType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub offers_available_time: Option<DateTime<Utc>>,
 }
 
@@ -117,7 +121,11 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OfferDetail {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub my_offer: Option<bool>,
     #[serde(rename = "offerType", default, skip_serializing_if = "Option::is_none")]
     pub offer_type: Option<String>,
@@ -141,12 +149,21 @@ pub struct OfferDetail {
     pub shipping: MoneyType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ships_from: Option<ShipsFromType>,
+    #[serde(deserialize_with = "super::flex_bool::required")]
     pub is_fulfilled_by_amazon: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prime_information: Option<PrimeInformationType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_buy_box_winner: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_featured_merchant: Option<bool>,
 }
 
@@ -346,7 +363,9 @@ pub struct ShipsFromType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PrimeInformationType {
+    #[serde(deserialize_with = "super::flex_bool::required")]
     pub is_prime: bool,
+    #[serde(deserialize_with = "super::flex_bool::required")]
     pub is_national_prime: bool,
 }
 
@@ -389,7 +408,11 @@ pub struct CompetitivePriceType {
     pub quantity_discount_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::flex_bool::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub belongs_to_requester: Option<bool>,
 }
 

@@ -22,9 +22,17 @@ pub struct CreateReportSpecification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_options: Option<BTreeMap<String, String>>,
     pub report_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_start_time: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_end_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub marketplace_ids: Vec<String>,
@@ -45,17 +53,33 @@ pub struct Report {
     pub marketplace_ids: Vec<String>,
     pub report_id: String,
     pub report_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_start_time: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_end_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_schedule_id: Option<String>,
     pub created_time: DateTime<Utc>,
     pub processing_status: ProcessingStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub processing_start_time: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub processing_end_time: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_document_id: Option<String>,
@@ -67,7 +91,11 @@ pub struct Report {
 pub struct ReportDocument {
     pub report_document_id: String,
     pub url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "super::empty_as_none",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub compression_algorithm: Option<CompressionAlgorithm>,
 }
 

@@ -38,6 +38,8 @@ pub struct Marketplace {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participation {
+    #[serde(deserialize_with = "super::flex_bool::required")]
     pub is_participating: bool,
+    #[serde(deserialize_with = "super::flex_bool::required")]
     pub has_suspended_listings: bool,
 }
