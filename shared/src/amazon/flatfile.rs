@@ -757,12 +757,91 @@ where
     let stream = res.bytes_stream().map_err(std::io::Error::other);
     let reader = tokio_util::io::StreamReader::new(stream);
     let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
+    // Gunzip and parse on two threads, handing over a few fixed buffers: the time is the
+    // slower of the two instead of their sum, and memory stays at those buffers.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(PIPE);
+    let (free_tx, free_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE + 2);
+    let recycle = free_tx.clone();
+    let inflate = tokio::task::spawn_blocking(move || {
         let sync = tokio_util::io::SyncIoBridge::new_with_handle(reader, handle);
-        read_rows_in(gunzipped(sync), charset, on_row)
+        let mut gz = gunzipped(sync);
+        loop {
+            let mut buf = free_rx.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+            buf.resize(CHUNK, 0);
+            let mut filled = 0;
+            let result = loop {
+                match gz.read(&mut buf[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == buf.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            buf.truncate(filled);
+            let done = filled == 0 || result.is_err();
+            let sent = match result {
+                Ok(()) if filled == 0 => Ok(()),
+                Ok(()) => full_tx.send(Ok(buf)),
+                Err(e) => full_tx.send(Err(e)),
+            };
+            if done || sent.is_err() {
+                return;
+            }
+        }
+    });
+    let parsed = tokio::task::spawn_blocking(move || {
+        let piped = Piped {
+            full: full_rx,
+            free: recycle,
+            current: Vec::new(),
+            at: 0,
+        };
+        read_rows_in(piped, charset, on_row)
     })
     .await
-    .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?
+    .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?;
+    drop(free_tx);
+    inflate
+        .await
+        .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?;
+    parsed
+}
+
+/// Buffers in flight between the gunzip thread and the parser.
+const PIPE: usize = 3;
+
+/// The parser's end of the pipe: reads the buffers the gunzip thread sends, and sends each
+/// back for reuse once read.
+struct Piped {
+    full: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    free: std::sync::mpsc::SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Piped {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            match self.full.recv() {
+                Ok(Ok(next)) => {
+                    let used = std::mem::replace(&mut self.current, next);
+                    let _ = self.free.try_send(used);
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0), // the sender finished: end of file
+            }
+        }
+        let n = out.len().min(self.current.len() - self.at);
+        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

@@ -98,7 +98,11 @@ const LEGACY_AMOUNTS: [(Option<&str>, &str, &str); 9] = [
         "direct-payment-amount",
         "DirectPayment",
     ),
-    (None, "other-amount", "other-transaction"),
+    (
+        Some("other-fee-reason-description"),
+        "other-amount",
+        "other-transaction",
+    ),
 ];
 
 fn bad(message: String) -> AmazonError {
