@@ -349,12 +349,40 @@ pub fn encoding_for(charset: Option<&str>) -> &'static Encoding {
 #[derive(Debug, Clone, Default)]
 pub struct Header {
     names: Vec<Box<str>>,
+    /// The last few lookups, by the address of the name asked for (a row callback asks for
+    /// the same literals on every row); a hit is still checked against the name.
+    recent: std::cell::Cell<[(usize, u32); 4]>,
+    next: std::cell::Cell<u8>,
 }
 
 impl Header {
+    fn new(names: Vec<Box<str>>) -> Self {
+        Header {
+            names,
+            recent: std::cell::Cell::new([(0, u32::MAX); 4]),
+            next: std::cell::Cell::new(0),
+        }
+    }
+
     /// The position of a column (exact name after trimming).
     pub fn index(&self, column: &str) -> Option<usize> {
-        self.names.iter().position(|h| &**h == column)
+        let key = column.as_ptr() as usize;
+        for (at, i) in self.recent.get() {
+            if at == key {
+                if let Some(name) = self.names.get(i as usize) {
+                    if **name == *column {
+                        return Some(i as usize);
+                    }
+                }
+            }
+        }
+        let i = self.names.iter().position(|h| &**h == column)?;
+        let mut recent = self.recent.get();
+        let slot = usize::from(self.next.get()) % recent.len();
+        recent[slot] = (key, i as u32);
+        self.recent.set(recent);
+        self.next.set(self.next.get().wrapping_add(1));
+        Some(i)
     }
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.names.iter().map(|n| &**n)
@@ -544,13 +572,12 @@ impl<F: FnMut(&Row) -> Result<(), AmazonError>> State<F> {
             None => {
                 let line = line.strip_prefix('\u{feff}').unwrap_or(line);
                 let text = split(line, &mut self.spans, &mut unquoted);
-                self.header = Some(Header {
-                    names: self
-                        .spans
+                self.header = Some(Header::new(
+                    self.spans
                         .iter()
                         .map(|&(s, e)| text[s as usize..e as usize].trim().into())
                         .collect(),
-                });
+                ));
                 Ok(())
             }
             Some(header) => {
