@@ -1,14 +1,14 @@
 //! Benchmark (not a test) of the report pipeline on a large settlement file served over HTTP
-//! from loopback: download → gunzip → Cp1252 → rows → locale amounts, against a plain
-//! download-and-gunzip of the same file. Run each phase in its own process so peak memory is
-//! per phase:
+//! from loopback: download → gunzip → charset (UTF-8, Cp1252 lines) → rows → amounts, against
+//! a plain download-and-gunzip of the same file. Each phase runs in its own process so peak
+//! memory is per phase; `both` runs the two and prints the ratio:
 //!
-//! `cargo run --release -p shared --example report_bench -- make /tmp/settlement.tsv.gz 1024`
-//! `cargo run --release -p shared --example report_bench -- plain /tmp/settlement.tsv.gz`
-//! `cargo run --release -p shared --example report_bench -- parse /tmp/settlement.tsv.gz`
+//! `cargo run --release -p shared --example report_bench -- make /tmp/settlement.tsv.gz 256`
+//! `cargo run --release -p shared --example report_bench -- both /tmp/settlement.tsv.gz`
+//! (or `plain` / `parse` alone)
 
 use rust_decimal::Decimal;
-use shared::amazon::reports::{parse_amount, stream_document, DecimalStyle};
+use shared::amazon::flatfile::{stream_document, DecimalStyle};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -111,6 +111,29 @@ async fn main() {
             .cloned()
             .unwrap_or("/tmp/settlement.tsv.gz".into()),
     );
+    if mode == "both" {
+        let me = std::env::current_exe().expect("own path");
+        let mut rates = vec![];
+        for phase in ["plain", "parse"] {
+            let out = std::process::Command::new(&me)
+                .args([phase, &path])
+                .output()
+                .expect("run phase");
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            print!("{text}");
+            rates.push(
+                text.split(" = ")
+                    .nth(1)
+                    .and_then(|r| r.split_whitespace().next())
+                    .and_then(|r| r.parse::<f64>().ok())
+                    .unwrap_or(0.0),
+            );
+        }
+        if rates[0] > 0.0 {
+            println!("parse / plain = {:.2}x", rates[1] / rates[0]);
+        }
+        return;
+    }
     if mode == "make" {
         make(
             &path,
@@ -147,9 +170,7 @@ async fn main() {
         let sum = Arc::new(Mutex::new(Decimal::ZERO));
         let s = sum.clone();
         let streamed = stream_document(&http, &url, move |row| {
-            if let Some(a) =
-                parse_amount(row.get("amount").unwrap_or_default(), DecimalStyle::Comma)?
-            {
+            if let Some(a) = row.amount("amount", DecimalStyle::Comma)? {
                 *s.lock().unwrap() += a;
             }
             Ok(())
@@ -160,5 +181,10 @@ async fn main() {
         (streamed.bytes_decoded, streamed.rows, total)
     };
     let secs = started.elapsed().as_secs_f64();
-    println!("{mode}: {:.0} MiB in {secs:.1} s = {:.0} MiB/s, {rows} rows, sum {sum}, peak RSS {:.0} MiB", bytes as f64 / 1048576.0, bytes as f64 / 1048576.0 / secs, peak_rss_mib());
+    println!(
+        "{mode}: {:.0} MiB in {secs:.1} s = {:.0} MiB/s, {rows} rows, sum {sum}, peak RSS {:.0} MiB",
+        bytes as f64 / 1048576.0,
+        bytes as f64 / 1048576.0 / secs,
+        peak_rss_mib()
+    );
 }

@@ -251,12 +251,16 @@ pub fn generate(spec: &SellerSpec) -> Seller {
             "Standard" => dec(g.rng.gen_range(389..612), 2),
             _ => dec(g.rng.gen_range(925..1990), 2),
         };
-        let title = format!(
+        let mut title = format!(
             "{} {} {}",
             WORDS[g.rng.gen_range(0..WORDS.len())],
             THINGS[g.rng.gen_range(0..THINGS.len())],
             i + 1
         );
+        if i % 5 == 2 {
+            // Sizes in inches: a bare `"` inside an unquoted flat-file field.
+            title.push_str(&format!(" {}\"", 8 + i % 7));
+        }
         products.push(Product {
             sku: format!("SKU-{:04}-{}", i + 1, g.alnum(3)),
             asin: format!("B0{}", g.alnum(8)),
@@ -744,7 +748,7 @@ fn money(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
                             at,
                             Some(o.id.clone()),
                             "CustomerReturn",
-                            "REVERSAL_REIMBURSEMENT",
+                            "CUSTOMER_RETURN",
                             it.product,
                             o.marketplace_id,
                             cur,
@@ -933,6 +937,7 @@ fn money(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
         }
         month = next;
     }
+    reverse_reimbursements(g, end, &mut txs, &mut reimbursements);
     txs.sort_by(|a, b| a.posted.cmp(&b.posted).then(a.id.cmp(&b.id)));
     // Reimbursements point at their transaction by id; re-resolve after sorting.
     let index: std::collections::BTreeMap<&str, usize> = txs
@@ -1041,7 +1046,67 @@ fn reimburse(
         quantity: qty,
         // Temporarily the numeric id; resolved to an index once transactions are sorted.
         transaction: n as usize,
+        original: None,
     });
+}
+
+/// Units reimbursed as lost that turn up again: Amazon takes the money back a month later
+/// (`Reimbursement_Reversal`, negative quantity and amount). Every third warehouse-lost
+/// reimbursement is reversed; ids derive from the original so no random draw shifts.
+fn reverse_reimbursements(
+    g: &mut Gen,
+    end: DateTime<Utc>,
+    txs: &mut Vec<Transaction>,
+    out: &mut Vec<Reimbursement>,
+) {
+    let originals: Vec<Reimbursement> = out
+        .iter()
+        .filter(|r| r.reason == "Lost_Warehouse")
+        .step_by(3)
+        .filter(|r| r.approval_date + Duration::days(30) < end)
+        .cloned()
+        .collect();
+    for r in originals {
+        let at = r.approval_date + Duration::days(30);
+        let n = g.id();
+        let id = format!("{}", r.id.parse::<u64>().unwrap_or(0) + 7);
+        txs.push(Transaction {
+            id: format!("TX{n}"),
+            kind: TxKind::Adjustment,
+            posted: at,
+            release: at,
+            marketplace_id: r.marketplace_id,
+            currency: r.currency,
+            order_id: None,
+            adjustment_id: Some(format!("{id}0")),
+            description: "REVERSAL_REIMBURSEMENT",
+            items: vec![TxItem {
+                product: Some(r.product),
+                order_item_id: None,
+                quantity: -r.quantity,
+                lines: vec![line(
+                    "FBA Inventory Reimbursement",
+                    "REVERSAL_REIMBURSEMENT",
+                    -r.amount_total,
+                )],
+            }],
+            settlement: None,
+        });
+        out.push(Reimbursement {
+            id,
+            approval_date: at,
+            order_id: None,
+            reason: "Reimbursement_Reversal",
+            product: r.product,
+            marketplace_id: r.marketplace_id,
+            currency: r.currency,
+            amount_per_unit: r.amount_per_unit,
+            amount_total: -r.amount_total,
+            quantity: -r.quantity,
+            transaction: n as usize,
+            original: Some((r.id.clone(), r.reason)),
+        });
+    }
 }
 
 /// Ads profiles, Sponsored Products campaigns with daily metrics, and their monthly invoices

@@ -220,8 +220,10 @@ pub struct Reimbursement {
     pub amount_per_unit: Decimal,
     pub amount_total: Decimal,
     pub quantity: i64,
-    /// The adjustment transaction that pays it.
+    /// The adjustment transaction that pays it (or takes it back).
     pub transaction: usize,
+    /// For a `Reimbursement_Reversal`: the reimbursement it reverses, and that one's reason.
+    pub original: Option<(String, &'static str)>,
 }
 
 #[derive(Debug, Clone, Serialize)]

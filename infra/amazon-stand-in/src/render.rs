@@ -479,7 +479,7 @@ pub fn add_event_v0(s: &Seller, t: &Transaction, events: &mut serde_json::Map<St
                 .map(|it| {
                     let p = &s.products[it.product.expect("reimbursements name a product")];
                     let total: Decimal = it.lines.iter().map(|l| l.amount).sum();
-                    json!({"Quantity": it.quantity.to_string(), "PerUnitAmount": currency_v0(total / Decimal::from(it.quantity.max(1)), cur),
+                    json!({"Quantity": it.quantity.to_string(), "PerUnitAmount": currency_v0(total / Decimal::from(it.quantity.abs().max(1)), cur),
                         "TotalAmount": currency_v0(total, cur), "SellerSKU": p.sku, "FnSKU": p.fnsku, "ASIN": p.asin, "ProductDescription": p.title,
                         "TransactionNumber": t.adjustment_id.clone().unwrap_or_default()})
                 })
@@ -510,6 +510,59 @@ pub fn file_locale(marketplace_id: &str) -> (&'static encoding_rs::Encoding, boo
         Some("JP") => (encoding_rs::SHIFT_JIS, false),
         _ => (encoding_rs::UTF_8, false),
     }
+}
+
+/// Whether a marketplace's settlement files write `1141,18` (their all-orders and inventory
+/// files write `24.99` all the same: the separator depends on the report).
+fn settlement_comma(marketplace_id: &str) -> bool {
+    matches!(
+        marketplaces::by_id(marketplace_id).map(|m| m.country_code),
+        Some("DE" | "FR" | "IT" | "ES")
+    )
+}
+
+/// A settlement amount: `1141,18` (no thousands separator) in DE/FR/IT/ES, `1141.18` elsewhere.
+fn settlement_amount(d: Decimal, marketplace_id: &str) -> String {
+    let plain = d.to_string();
+    if settlement_comma(marketplace_id) {
+        plain.replace('.', ",")
+    } else {
+        plain
+    }
+}
+
+/// A settlement date and time: `14.03.2023 07:49:55 UTC` in the German file, ISO-like elsewhere.
+fn settlement_time(t: DateTime<Utc>, marketplace_id: &str) -> String {
+    if marketplace_id == "A1PA6795UKMFR9" {
+        t.format("%d.%m.%Y %H:%M:%S UTC").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
+}
+
+/// A settlement `posted-date`: `14.03.2023` in the German file, `03/14/23` elsewhere.
+fn settlement_day(t: DateTime<Utc>, marketplace_id: &str) -> String {
+    if marketplace_id == "A1PA6795UKMFR9" {
+        t.format("%d.%m.%Y").to_string()
+    } else {
+        t.format("%m/%d/%y").to_string()
+    }
+}
+
+/// A timestamp in the marketplace's own offset (`+09:00` in JP files), `+00:00` elsewhere.
+fn local_time(t: DateTime<Utc>, marketplace_id: &str) -> String {
+    if marketplace_id == "A1VC38T7YXB528" {
+        let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");
+        t.with_timezone(&jst)
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    }
+}
+
+fn is_eu_vat(marketplace_id: &str) -> bool {
+    settlement_comma(marketplace_id)
 }
 
 /// `1234.56`, or `1.234,56` where the marketplace writes decimals with a comma.
@@ -549,6 +602,18 @@ impl FlatFile {
         let (bytes, _, _) = self.encoding.encode(&self.text);
         bytes.into_owned()
     }
+}
+
+/// Every field in double quotes (`"` inside doubled), as the ledger summary view comes.
+fn quoted_tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let q = |c: &str| format!("\"{}\"", c.replace(['\t', '\n'], " ").replace('"', "\"\""));
+    let mut out = header.iter().map(|h| q(h)).collect::<Vec<_>>().join("\t");
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r.iter().map(|c| q(c)).collect::<Vec<_>>().join("\t"));
+        out.push('\n');
+    }
+    out
 }
 
 fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
@@ -593,20 +658,20 @@ pub const SETTLEMENT_COLUMNS: [&str; 24] = [
     "promotion-id",
 ];
 
-fn settlement_date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-}
-
 /// The V2 settlement flat file of one settlement.
 pub fn settlement_file(s: &Seller, st: &Settlement) -> FlatFile {
-    let (encoding, comma) = file_locale(st.marketplace_id);
+    let (encoding, _) = file_locale(st.marketplace_id);
+    let mid = st.marketplace_id;
     let mut rows = vec![{
         let mut r = vec![String::new(); 24];
         r[0] = st.id.clone();
-        r[1] = settlement_date(st.start);
-        r[2] = settlement_date(st.end);
-        r[3] = st.deposit_date.map(settlement_date).unwrap_or_default();
-        r[4] = amount_text(st.total, comma);
+        r[1] = settlement_time(st.start, mid);
+        r[2] = settlement_time(st.end, mid);
+        r[3] = st
+            .deposit_date
+            .map(|d| settlement_time(d, mid))
+            .unwrap_or_default();
+        r[4] = settlement_amount(st.total, mid);
         r[5] = st.currency.to_string();
         r
     }];
@@ -626,12 +691,12 @@ pub fn settlement_file(s: &Seller, st: &Settlement) -> FlatFile {
             r[11] = marketplace_name(t.marketplace_id).to_string();
             r[12] = l.category.to_string();
             r[13] = l.kind.to_string();
-            r[14] = amount_text(l.amount, comma);
+            r[14] = settlement_amount(l.amount, mid);
             r[15] = order
                 .map(|o| o.fulfillment.code().to_string())
                 .unwrap_or_default();
-            r[16] = t.posted.format("%m/%d/%y").to_string();
-            r[17] = settlement_date(t.posted);
+            r[16] = settlement_day(t.posted, mid);
+            r[17] = settlement_time(t.posted, mid);
             r[18] = it.order_item_id.clone().unwrap_or_default();
             r[20] = if t.kind == TxKind::Refund {
                 t.adjustment_id.clone().unwrap_or_default()
@@ -642,7 +707,10 @@ pub fn settlement_file(s: &Seller, st: &Settlement) -> FlatFile {
                 .product
                 .map(|p| s.products[p].sku.clone())
                 .unwrap_or_default();
-            r[22] = if it.quantity != 0 && l.kind == "Principal" && l.category == "ItemPrice" {
+            r[22] = if it.quantity != 0
+                && ((l.kind == "Principal" && l.category == "ItemPrice")
+                    || l.category == "FBA Inventory Reimbursement")
+            {
                 it.quantity.to_string()
             } else {
                 String::new()
@@ -652,6 +720,156 @@ pub fn settlement_file(s: &Seller, st: &Settlement) -> FlatFile {
     }
     FlatFile {
         text: tsv(&SETTLEMENT_COLUMNS, rows),
+        encoding,
+    }
+}
+
+/// The older settlement layout (`GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE`): several amounts
+/// per row, one pair of columns per kind of amount.
+pub const LEGACY_SETTLEMENT_COLUMNS: [&str; 36] = [
+    "settlement-id",
+    "settlement-start-date",
+    "settlement-end-date",
+    "deposit-date",
+    "total-amount",
+    "currency",
+    "transaction-type",
+    "order-id",
+    "merchant-order-id",
+    "adjustment-id",
+    "shipment-id",
+    "marketplace-name",
+    "shipment-fee-type",
+    "shipment-fee-amount",
+    "order-fee-type",
+    "order-fee-amount",
+    "fulfillment-id",
+    "posted-date",
+    "order-item-code",
+    "merchant-order-item-id",
+    "merchant-adjustment-item-id",
+    "sku",
+    "quantity-purchased",
+    "price-type",
+    "price-amount",
+    "item-related-fee-type",
+    "item-related-fee-amount",
+    "misc-fee-amount",
+    "other-fee-amount",
+    "other-fee-reason-description",
+    "promotion-id",
+    "promotion-type",
+    "promotion-amount",
+    "direct-payment-type",
+    "direct-payment-amount",
+    "other-amount",
+];
+
+/// The older settlement flat file of one settlement. An item's price, fee and promotion
+/// lines share rows (the n-th price with the n-th fee and the n-th promotion), as Amazon
+/// packs them; account-level lines use `other-fee-*`, reimbursements `other-amount`.
+pub fn settlement_file_legacy(s: &Seller, st: &Settlement) -> FlatFile {
+    let (encoding, _) = file_locale(st.marketplace_id);
+    let mid = st.marketplace_id;
+    let col = |name: &str| {
+        LEGACY_SETTLEMENT_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .expect("legacy column")
+    };
+    let n = LEGACY_SETTLEMENT_COLUMNS.len();
+    let mut rows = vec![{
+        let mut r = vec![String::new(); n];
+        r[0] = st.id.clone();
+        r[1] = settlement_time(st.start, mid);
+        r[2] = settlement_time(st.end, mid);
+        r[3] = st
+            .deposit_date
+            .map(|d| settlement_time(d, mid))
+            .unwrap_or_default();
+        r[4] = settlement_amount(st.total, mid);
+        r[5] = st.currency.to_string();
+        r
+    }];
+    for &ti in &st.transactions {
+        let t = &s.transactions[ti];
+        let order = t.order_id.as_deref().and_then(|id| s.order(id));
+        for it in &t.items {
+            let base = |r: &mut Vec<String>| {
+                r[col("settlement-id")] = st.id.clone();
+                r[col("transaction-type")] = transaction_type(t.kind).to_string();
+                r[col("order-id")] = t.order_id.clone().unwrap_or_default();
+                if t.kind != TxKind::Shipment {
+                    r[col("adjustment-id")] = t.adjustment_id.clone().unwrap_or_default();
+                }
+                r[col("marketplace-name")] = marketplace_name(t.marketplace_id).to_string();
+                r[col("fulfillment-id")] = order
+                    .map(|o| o.fulfillment.code().to_string())
+                    .unwrap_or_default();
+                // Only a date here: the marketplace's own calendar day.
+                let day = crate::ground_truth::local_day(mid, t.posted);
+                r[col("posted-date")] = if mid == "A1PA6795UKMFR9" {
+                    day.format("%d.%m.%Y").to_string()
+                } else {
+                    day.format("%m/%d/%y").to_string()
+                };
+                r[col("order-item-code")] = it.order_item_id.clone().unwrap_or_default();
+                r[col("sku")] = it
+                    .product
+                    .map(|p| s.products[p].sku.clone())
+                    .unwrap_or_default();
+            };
+            let pick = |cat: &str| -> Vec<&MoneyLine> {
+                it.lines.iter().filter(|l| l.category == cat).collect()
+            };
+            let (prices, fees, promos) = (pick("ItemPrice"), pick("ItemFees"), pick("Promotion"));
+            let others: Vec<&MoneyLine> = it
+                .lines
+                .iter()
+                .filter(|l| !matches!(l.category, "ItemPrice" | "ItemFees" | "Promotion"))
+                .collect();
+            let packed = prices.len().max(fees.len()).max(promos.len());
+            for k in 0..packed {
+                let mut r = vec![String::new(); n];
+                base(&mut r);
+                if let Some(l) = prices.get(k) {
+                    r[col("price-type")] = l.kind.to_string();
+                    r[col("price-amount")] = settlement_amount(l.amount, mid);
+                    if l.kind == "Principal" && it.quantity != 0 {
+                        r[col("quantity-purchased")] = it.quantity.to_string();
+                    }
+                }
+                if let Some(l) = fees.get(k) {
+                    r[col("item-related-fee-type")] = l.kind.to_string();
+                    r[col("item-related-fee-amount")] = settlement_amount(l.amount, mid);
+                }
+                if let Some(l) = promos.get(k) {
+                    r[col("promotion-type")] = l.kind.to_string();
+                    r[col("promotion-amount")] = settlement_amount(l.amount, mid);
+                }
+                if t.kind == TxKind::Refund {
+                    r[col("merchant-adjustment-item-id")] =
+                        t.adjustment_id.clone().unwrap_or_default();
+                }
+                rows.push(r);
+            }
+            for l in others {
+                let mut r = vec![String::new(); n];
+                base(&mut r);
+                if l.category == "FBA Inventory Reimbursement" {
+                    r[col("other-fee-reason-description")] = l.kind.to_string();
+                    r[col("other-amount")] = settlement_amount(l.amount, mid);
+                    r[col("quantity-purchased")] = it.quantity.to_string();
+                } else {
+                    r[col("other-fee-reason-description")] = l.kind.to_string();
+                    r[col("other-fee-amount")] = settlement_amount(l.amount, mid);
+                }
+                rows.push(r);
+            }
+        }
+    }
+    FlatFile {
+        text: tsv(&LEGACY_SETTLEMENT_COLUMNS, rows),
         encoding,
     }
 }
@@ -692,7 +910,75 @@ pub const ALL_ORDERS_COLUMNS: [&str; 33] = [
     "signature-confirmation-recommended",
 ];
 
+/// The extra columns of EU all-orders files (91 columns in all). `invoice-business-tax-office `
+/// keeps the trailing space real files have.
+pub const EU_ALL_ORDERS_EXTRA: [&str; 58] = [
+    "is-amazon-invoiced",
+    "vat-exclusive-item-price",
+    "vat-exclusive-shipping-price",
+    "vat-exclusive-giftwrap-price",
+    "licensee-name",
+    "license-number",
+    "license-state",
+    "license-expiration-date",
+    "is-buyer-requested-cancellation",
+    "buyer-requested-cancel-reason",
+    "is-transparency",
+    "is-exchange-order",
+    "original-order-id",
+    "is-ispu",
+    "store-chain-store-id",
+    "is-heavy-or-bulky",
+    "is-replacement-order",
+    "is-premium-order",
+    "is-prime",
+    "is-sold-by-ab",
+    "tax-collection-model",
+    "tax-collection-responsible-party",
+    "buyer-company-name",
+    "buyer-tax-registration-id",
+    "buyer-tax-registration-country",
+    "buyer-tax-registration-type",
+    "invoice-business-legal-name",
+    "invoice-business-address",
+    "invoice-business-tax-id",
+    "invoice-business-tax-office ",
+    "invoice-business-city",
+    "invoice-business-country",
+    "invoice-business-postal-code",
+    "seller-vat-number",
+    "buyer-vat-number",
+    "vat-calculation-imputation-country",
+    "vat-rate",
+    "vat-amount-item",
+    "vat-amount-shipping",
+    "vat-amount-giftwrap",
+    "export-outside-eu",
+    "ship-from-country",
+    "ship-from-city",
+    "ship-from-postal-code",
+    "marketplace-facilitator-vat",
+    "item-tax-jurisdiction",
+    "deemed-reseller",
+    "oss-scheme",
+    "is-vine-order",
+    "is-global-express",
+    "fulfilled-by-sfp",
+    "delivery-start-date",
+    "delivery-end-date",
+    "delivery-time-zone",
+    "delivery-instructions",
+    "is-gift",
+    "gift-message-text",
+    "customized-url",
+];
+
+/// Business buyers' tax offices (Turkish letters Windows-1252 cannot hold: the file is UTF-8).
+const TAX_OFFICES: [&str; 3] = ["Kadıköy", "Beşiktaş", "Çankaya"];
+
 /// The all-orders flat file for one marketplace and window (by order date or by last update).
+/// Amounts always use a decimal point (EU files too); promotion discounts are positive or
+/// blank; EU files carry the 58 VAT/invoice columns and are UTF-8; JP times carry `+09:00`.
 pub fn all_orders_file(
     s: &Seller,
     marketplace_id: &str,
@@ -700,7 +986,16 @@ pub fn all_orders_file(
     to: DateTime<Utc>,
     by_update: bool,
 ) -> FlatFile {
-    let (encoding, comma) = file_locale(marketplace_id);
+    let eu = is_eu_vat(marketplace_id);
+    let encoding = if eu {
+        encoding_rs::UTF_8
+    } else {
+        file_locale(marketplace_id).0
+    };
+    let mut header: Vec<&str> = ALL_ORDERS_COLUMNS.to_vec();
+    if eu {
+        header.extend(EU_ALL_ORDERS_EXTRA);
+    }
     let mut rows = vec![];
     for o in s
         .orders
@@ -719,18 +1014,23 @@ pub fn all_orders_file(
             let p = &s.products[i.product];
             let money = |d: Decimal| {
                 if priced(o) {
-                    amount_text(d, comma)
+                    d.to_string()
                 } else {
                     String::new()
                 }
             };
-            rows.push(vec![
+            let discount = |d: Decimal| {
+                if priced(o) && !d.is_zero() {
+                    d.to_string()
+                } else {
+                    String::new()
+                }
+            };
+            let mut r = vec![
                 o.id.clone(),
                 String::new(),
-                o.purchase_date
-                    .format("%Y-%m-%dT%H:%M:%S+00:00")
-                    .to_string(),
-                o.last_update.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+                local_time(o.purchase_date, marketplace_id),
+                local_time(o.last_update, marketplace_id),
                 o.status.v0().to_string(),
                 if o.fulfillment == Fulfillment::Afn {
                     "Amazon".into()
@@ -767,8 +1067,8 @@ pub fn all_orders_file(
                 money(i.shipping_tax),
                 money(i.gift_wrap),
                 money(i.gift_wrap_tax),
-                money(-i.promotion),
-                money(-i.ship_promotion),
+                discount(i.promotion),
+                discount(i.ship_promotion),
                 o.ship_to.city.to_string(),
                 o.ship_to.state.to_string(),
                 o.ship_to.postal_code.clone(),
@@ -778,18 +1078,198 @@ pub fn all_orders_file(
                 String::new(),
                 String::new(),
                 "false".into(),
-            ]);
+            ];
+            if eu {
+                let mut x = vec![String::new(); EU_ALL_ORDERS_EXTRA.len()];
+                let set = |x: &mut Vec<String>, name: &str, v: String| {
+                    let k = EU_ALL_ORDERS_EXTRA
+                        .iter()
+                        .position(|c| *c == name)
+                        .expect("EU column");
+                    x[k] = v;
+                };
+                set(&mut x, "is-amazon-invoiced", "true".into());
+                set(
+                    &mut x,
+                    "vat-exclusive-item-price",
+                    money(i.principal - i.tax),
+                );
+                set(
+                    &mut x,
+                    "vat-exclusive-shipping-price",
+                    money(i.shipping - i.shipping_tax),
+                );
+                set(
+                    &mut x,
+                    "vat-exclusive-giftwrap-price",
+                    money(i.gift_wrap - i.gift_wrap_tax),
+                );
+                set(&mut x, "is-prime", o.is_prime.to_string());
+                set(
+                    &mut x,
+                    "tax-collection-model",
+                    "MarketplaceFacilitator".into(),
+                );
+                set(
+                    &mut x,
+                    "tax-collection-responsible-party",
+                    "Amazon Services Europe Sarl".into(),
+                );
+                if o.is_business {
+                    let k = o.id.bytes().map(usize::from).sum::<usize>();
+                    set(
+                        &mut x,
+                        "invoice-business-tax-office ",
+                        TAX_OFFICES[k % TAX_OFFICES.len()].into(),
+                    );
+                    set(
+                        &mut x,
+                        "buyer-company-name",
+                        format!("{} GmbH", o.ship_to.city),
+                    );
+                }
+                set(&mut x, "ship-from-country", o.ship_to.country.to_string());
+                r.extend(x);
+            }
+            rows.push(r);
         }
     }
     FlatFile {
-        text: tsv(&ALL_ORDERS_COLUMNS, rows),
+        text: tsv(&header, rows),
         encoding,
     }
 }
 
-/// FBA Manage Inventory (current levels).
+/// Amazon-fulfilled shipments (`GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL`): one row per
+/// shipped FBA order item, by shipment date. Buyer details are left blank (PII).
+pub fn fulfilled_shipments_file(
+    s: &Seller,
+    marketplace_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> FlatFile {
+    let header = [
+        "amazon-order-id",
+        "merchant-order-id",
+        "shipment-id",
+        "shipment-item-id",
+        "amazon-order-item-id",
+        "merchant-order-item-id",
+        "purchase-date",
+        "payments-date",
+        "shipment-date",
+        "reporting-date",
+        "buyer-email",
+        "buyer-name",
+        "buyer-phone-number",
+        "sku",
+        "product-name",
+        "quantity-shipped",
+        "currency",
+        "item-price",
+        "item-tax",
+        "shipping-price",
+        "shipping-tax",
+        "gift-wrap-price",
+        "gift-wrap-tax",
+        "ship-service-level",
+        "recipient-name",
+        "ship-address-1",
+        "ship-address-2",
+        "ship-address-3",
+        "ship-city",
+        "ship-state",
+        "ship-postal-code",
+        "ship-country",
+        "ship-phone-number",
+        "bill-address-1",
+        "bill-address-2",
+        "bill-address-3",
+        "bill-city",
+        "bill-state",
+        "bill-postal-code",
+        "bill-country",
+        "item-promotion-discount",
+        "ship-promotion-discount",
+        "carrier",
+        "tracking-number",
+        "estimated-arrival-date",
+        "fulfillment-center-id",
+        "fulfillment-channel",
+        "sales-channel",
+    ];
+    let eu = is_eu_vat(marketplace_id);
+    let encoding = if eu {
+        encoding_rs::UTF_8
+    } else {
+        file_locale(marketplace_id).0
+    };
+    let mut rows = vec![];
+    for o in s
+        .orders
+        .iter()
+        .filter(|o| o.marketplace_id == marketplace_id && o.fulfillment == Fulfillment::Afn)
+    {
+        let Some(ship) = o.ship_date else { continue };
+        if ship < from || ship >= to {
+            continue;
+        }
+        for (k, i) in o.items.iter().enumerate() {
+            let p = &s.products[i.product];
+            let discount = |d: Decimal| {
+                if d.is_zero() {
+                    String::new()
+                } else {
+                    d.to_string()
+                }
+            };
+            let mut r = vec![String::new(); header.len()];
+            r[0] = o.id.clone();
+            r[2] = format!("D{}", o.id.replace('-', ""));
+            r[3] = format!("{}-{k}", i.order_item_id);
+            r[4] = i.order_item_id.clone();
+            r[6] = local_time(o.purchase_date, marketplace_id);
+            r[7] = local_time(o.purchase_date, marketplace_id);
+            r[8] = local_time(ship, marketplace_id);
+            r[9] = local_time(ship, marketplace_id);
+            r[13] = p.sku.clone();
+            r[14] = if marketplace_id == "A1VC38T7YXB528" {
+                p.title_ja.clone()
+            } else {
+                p.title.clone()
+            };
+            r[15] = i.quantity.to_string();
+            r[16] = o.currency.to_string();
+            r[17] = i.principal.to_string();
+            r[18] = i.tax.to_string();
+            r[19] = i.shipping.to_string();
+            r[20] = i.shipping_tax.to_string();
+            r[21] = i.gift_wrap.to_string();
+            r[22] = i.gift_wrap_tax.to_string();
+            r[23] = o.ship_service_level.to_string();
+            r[28] = o.ship_to.city.to_string();
+            r[29] = o.ship_to.state.to_string();
+            r[30] = o.ship_to.postal_code.clone();
+            r[31] = o.ship_to.country.to_string();
+            r[40] = discount(i.promotion);
+            r[41] = discount(i.ship_promotion);
+            r[42] = "AMZN".into();
+            r[44] = local_time(o.latest_delivery, marketplace_id);
+            r[46] = "Amazon".into();
+            r[47] = marketplace_name(o.marketplace_id).to_string();
+            rows.push(r);
+        }
+    }
+    FlatFile {
+        text: tsv(&header, rows),
+        encoding,
+    }
+}
+
+/// FBA Manage Inventory (current levels), for `GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA` and
+/// `GET_FBA_MYI_ALL_INVENTORY_DATA` alike. Prices use a decimal point in every marketplace.
 pub fn inventory_file(s: &Seller, marketplace_id: &str) -> FlatFile {
-    let (encoding, comma) = file_locale(marketplace_id);
+    let (encoding, _) = file_locale(marketplace_id);
     let header = [
         "sku",
         "fnsku",
@@ -837,7 +1317,7 @@ pub fn inventory_file(s: &Seller, marketplace_id: &str) -> FlatFile {
                     p.title.clone()
                 },
                 "New".into(),
-                amount_text(price, comma),
+                price.to_string(),
                 "No".into(),
                 String::new(),
                 "Yes".into(),
@@ -846,7 +1326,7 @@ pub fn inventory_file(s: &Seller, marketplace_id: &str) -> FlatFile {
                 i.unfulfillable.to_string(),
                 i.reserved.to_string(),
                 total.to_string(),
-                amount_text(Decimal::new(12, 2), comma),
+                Decimal::new(12, 2).to_string(),
                 i.inbound_working.to_string(),
                 i.inbound_shipped.to_string(),
                 i.inbound_receiving.to_string(),
@@ -910,15 +1390,18 @@ pub fn reimbursements_file(
                 p.fnsku.clone(),
                 p.asin.clone(),
                 p.title.clone(),
-                "SELLABLE".into(),
+                "NewItem".into(),
                 r.currency.to_string(),
                 amount_text(r.amount_per_unit, comma),
                 amount_text(r.amount_total, comma),
                 r.quantity.to_string(),
                 "0".into(),
                 r.quantity.to_string(),
-                String::new(),
-                String::new(),
+                r.original.as_ref().map(|o| o.0.clone()).unwrap_or_default(),
+                r.original
+                    .as_ref()
+                    .map(|o| o.1.to_string())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -1047,6 +1530,117 @@ pub fn ledger_file(
         .collect();
     FlatFile {
         text: tsv(&header, rows),
+        encoding,
+    }
+}
+
+/// The inventory ledger, summary view (`GET_LEDGER_SUMMARY_VIEW_DATA`), one row per FNSKU
+/// and disposition over the window, every field in double quotes as Amazon sends it.
+pub fn ledger_summary_file(
+    s: &Seller,
+    marketplace_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> FlatFile {
+    let (encoding, _) = file_locale(marketplace_id);
+    let header = [
+        "Date",
+        "FNSKU",
+        "ASIN",
+        "MSKU",
+        "Title",
+        "Disposition",
+        "Starting Warehouse Balance",
+        "In Transit Between Warehouses",
+        "Receipts",
+        "Customer Shipments",
+        "Customer Returns",
+        "Vendor Returns",
+        "Warehouse Transfer In/Out",
+        "Found",
+        "Lost",
+        "Damaged",
+        "Disposed",
+        "Other Events",
+        "Ending Warehouse Balance",
+        "Unknown Events",
+        "Location",
+    ];
+    let country = marketplaces::by_id(marketplace_id)
+        .map(|m| {
+            if m.country_code == "UK" {
+                "GB"
+            } else {
+                m.country_code
+            }
+        })
+        .unwrap_or("US");
+    let mut products: Vec<usize> = s
+        .ledger
+        .iter()
+        .filter(|e| e.marketplace_id == marketplace_id && e.date < to)
+        .map(|e| e.product)
+        .collect();
+    products.sort_unstable();
+    products.dedup();
+    let rows = products
+        .into_iter()
+        .map(|pi| {
+            let p = &s.products[pi];
+            let entries = s
+                .ledger
+                .iter()
+                .filter(|e| e.marketplace_id == marketplace_id && e.product == pi);
+            let mut start = 0i64;
+            // receipts, shipments, returns, found, lost, damaged, disposed, other
+            let mut k = [0i64; 8];
+            for e in entries {
+                if e.date < from {
+                    start += e.quantity;
+                } else if e.date < to {
+                    let slot = match (e.event_type, e.reason) {
+                        ("Receipts", _) => 0,
+                        ("Shipments", _) => 1,
+                        ("CustomerReturns", _) => 2,
+                        ("Adjustments", "F") => 3,
+                        ("Adjustments", "M") => 4,
+                        ("Adjustments", "E") => 5,
+                        ("Adjustments", "D") => 6,
+                        _ => 7,
+                    };
+                    k[slot] += e.quantity;
+                }
+            }
+            let end = start + k.iter().sum::<i64>();
+            vec![
+                (to - chrono::Duration::seconds(1))
+                    .format("%m/%d/%Y")
+                    .to_string(),
+                p.fnsku.clone(),
+                p.asin.clone(),
+                p.sku.clone(),
+                p.title.clone(),
+                "SELLABLE".into(),
+                start.to_string(),
+                "0".into(),
+                k[0].to_string(),
+                k[1].to_string(),
+                k[2].to_string(),
+                "0".into(),
+                "0".into(),
+                k[3].to_string(),
+                k[4].to_string(),
+                k[5].to_string(),
+                k[6].to_string(),
+                k[7].to_string(),
+                end.to_string(),
+                "0".into(),
+                country.to_string(),
+            ]
+        })
+        .collect();
+    FlatFile {
+        text: quoted_tsv(&header, rows),
         encoding,
     }
 }

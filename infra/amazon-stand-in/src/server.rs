@@ -1353,14 +1353,19 @@ const REQUESTABLE: &[&str] = &[
     "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
     "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
     "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA",
+    "GET_FBA_MYI_ALL_INVENTORY_DATA",
     "GET_FBA_REIMBURSEMENTS_DATA",
     "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
     "GET_LEDGER_DETAIL_VIEW_DATA",
+    "GET_LEDGER_SUMMARY_VIEW_DATA",
+    "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL",
     "GET_MERCHANT_LISTINGS_ALL_DATA",
     "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA",
     "GET_SELLER_FEEDBACK_DATA",
 ];
 const SETTLEMENT: &str = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2";
+/// The older settlement layout, still delivered next to V2 (one of each per settlement).
+const SETTLEMENT_LEGACY: &str = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1384,7 +1389,7 @@ async fn create_report(State(st): State<Shared>, headers: HeaderMap, body: Bytes
     let Some(rt) = spec.report_type else {
         return invalid("reportType is required");
     };
-    if rt == SETTLEMENT {
+    if rt == SETTLEMENT || rt == SETTLEMENT_LEGACY {
         return invalid("Settlement reports cannot be requested; Amazon creates them");
     }
     if !REQUESTABLE.contains(&rt.as_str()) {
@@ -1443,16 +1448,22 @@ fn settlement_reports(st: &StandIn) -> Vec<Report> {
                 && s.deposit_date
                     .is_some_and(|d| d <= now && d > now - Duration::days(90))
         })
-        .map(|s| Report {
-            id: format!("S{}", s.id),
-            report_type: SETTLEMENT.into(),
-            marketplace_ids: vec![s.marketplace_id.to_string()],
-            start: Some(s.start),
-            end: Some(s.end),
-            created: s.deposit_date.expect("closed"),
-            outcome: "DONE",
-            document: Some(format!("amzn1.spdoc.settlement.{}", s.id)),
-            cancelled: false,
+        .flat_map(|s| {
+            let report = |prefix: &str, report_type: &str, doc: &str| Report {
+                id: format!("{prefix}{}", s.id),
+                report_type: report_type.into(),
+                marketplace_ids: vec![s.marketplace_id.to_string()],
+                start: Some(s.start),
+                end: Some(s.end),
+                created: s.deposit_date.expect("closed"),
+                outcome: "DONE",
+                document: Some(format!("amzn1.spdoc.{doc}.{}", s.id)),
+                cancelled: false,
+            };
+            [
+                report("S", SETTLEMENT, "settlement"),
+                report("L", SETTLEMENT_LEGACY, "settlement-legacy"),
+            ]
         })
         .collect()
 }
@@ -1472,7 +1483,9 @@ fn report_json(r: &Report, now: DateTime<Utc>) -> Value {
     if matches!(status, "DONE" | "FATAL" | "CANCELLED") && !r.cancelled {
         v["processingEndTime"] = json!(ts(r.created + Duration::seconds(90)));
     }
-    if status == "DONE" || (status == "FATAL" && r.report_type != SETTLEMENT) {
+    if status == "DONE"
+        || (status == "FATAL" && r.report_type != SETTLEMENT && r.report_type != SETTLEMENT_LEGACY)
+    {
         v["reportDocumentId"] = json!(r
             .document
             .clone()
@@ -1596,13 +1609,25 @@ fn document_for(st: &StandIn, r: &Report) -> Option<String> {
                 .iter()
                 .find(|x| format!("S{}", x.id) == r.id)?,
         ),
+        SETTLEMENT_LEGACY => render::settlement_file_legacy(
+            s,
+            s.settlements
+                .iter()
+                .find(|x| format!("L{}", x.id) == r.id)?,
+        ),
         "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL" => {
             render::all_orders_file(s, mid, from, to, false)
         }
         "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL" => {
             render::all_orders_file(s, mid, from, to, true)
         }
-        "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA" => render::inventory_file(s, mid),
+        "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA" | "GET_FBA_MYI_ALL_INVENTORY_DATA" => {
+            render::inventory_file(s, mid)
+        }
+        "GET_LEDGER_SUMMARY_VIEW_DATA" => render::ledger_summary_file(s, mid, from, to),
+        "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL" => {
+            render::fulfilled_shipments_file(s, mid, from, to)
+        }
         "GET_FBA_REIMBURSEMENTS_DATA" => render::reimbursements_file(s, mid, from, to),
         "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA" => render::returns_file(s, mid, from, to),
         "GET_LEDGER_DETAIL_VIEW_DATA" => render::ledger_file(s, mid, from, to),
@@ -1621,7 +1646,13 @@ fn document_for(st: &StandIn, r: &Report) -> Option<String> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&bytes).ok()?;
     let compressed = gz.finish().ok()?;
-    let content_type = format!("text/tab-separated-values;charset={}", file.encoding.name());
+    // UTF-8 files often come with no charset at all (EU all-orders): that must not be read
+    // as Windows-1252.
+    let content_type = if file.encoding == encoding_rs::UTF_8 && r.report_type.contains("ORDER") {
+        "text/tab-separated-values".to_string()
+    } else {
+        format!("text/tab-separated-values;charset={}", file.encoding.name())
+    };
     st.inner
         .lock()
         .expect("state")

@@ -215,12 +215,11 @@ async fn ground_truth_equals_the_finances_api_and_the_settlement_files_to_the_ce
             let c: Vec<&str> = l.split('\t').collect();
             let amount = amount_of(c[col("amount")]);
             sum += amount;
-            let posted = chrono::NaiveDateTime::parse_from_str(
-                c[col("posted-date-time")],
-                "%Y-%m-%d %H:%M:%S UTC",
-            )
-            .unwrap()
-            .and_utc();
+            // `2023-03-14 07:49:55 UTC`, or `14.03.2023 07:49:55 UTC` in the German file.
+            let posted = shared::amazon::flatfile::parse_report_time(c[col("posted-date-time")])
+                .unwrap()
+                .unwrap()
+                .to_utc();
             let key = Key {
                 marketplace_id: mid.into(),
                 sku: c[col("sku")].into(),

@@ -7,10 +7,12 @@ pub mod client;
 pub mod connection;
 pub mod endpoints;
 pub mod error;
+pub mod flatfile;
 pub mod limiter;
 pub mod lwa;
 pub mod models;
 pub mod reports;
+pub mod settlement;
 
 pub use client::{Pacer, SpApi, SystemPacer};
 pub use error::AmazonError;
