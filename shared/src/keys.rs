@@ -77,6 +77,7 @@ const JOB_DONE: &str = "JOBDONE#";
 const JOB_FAILURE: &str = "JOBERR#";
 const LEASE: &str = "LEASE#";
 const SYNC_STATE: &str = "SYNC#";
+const SYNC_RUN: &str = "SYNCLOG#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -186,6 +187,15 @@ impl TenantKey<'_> {
 
     pub fn sync_states(&self) -> Query {
         self.prefix(SYNC_STATE)
+    }
+
+    /// `ACCT#<t>/SYNCLOG#<completedAt>#<runId>`: a finished sync run, newest last.
+    pub fn sync_run(&self, completed_at: &str, run_id: &str) -> Key {
+        self.key(format!("{SYNC_RUN}{completed_at}#{run_id}"))
+    }
+
+    pub fn sync_runs(&self) -> Query {
+        self.prefix(SYNC_RUN)
     }
 
     /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).

@@ -6,7 +6,12 @@ use shared::ports::Secrets;
 
 /// All routers of the deployed functions, merged.
 pub fn app(state: AppState) -> axum::Router {
-    shared::http::finish(api_auth::routes().merge(api_accounts::routes()), state)
+    shared::http::finish(
+        api_auth::routes()
+            .merge(api_accounts::routes())
+            .merge(api_amazon::routes()),
+        state,
+    )
 }
 
 /// The app secret of the local runner, created with a random signing key on first start.

@@ -489,3 +489,22 @@ pub async fn poll_once(
     }
     Ok(batch.len())
 }
+
+/// Removes a recorded failure (it was retried another way, or dismissed); whether it existed.
+pub async fn remove_failure(
+    store: &dyn Store,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<bool, StoreError> {
+    match store
+        .delete(
+            &keys::tenant(tenant).job_failure(id),
+            Some(Condition::Exists),
+        )
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

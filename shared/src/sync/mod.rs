@@ -514,3 +514,84 @@ pub enum DispatchError {
     #[error("queue: {0}")]
     Queue(String),
 }
+
+/// How a finished run went, for the sync log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Success,
+    Partial,
+    Failed,
+}
+
+/// One finished run of a dataset (`GET /api/amazon/sync-logs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunLog {
+    pub id: String,
+    pub connection: String,
+    pub dataset: Dataset,
+    pub status: RunStatus,
+    pub records_synced: u64,
+    pub records_failed: u64,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: DateTime<Utc>,
+    pub error: Option<String>,
+}
+
+/// How long run logs are kept.
+pub const RUN_LOG_DAYS: i64 = 180;
+
+/// Writes a run's log line (idempotent by the run's id).
+pub async fn record_run(
+    store: &dyn Store,
+    tenant: &Tenant,
+    log: &RunLog,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(log).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let item = ItemBuilder::at(keys::tenant(tenant).sync_run(&rfc3339(log.completed_at), &log.id))
+        .s("run", body)
+        .ttl(log.completed_at + Duration::days(RUN_LOG_DAYS))
+        .build();
+    store.put(item, None).await
+}
+
+/// The newest run logs, optionally of one connection and dataset, at most `limit`.
+pub async fn runs(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: Option<&str>,
+    dataset: Option<Dataset>,
+    limit: usize,
+) -> Result<Vec<RunLog>, StoreError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                keys::tenant(tenant)
+                    .sync_runs()
+                    .backward()
+                    .limit(100)
+                    .after(cursor),
+            )
+            .await?;
+        for i in &page.items {
+            let log: RunLog = serde_json::from_str(&i.s("run")?)
+                .map_err(|_| StoreError::Corrupt("run".into()))?;
+            if connection.is_some_and(|c| c != log.connection)
+                || dataset.is_some_and(|d| d != log.dataset)
+            {
+                continue;
+            }
+            out.push(log);
+            if out.len() >= limit {
+                return Ok(out);
+            }
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}

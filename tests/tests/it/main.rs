@@ -8,6 +8,7 @@ mod amazon_json;
 mod amazon_models;
 mod amazon_operations;
 mod amazon_reports;
+mod amazon_sync_api;
 mod auth;
 mod contracts;
 mod events;

@@ -1,0 +1,54 @@
+//! The Amazon endpoint group (`/api/amazon/*`): what the sync page reads and does. A "job" here
+//! is one dataset of one connected seller account (`<amazonAccountId>.<dataset>`), whose state
+//! the sync workers keep (`shared::sync`); failures come from the job runtime's records
+//! (`shared::jobs`). Everything is scoped to the caller's tenant.
+
+mod recovery;
+mod sync;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+use shared::error::Result;
+use shared::http::{AppState, AuthUser};
+use shared::identity::tenancy::{self, Context};
+
+pub fn router(state: AppState) -> Router {
+    shared::http::finish(routes(), state)
+}
+
+/// The group's routes without layers, for merging (the local runner).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/amazon/oauth/status", get(sync::oauth_status))
+        .route("/api/amazon/sync/trigger", post(sync::trigger))
+        .route("/api/amazon/sync/status", get(sync::status))
+        .route("/api/amazon/sync/status/{job_id}", get(sync::job_status))
+        .route("/api/amazon/sync/cancel/{job_id}", delete(sync::cancel))
+        .route("/api/amazon/sync/queue-stats", get(sync::queue_stats))
+        .route("/api/amazon/sync-logs", get(sync::logs))
+        .route(
+            "/api/amazon/error-recovery/retryable",
+            get(recovery::retryable),
+        )
+        .route(
+            "/api/amazon/error-recovery/permanent",
+            get(recovery::permanent),
+        )
+        .route(
+            "/api/amazon/error-recovery/retry/{job_id}",
+            post(recovery::retry),
+        )
+        .route(
+            "/api/amazon/error-recovery/bulk-retry",
+            post(recovery::bulk_retry),
+        )
+        .route(
+            "/api/amazon/error-recovery/statistics",
+            get(recovery::statistics),
+        )
+}
+
+/// The caller's tenant (their default account; these calls carry no account id).
+async fn context(state: &AppState, auth: &AuthUser) -> Result<Context> {
+    tenancy::resolve(state.store.as_ref(), &auth.user, None).await
+}
