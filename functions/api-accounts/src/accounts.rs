@@ -211,7 +211,10 @@ pub async fn switch(
     let t = TenantId::parse(&raw)?;
     let ctx = context(&state, &auth, Some(t.as_str()))
         .await
-        .map_err(|_| Error::NotFound("Account not found or access denied".into()))?;
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound("Account not found or access denied".into()),
+            other => other,
+        })?;
     let mut user = auth.user.clone();
     user.default_account = Some(ctx.tenant().clone());
     users::save(state.store.as_ref(), &mut user, state.clock.now()).await?;

@@ -1,7 +1,7 @@
 //! Roles and permissions within an account. Nobody grants more than they hold, and an
 //! account always keeps an ADMIN.
 
-use crate::users::{ensure_within, keeps_an_admin};
+use crate::users::{ensure_outranks, ensure_within, last_admin_guard, raced};
 use crate::{context, AccountQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,8 +13,8 @@ use shared::domain::UserId;
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context, Role};
-use shared::identity::{users, ItemBuilder};
-use shared::ports::store::{apply, Condition};
+use shared::identity::ItemBuilder;
+use shared::ports::store::Condition;
 use std::collections::BTreeSet;
 
 fn permissions_map(perms: &BTreeSet<String>) -> Json_ {
@@ -339,17 +339,19 @@ pub async fn update_user(
     let mut m = tenancy::membership(store, ctx.tenant(), &target)
         .await?
         .ok_or_else(|| Error::NotFound("User not found".into()))?;
+    // The caller must hold everything the member has and everything they get.
+    ensure_outranks(&ctx, &m)?;
+    let before = m.clone();
     let mut granted: BTreeSet<String> = BTreeSet::new();
     if let Some(rs) = &roles {
         granted.extend(rs.iter().flat_map(|r| r.permissions.iter().cloned()));
-        let ids: Vec<String> = rs.iter().map(|r| r.id.clone()).collect();
-        if !keeps_an_admin(&state, &ctx, &target, &ids).await? {
-            return Err(Error::Conflict(
-                "The account must keep at least one ADMIN".into(),
-            ));
+        let mut ids: Vec<String> = Vec::new();
+        for r in rs {
+            if !ids.contains(&r.id) {
+                ids.push(r.id.clone());
+            }
         }
         m.roles = ids;
-        m.roles.dedup();
     }
     if let Some(ps) = perms {
         granted.extend(ps.iter().cloned());
@@ -360,9 +362,12 @@ pub async fn update_user(
             .collect();
     }
     ensure_within(&ctx, granted)?;
-    apply(store, m.update_op())
-        .await
-        .map_err(users::conflict_on_race)?;
+    let demoted = tenancy::is_admin(&before) && !tenancy::is_admin(&m);
+    let mut ops = vec![m.update_op()];
+    if demoted {
+        ops.extend(last_admin_guard(&state, &before).await?);
+    }
+    store.transact(ops).await.map_err(raced)?;
     let g = tenancy::grants_of(&m, &ctx.all_roles);
     tracing::info!(account_id = %ctx.tenant(), user_id = %target, by = %auth.id(), "permissions updated");
     Ok(Json(json!({"message": "Permissions updated successfully", "roles": g.roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), "permissions": permissions_map(&g.permissions)})).into_response())

@@ -2,10 +2,12 @@
 //! 400s, the auth extractor, cookies, CORS and the common layers.
 
 mod auth;
+mod background;
 mod error;
 mod extract;
 
 pub use auth::{AuthUser, Claims, TokenKeys};
+pub use background::Background;
 pub use error::error_response;
 pub use extract::{cookie, ClientIp, JsonBody, QueryParams};
 
@@ -26,6 +28,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub keys: Arc<TokenKeys>,
+    /// Work started by requests and not awaited by them (mail).
+    pub background: Background,
 }
 
 /// CORS for the configured exact origins, with credentials, as the frontend needs.

@@ -177,7 +177,8 @@ async fn viewers_cannot_list_users_and_nobody_grants_more_than_they_hold() {
             Some(&manager.token),
         )
         .await;
-    assert_eq!(within.status, StatusCode::OK);
+    // The viewer holds business reads the delegate lacks: the delegate cannot change them.
+    assert_error(&within, StatusCode::FORBIDDEN);
     let seen = app
         .call(
             "GET",
@@ -283,6 +284,76 @@ async fn viewers_cannot_list_users_and_nobody_grants_more_than_they_hold() {
         .await,
         StatusCode::NOT_FOUND,
     );
+}
+
+/// Changing a member's roles needs every permission the member has, not only those given.
+#[tokio::test]
+async fn a_delegate_cannot_strip_roles_from_a_member_who_holds_more() {
+    let app = TestApp::new();
+    let owner = app.signed_up("owner@example.com").await;
+    let delegate = app.signed_up("delegate@example.com").await;
+    let manager = app.signed_up("manager@example.com").await;
+    let weak = app.signed_up("weak@example.com").await;
+    app.add_member(&owner, &delegate, "VIEWER").await;
+    app.add_member(&owner, &manager, "MANAGER").await;
+    app.add_member(&owner, &weak, "VIEWER").await;
+    let role = app
+        .call("POST", "/api/permissions/roles", Some(json!({"name": "Delegate", "permissions": ["permissions.write", "permissions.read", "profit.read"]})), Some(&owner.token))
+        .await;
+    let role_id = role.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .call(
+            "PATCH",
+            &format!("/api/permissions/{}", delegate.user_id),
+            Some(json!({"roles": [{"roleId": role_id}]})),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let acct = owner.account_id.clone();
+    for (target, roles) in [
+        (&manager, json!([])),
+        (&manager, json!([{"roleId": role_id}])),
+        (&owner, json!([{"roleId": role_id}])),
+    ] {
+        let strip = app
+            .call(
+                "PATCH",
+                &format!("/api/permissions/{}", target.user_id),
+                Some(json!({"accountId": acct, "roles": roles})),
+                Some(&delegate.token),
+            )
+            .await;
+        assert_error(&strip, StatusCode::FORBIDDEN);
+    }
+    let seen = app
+        .call(
+            "GET",
+            &format!("/api/permissions/{}?accountId={acct}", manager.user_id),
+            None,
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(seen.body["roles"], json!(["MANAGER"]));
+    // A member who holds nothing beyond the delegate's own grants may be changed.
+    let r = app
+        .call(
+            "PATCH",
+            &format!("/api/permissions/{}", weak.user_id),
+            Some(json!({"roles": [{"roleId": role_id}]})),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ok = app
+        .call(
+            "PATCH",
+            &format!("/api/permissions/{}", weak.user_id),
+            Some(json!({"accountId": acct, "permissions": ["profit.read"]})),
+            Some(&delegate.token),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
 }
 
 #[tokio::test]
@@ -517,7 +588,7 @@ async fn profile_update_and_password_change_end_other_sessions() {
             .await,
         StatusCode::UNAUTHORIZED,
     );
-    // Changing the address needs a new verification, mailed to the new address.
+    // A new address takes effect once the link mailed to it is followed.
     let e = app
         .call(
             "PATCH",
@@ -526,19 +597,61 @@ async fn profile_update_and_password_change_end_other_sessions() {
             Some(fresh),
         )
         .await;
-    assert_eq!(e.body["isVerified"], false);
-    assert!(app.outbox.last_to("ann.new@example.com").is_some());
-    let taken = app.signed_up("taken@example.com").await;
-    assert_error(
-        &app.call(
-            "PATCH",
-            "/api/users/me",
-            Some(json!({"email": taken.email})),
-            Some(fresh),
+    assert_eq!(e.status, StatusCode::OK, "{:?}", e.body);
+    assert_eq!(e.body["email"], "ann@example.com");
+    assert_eq!(e.body["pendingEmail"], "ann.new@example.com");
+    let link = app.mailed_token("ann.new@example.com");
+    let v = app
+        .call(
+            "GET",
+            &format!("/api/auth/verify-email?token={link}"),
+            None,
+            None,
         )
-        .await,
-        StatusCode::CONFLICT,
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    let me = app.call("GET", "/api/users/me", None, Some(fresh)).await;
+    assert_eq!(me.body["email"], "ann.new@example.com");
+    assert_eq!(me.body["isVerified"], true);
+    assert_eq!(
+        app.login("ann.new@example.com", "N3w-Passw0rd!!")
+            .await
+            .status,
+        StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn an_email_change_answers_alike_for_taken_and_free_addresses() {
+    let app = TestApp::new();
+    let s = app.signed_up("ann@example.com").await;
+    let taken = app.signed_up("taken@example.com").await;
+    let change = |to: &str| {
+        let (app, token, to) = (&app, s.token.clone(), to.to_string());
+        async move {
+            app.call(
+                "PATCH",
+                "/api/users/me",
+                Some(json!({"email": to})),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let to_taken = change(&taken.email).await;
+    let to_free = change("free@example.com").await;
+    assert_eq!(to_taken.status, StatusCode::OK);
+    assert_eq!(to_free.status, to_taken.status);
+    let strip = |mut b: serde_json::Value| {
+        b["pendingEmail"] = serde_json::Value::Null;
+        b
+    };
+    assert_eq!(strip(to_taken.body), strip(to_free.body));
+    // The taken address's owner is told; nothing changes for either account.
+    let told = app.outbox.last_to(&taken.email).unwrap();
+    assert!(!told.text.contains("token="), "{}", told.text);
+    let me = app.call("GET", "/api/users/me", None, Some(&s.token)).await;
+    assert_eq!(me.body["email"], "ann@example.com");
 }
 
 #[tokio::test]
@@ -647,10 +760,11 @@ async fn marketplaces_are_public_and_currencies_convert_through_usd() {
         cross.body["data"]["rate"], "1.125",
         "GBP->USD x USD->EUR, exact decimal"
     );
+    // Rates are global: no tenant user may fetch them, not even an account's ADMIN.
     assert_error(
         &app.call("POST", "/api/currencies/update-rates", None, Some(&s.token))
             .await,
-        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::FORBIDDEN,
     );
 }
 
@@ -669,19 +783,17 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
     tokio::spawn(async move { axum::serve(listener, source).await.unwrap() });
     let mut config = shared::config::Config::local_defaults();
     config.exchange_rates_url = Some(format!("http://{addr}/latest"));
+    config.operator_emails = vec!["ops@beddora.example".into()];
     let app = TestApp::with_config(config);
     let owner = app.signed_up("owner@example.com").await;
-    let viewer = app.signed_up("viewer@example.com").await;
-    app.add_member(&owner, &viewer, "VIEWER").await;
+    let operator = app.signed_up("ops@beddora.example").await;
+    // An account's ADMIN is no operator: global rates are not theirs to change.
     let refused = app
         .call(
             "POST",
-            &format!(
-                "/api/currencies/update-rates?accountId={}",
-                owner.account_id
-            ),
+            "/api/currencies/update-rates",
             None,
-            Some(&viewer.token),
+            Some(&owner.token),
         )
         .await;
     assert_error(&refused, StatusCode::FORBIDDEN);
@@ -690,7 +802,7 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
             "POST",
             "/api/currencies/update-rates",
             None,
-            Some(&owner.token),
+            Some(&operator.token),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -716,4 +828,25 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
         "1.0666666667",
         "cross rate through USD, 10 places"
     );
+    assert_eq!(r.body["data"]["date"], "2026-11-01", "dated by the source");
+    // A stored rate is never overwritten: the same moment again stores nothing.
+    let again = app
+        .call(
+            "POST",
+            "/api/currencies/update-rates",
+            None,
+            Some(&operator.token),
+        )
+        .await;
+    assert_error(&again, StatusCode::CONFLICT);
+    app.clock.advance(chrono::Duration::hours(1));
+    let next = app
+        .call(
+            "POST",
+            "/api/currencies/update-rates",
+            None,
+            Some(&operator.token),
+        )
+        .await;
+    assert_eq!(next.body["data"]["updatedCount"], 4, "a new dated record");
 }

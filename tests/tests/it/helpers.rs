@@ -1,4 +1,5 @@
-//! A test app on the embedded adapters with a fixed clock, and request helpers.
+//! A test app on the embedded adapters (or on DynamoDB through moto) with a fixed clock, and
+//! request helpers.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -9,7 +10,8 @@ use serde_json::{json, Value};
 use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox};
 use shared::config::Config;
 use shared::http::{AppState, TokenKeys};
-use shared::ports::FixedClock;
+use shared::ports::{FixedClock, Store};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -20,11 +22,12 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap()
 }
 
+#[derive(Clone)]
 pub struct TestApp {
     pub state: AppState,
     pub outbox: Outbox,
     pub clock: Arc<FixedClock>,
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<dyn Store>,
     pub secrets: Arc<EmbeddedSecrets>,
 }
 
@@ -64,6 +67,23 @@ impl TestApp {
     pub fn with_config(config: Config) -> Self {
         let clock = Arc::new(FixedClock::new(start_time()));
         let store = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+        Self::with_store(config, clock, store)
+    }
+
+    /// The same app on DynamoDB: a fresh table on moto (see `infra/test.sh`).
+    pub async fn on_dynamodb() -> Self {
+        let table = super::contracts::TempTable::create().await;
+        let clock = Arc::new(FixedClock::new(start_time()));
+        let store = Arc::new(shared::adapters::DynamoStore::new(
+            table.client.clone(),
+            &table.name,
+            clock.clone(),
+        ));
+        Self::with_store(Config::local_defaults(), clock, store)
+    }
+
+    /// The app on the given store.
+    pub fn with_store(config: Config, clock: Arc<FixedClock>, store: Arc<dyn Store>) -> Self {
         let secrets = Arc::new(EmbeddedSecrets::in_memory());
         let outbox = Outbox::new();
         let state = AppState {
@@ -73,6 +93,7 @@ impl TestApp {
             mailer: Arc::new(outbox.clone()),
             clock: clock.clone(),
             keys: Arc::new(TokenKeys::from_key(SIGNING_KEY)),
+            background: Default::default(),
         };
         Self {
             state,
@@ -88,12 +109,14 @@ impl TestApp {
         beddora_local::app(self.state.clone())
     }
 
+    /// Sends a request; returns once the work it started in the background (mail) is done.
     pub async fn raw(&self, req: Request<Body>) -> Resp {
         let res = self
             .router()
             .oneshot(req)
             .await
             .expect("router is infallible");
+        self.state.background.idle().await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
@@ -132,9 +155,25 @@ impl TestApp {
         token: Option<&str>,
         cookie: Option<&str>,
     ) -> Resp {
+        self.call_from("127.0.0.1", method, path, body, token, cookie)
+            .await
+    }
+
+    /// A request from the given client IP.
+    pub async fn call_from(
+        &self,
+        ip: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Resp {
+        let addr: SocketAddr = format!("{ip}:40000").parse().expect("an IPv4 address");
         let mut b = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).unwrap())
-            .uri(path);
+            .uri(path)
+            .extension(axum::extract::ConnectInfo(addr));
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
