@@ -735,7 +735,6 @@ async fn marketplaces_are_public_and_currencies_convert_through_usd() {
     );
     // Rates stored as update-rates writes them: base->X and X->base.
     use shared::identity::ItemBuilder;
-    use shared::ports::Store;
     for (from, to, rate) in [("USD", "EUR", "0.9"), ("GBP", "USD", "1.25")] {
         app.store
             .put(
@@ -849,4 +848,85 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
         )
         .await;
     assert_eq!(next.body["data"]["updatedCount"], 4, "a new dated record");
+}
+
+/// ADMINs removing or demoting each other at the same moment: some are refused, and the
+/// account always keeps an ADMIN.
+async fn the_last_admin_holds_under_parallel_removal(app: TestApp) {
+    use shared::identity::tenancy;
+    for round in 0..4 {
+        let mut admins = vec![];
+        for i in 0..4 {
+            admins.push(app.signed_up(&format!("a{i}r{round}@race.example")).await);
+        }
+        for other in &admins[1..] {
+            app.add_member(&admins[0], other, "ADMIN").await;
+        }
+        let acct = admins[0].account_id.clone();
+        let mut requests = vec![];
+        for by in &admins {
+            for target in admins.iter().filter(|t| t.user_id != by.user_id) {
+                let (app, token, target, acct) = (
+                    app.clone(),
+                    by.token.clone(),
+                    target.user_id.clone(),
+                    acct.clone(),
+                );
+                requests.push(tokio::spawn(async move {
+                    if round % 2 == 0 {
+                        app.call(
+                            "DELETE",
+                            &format!("/api/users/{target}?accountId={acct}"),
+                            None,
+                            Some(&token),
+                        )
+                        .await
+                    } else {
+                        app.call(
+                            "PATCH",
+                            &format!("/api/permissions/{target}"),
+                            Some(json!({"accountId": acct, "roles": [{"roleId": "VIEWER"}]})),
+                            Some(&token),
+                        )
+                        .await
+                    }
+                }));
+            }
+        }
+        for r in requests {
+            let r = r.await.unwrap();
+            // A refusal: by the guard (409), or, when it starts after others finished, as no
+            // longer a member (404) or no longer an ADMIN (403).
+            assert!(
+                r.status.is_success()
+                    || [
+                        StatusCode::CONFLICT,
+                        StatusCode::NOT_FOUND,
+                        StatusCode::FORBIDDEN
+                    ]
+                    .contains(&r.status),
+                "round {round}: {} {:?}",
+                r.status,
+                r.body
+            );
+        }
+        let tenant = shared::domain::TenantId::parse(&acct).unwrap();
+        let left = tenancy::members(app.store.as_ref(), &tenant)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(tenancy::is_admin)
+            .count();
+        assert!(left >= 1, "round {round}: the account has no ADMIN left");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_admin_holds_under_parallel_removal_on_the_embedded_store() {
+    the_last_admin_holds_under_parallel_removal(TestApp::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_admin_holds_under_parallel_removal_on_dynamodb() {
+    the_last_admin_holds_under_parallel_removal(TestApp::on_dynamodb().await).await;
 }

@@ -627,3 +627,165 @@ async fn cors_allows_only_configured_origins_with_credentials() {
         .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
         .is_none());
 }
+
+/// Several tabs refreshing with the same cookie at once all stay signed in, with the same
+/// successor; replaying the old token after the grace window still ends the family.
+async fn parallel_refreshes_share_one_successor(app: TestApp) {
+    let s = app.signed_up("tabs@example.com").await;
+    let tabs: Vec<_> = (0..5)
+        .map(|_| {
+            let (app, cookie) = (app.clone(), s.refresh.clone());
+            tokio::spawn(async move {
+                app.call_with(
+                    "POST",
+                    "/api/auth/refresh",
+                    Some(json!({})),
+                    None,
+                    Some(&cookie),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut successors = std::collections::BTreeSet::new();
+    for t in tabs {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert!(r.body["accessToken"].is_string());
+        successors.insert(r.refresh_cookie().unwrap());
+    }
+    assert_eq!(successors.len(), 1, "one successor for every tab");
+    let successor = successors.into_iter().next().unwrap();
+    assert_ne!(successor, s.refresh);
+    app.clock
+        .advance(shared::identity::sessions::GRACE + Duration::seconds(1));
+    let replay = app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await;
+    assert_error(&replay, StatusCode::UNAUTHORIZED);
+    assert_error(
+        &app.call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&successor),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_refreshes_share_one_successor_on_the_embedded_store() {
+    parallel_refreshes_share_one_successor(TestApp::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_refreshes_share_one_successor_on_dynamodb() {
+    parallel_refreshes_share_one_successor(TestApp::on_dynamodb().await).await;
+}
+
+/// A session id is readable in every access token: presenting it with a wrong secret must
+/// not end the session.
+#[tokio::test]
+async fn a_wrong_refresh_secret_revokes_nothing() {
+    let app = TestApp::new();
+    let s = app.signed_up("sid@example.com").await;
+    let sid = s.refresh.split('.').next().unwrap();
+    for garbage in [
+        format!("{sid}.garbage"),
+        format!("{sid}.{}", "A".repeat(43)),
+    ] {
+        let r = app
+            .call_with(
+                "POST",
+                "/api/auth/refresh",
+                Some(json!({})),
+                None,
+                Some(&garbage),
+            )
+            .await;
+        assert_error(&r, StatusCode::UNAUTHORIZED);
+        let out = app
+            .call_with(
+                "POST",
+                "/api/auth/logout",
+                Some(json!({})),
+                None,
+                Some(&garbage),
+            )
+            .await;
+        assert_eq!(out.status, StatusCode::OK);
+    }
+    assert_eq!(
+        app.call("GET", "/api/auth/me", None, Some(&s.token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = app
+        .call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the real session lives on");
+}
+
+/// Logout ends the session its refresh cookie names and clears the cookie even when the
+/// access token has expired.
+#[tokio::test]
+async fn logout_with_an_expired_access_token_ends_the_session() {
+    let app = TestApp::new();
+    let s = app.signed_up("late@example.com").await;
+    app.clock.advance(Duration::seconds(
+        app.state.config.access_token_ttl_secs + 60,
+    ));
+    let out = app
+        .call_with(
+            "POST",
+            "/api/auth/logout",
+            Some(json!({})),
+            Some(&s.token),
+            Some(&s.refresh),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.body);
+    assert_eq!(out.refresh_cookie().as_deref(), Some(""), "cookie cleared");
+    assert_error(
+        &app.call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(&s.refresh),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    );
+    // Without any bearer at all, the cookie alone ends its session too.
+    let t = app
+        .login("late@example.com", PASSWORD)
+        .await
+        .refresh_cookie()
+        .unwrap();
+    let out = app
+        .call_with("POST", "/api/auth/logout", Some(json!({})), None, Some(&t))
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert_error(
+        &app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&t))
+            .await,
+        StatusCode::UNAUTHORIZED,
+    );
+}

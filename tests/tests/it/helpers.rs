@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox};
 use shared::config::Config;
 use shared::http::{AppState, TokenKeys};
+use shared::ports::store::{Condition, Item, Key, Page, Query, StoreError, TxOp, WriteOp};
 use shared::ports::{FixedClock, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,11 +75,14 @@ impl TestApp {
     pub async fn on_dynamodb() -> Self {
         let table = super::contracts::TempTable::create().await;
         let clock = Arc::new(FixedClock::new(start_time()));
-        let store = Arc::new(shared::adapters::DynamoStore::new(
-            table.client.clone(),
-            &table.name,
-            clock.clone(),
-        ));
+        let store = Arc::new(MotoIsolation {
+            inner: shared::adapters::DynamoStore::new(
+                table.client.clone(),
+                &table.name,
+                clock.clone(),
+            ),
+            lock: tokio::sync::Mutex::new(()),
+        });
         Self::with_store(Config::local_defaults(), clock, store)
     }
 
@@ -279,4 +283,52 @@ pub fn assert_error(r: &Resp, status: StatusCode) {
         "error body shape: {:?}",
         r.body
     );
+}
+
+/// DynamoDB evaluates a condition and applies the write atomically, and runs transactions
+/// serializably. moto does neither under concurrent requests: it serves each request on its
+/// own thread, applies a transaction's operations one by one as it checks them, and on a
+/// failed check restores a deep copy of the whole table taken before, without a lock (so
+/// parallel transactions interleave and a failed one can undo another's writes). This
+/// wrapper restores DynamoDB's guarantee by letting one conditional write or transaction at a
+/// time reach moto; reads and unconditional writes stay parallel. The requests themselves still
+/// run in parallel through the routers, so the tests check our conditions, not moto's lack of
+/// isolation.
+struct MotoIsolation<S> {
+    inner: S,
+    lock: tokio::sync::Mutex<()>,
+}
+
+#[async_trait::async_trait]
+impl<S: Store> Store for MotoIsolation<S> {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        let _one = match condition {
+            Some(_) => Some(self.lock.lock().await),
+            None => None,
+        };
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
+        let _one = match condition {
+            Some(_) => Some(self.lock.lock().await),
+            None => None,
+        };
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        let _one = self.lock.lock().await;
+        self.inner.transact(ops).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.inner.batch_get(keys).await
+    }
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.batch_write(ops).await
+    }
 }
