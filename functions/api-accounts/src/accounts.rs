@@ -122,17 +122,13 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateBody>,
 ) -> Result<Response> {
     let mut v = Validator::new();
-    let name = body
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    v.check(
-        !name.is_empty() && name.chars().count() <= 100,
-        "name",
-        "is required, 1-100 characters",
-    );
+    let name = match shared::identity::display_name(body.name.as_deref().unwrap_or_default(), 100) {
+        Ok(n) => n,
+        Err(why) => {
+            v.push("name", format!("is required: {why}"));
+            String::new()
+        }
+    };
     if let Some(s) = &body.seller_id {
         v.check(
             valid_seller_id(s),

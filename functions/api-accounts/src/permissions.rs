@@ -13,7 +13,7 @@ use shared::domain::UserId;
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context, Role};
-use shared::identity::ItemBuilder;
+use shared::identity::{display_name, is_hidden_char, skeleton, ItemBuilder};
 use shared::ports::store::Condition;
 use std::collections::BTreeSet;
 
@@ -77,24 +77,14 @@ pub async fn create_role(
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("permissions.write")?;
     let mut v = Validator::new();
-    let name = body
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    v.check(
-        (1..=50).contains(&name.chars().count()),
-        "name",
-        "is required, 1-50 characters",
-    );
-    v.check(
-        body.description
-            .as_ref()
-            .is_none_or(|d| d.chars().count() <= 500),
-        "description",
-        "must be at most 500 characters",
-    );
+    let name = match display_name(body.name.as_deref().unwrap_or_default(), 50) {
+        Ok(n) => n,
+        Err(why) => {
+            v.push("name", format!("is required: {why}"));
+            String::new()
+        }
+    };
+    check_description(&mut v, body.description.as_deref());
     let known = known_permissions(&state, &ctx).await?;
     let perms: BTreeSet<String> = body.permissions.unwrap_or_default().into_iter().collect();
     for p in &perms {
@@ -105,13 +95,13 @@ pub async fn create_role(
         );
     }
     v.finish()?;
-    if ctx
-        .all_roles
-        .iter()
-        .any(|r| r.name.eq_ignore_ascii_case(&name))
-    {
+    // Names that read the same (case, spacing, look-alike letters) would let a custom role
+    // pass for a built-in one, or for another custom role, on the admin page.
+    let looks = skeleton(&name);
+    if let Some(r) = ctx.all_roles.iter().find(|r| skeleton(&r.name) == looks) {
         return Err(Error::Conflict(format!(
-            "A role named {name:?} already exists"
+            "A role named {:?} already exists; choose a name that reads differently",
+            r.name
         )));
     }
     ensure_within(&ctx, perms.iter().cloned())?;
@@ -156,6 +146,22 @@ pub struct PermissionBody {
     description: Option<String>,
 }
 
+/// A description: at most 500 characters, line breaks allowed, no other hidden characters.
+fn check_description(v: &mut Validator, d: Option<&str>) {
+    if let Some(d) = d {
+        v.check(
+            d.chars().count() <= 500,
+            "description",
+            "must be at most 500 characters",
+        );
+        v.check(
+            !d.chars().any(|c| is_hidden_char(c) && c != '\n'),
+            "description",
+            "must not contain control, invisible or text-direction characters",
+        );
+    }
+}
+
 fn word(s: &str) -> bool {
     (1..=40).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -196,13 +202,7 @@ pub async fn create_permission(
         "scope",
         "must be GLOBAL, MARKETPLACE or PRODUCT",
     );
-    v.check(
-        body.description
-            .as_ref()
-            .is_none_or(|d| d.chars().count() <= 500),
-        "description",
-        "must be at most 500 characters",
-    );
+    check_description(&mut v, body.description.as_deref());
     v.finish()?;
     if known_permissions(&state, &ctx).await?.contains(&name) {
         return Err(Error::Conflict(format!("Permission {name} already exists")));

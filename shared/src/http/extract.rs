@@ -43,25 +43,58 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// The longest text any field of a request may hold (what Secrets Manager stores in one
+/// secret); fields have their own, smaller limits on top.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// The path of the first string (or key) longer than [`MAX_FIELD_BYTES`], if any.
+fn oversized(v: &serde_json::Value, path: &mut Vec<String>) -> Option<String> {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if s.len() > MAX_FIELD_BYTES => Some(path.join(".")),
+        J::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
+            path.push(i.to_string());
+            let found = oversized(x, path);
+            path.pop();
+            found
+        }),
+        J::Object(map) => map.iter().find_map(|(k, x)| {
+            path.push(k.clone());
+            let found = if k.len() > MAX_FIELD_BYTES {
+                Some(path.join("."))
+            } else {
+                oversized(x, path)
+            };
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
+}
+
 /// Reads a JSON document into `T`; a failure names the field and says what is wrong without
-/// naming Rust types.
+/// naming Rust types. No string may exceed [`MAX_FIELD_BYTES`].
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| (e.path().to_string(), e.into_inner()))
-        .and_then(|v| de.end().map(|_| v).map_err(|e| (String::new(), e)));
-    value.map_err(|(path, inner)| match inner.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            Error::bad_request(format!(
-                "The body is not valid JSON (line {}, column {})",
-                inner.line(),
-                inner.column()
-            ))
-        }
-        _ if path == "." || path.is_empty() => {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|inner| {
+        Error::bad_request(format!(
+            "The body is not valid JSON (line {}, column {})",
+            inner.line(),
+            inner.column()
+        ))
+    })?;
+    if let Some(field) = oversized(&value, &mut vec![]) {
+        return Err(Error::validation(
+            &field,
+            format!("must be at most {} KB", MAX_FIELD_BYTES / 1024),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." || path.is_empty() {
             Error::bad_request("The body must be a JSON object with the documented fields")
+        } else {
+            Error::validation(&path, plain_words(&e.into_inner().to_string()))
         }
-        _ => Error::validation(&path, plain_words(&inner.to_string())),
     })
 }
 

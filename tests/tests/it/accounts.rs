@@ -930,3 +930,144 @@ async fn the_last_admin_holds_under_parallel_removal_on_the_embedded_store() {
 async fn the_last_admin_holds_under_parallel_removal_on_dynamodb() {
     the_last_admin_holds_under_parallel_removal(TestApp::on_dynamodb().await).await;
 }
+
+/// A store outage is a 503, never a 404 ("not found" would tell the frontend the account is
+/// gone); a request the store refuses is our fault, a 500 that leaks no internal text.
+#[tokio::test]
+async fn store_failures_are_not_reported_as_missing_accounts_or_bad_requests() {
+    use shared::ports::store::StoreError;
+    let clock = std::sync::Arc::new(shared::ports::FixedClock::new(start_time()));
+    let faulty = std::sync::Arc::new(FaultyStore {
+        inner: std::sync::Arc::new(shared::adapters::EmbeddedStore::in_memory(clock.clone())),
+        failure: std::sync::Mutex::new(None),
+    });
+    let app = TestApp::with_store(
+        shared::config::Config::local_defaults(),
+        clock,
+        faulty.clone(),
+    );
+    let s = app.signed_up("outage@example.com").await;
+    // The auth extractor's read succeeds; the account lookup behind it fails.
+    faulty.fail_with(
+        1,
+        Some(|| StoreError::Unavailable("connection reset by peer".into())),
+    );
+    let r = app
+        .call(
+            "POST",
+            "/api/accounts/switch",
+            Some(json!({"accountId": s.account_id})),
+            Some(&s.token),
+        )
+        .await;
+    assert_error(&r, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        !r.body.to_string().contains("connection reset"),
+        "{:?}",
+        r.body
+    );
+    faulty.fail_with(
+        1,
+        Some(|| StoreError::Invalid("item of 500000 bytes exceeds 400 KB in ACCT#x".into())),
+    );
+    let r = app.call("GET", "/api/accounts", None, Some(&s.token)).await;
+    assert_error(&r, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.body.to_string().contains("ACCT#"), "{:?}", r.body);
+    faulty.fail_with(0, None);
+    assert_eq!(
+        app.call(
+            "POST",
+            "/api/accounts/switch",
+            Some(json!({"accountId": s.account_id})),
+            Some(&s.token)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+/// Input limits: no field holds more than a secret can (64 KB), names hold no hidden
+/// characters, and custom roles cannot pass for built-in ones.
+#[tokio::test]
+async fn input_limits_hold_on_every_string_and_name() {
+    let app = TestApp::new();
+    let s = app.signed_up("limits@example.com").await;
+    let huge = "x".repeat(900 * 1024);
+    let r = app
+        .call("POST", "/api/accounts/link", Some(json!({"marketplace": "US", "sellerId": "A1SELLER", "refreshToken": "Atzr|IwEBI-test-refresh-token-0123456789", "credentials": {"clientSecret": huge}})), Some(&s.token))
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("64 KB"),
+        "{:?}",
+        r.body
+    );
+    for name in [
+        "Ann\u{202E}nimda",
+        "Bob\u{0000}",
+        "Zero\u{200B}Width",
+        "Tab\tbed",
+    ] {
+        let r = app
+            .call(
+                "PATCH",
+                "/api/users/me",
+                Some(json!({"name": name})),
+                Some(&s.token),
+            )
+            .await;
+        assert_error(&r, StatusCode::BAD_REQUEST);
+        let r = app
+            .call(
+                "POST",
+                "/api/accounts",
+                Some(json!({"name": name})),
+                Some(&s.token),
+            )
+            .await;
+        assert_error(&r, StatusCode::BAD_REQUEST);
+    }
+    for imitation in [
+        "ADM\u{200B}IN",
+        "АDMIN",
+        "Аdmіn",
+        "ＡＤＭＩＮ",
+        "admin ",
+        "Vi ewer",
+        "MANAGΕR",
+        "m4nager",
+    ] {
+        let r = app
+            .call(
+                "POST",
+                "/api/permissions/roles",
+                Some(json!({"name": imitation, "permissions": ["profit.read"]})),
+                Some(&s.token),
+            )
+            .await;
+        assert!(
+            [StatusCode::BAD_REQUEST, StatusCode::CONFLICT].contains(&r.status),
+            "{imitation:?}: {} {:?}",
+            r.status,
+            r.body
+        );
+    }
+    let roles = app
+        .call("GET", "/api/permissions/roles", None, Some(&s.token))
+        .await;
+    assert_eq!(
+        roles.body.as_array().unwrap().len(),
+        3,
+        "only the built-in roles"
+    );
+    let ok = app
+        .call(
+            "POST",
+            "/api/permissions/roles",
+            Some(json!({"name": "Bookkeeper", "permissions": ["profit.read"]})),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED);
+}

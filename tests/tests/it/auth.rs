@@ -789,3 +789,193 @@ async fn logout_with_an_expired_access_token_ends_the_session() {
         StatusCode::UNAUTHORIZED,
     );
 }
+
+/// Parallel guesses at one address from one IP: the count and the check are one step, so no
+/// more guesses are evaluated than the limit allows.
+async fn parallel_guesses_stop_at_the_limit(app: TestApp) {
+    app.signed_up("target@example.com").await;
+    let guesses: Vec<_> = (0..40)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.login("target@example.com", "Wrong-Passw0rd!").await })
+        })
+        .collect();
+    let (mut evaluated, mut throttled) = (0, 0);
+    for g in guesses {
+        let r = g.await.unwrap();
+        match r.status {
+            StatusCode::UNAUTHORIZED => evaluated += 1,
+            StatusCode::TOO_MANY_REQUESTS => throttled += 1,
+            other => panic!("{other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(
+        evaluated,
+        shared::identity::throttle::LOGIN.max,
+        "guesses evaluated"
+    );
+    assert_eq!(throttled, 40 - evaluated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_stop_at_the_limit_on_the_embedded_store() {
+    parallel_guesses_stop_at_the_limit(TestApp::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_stop_at_the_limit_on_dynamodb() {
+    parallel_guesses_stop_at_the_limit(TestApp::on_dynamodb().await).await;
+}
+
+/// Guesses spread over many IPs still meet a per-account limit; the owner, throttled too,
+/// gets in through the single-use sign-in link mailed to them.
+#[tokio::test]
+async fn guesses_from_many_ips_are_limited_per_account_and_the_owner_signs_in_by_mail() {
+    let app = TestApp::new();
+    app.signed_up("owner@example.com").await;
+    let tier = shared::identity::throttle::LOGIN_ACCOUNT[0].max;
+    let mut evaluated = 0;
+    for i in 0..(tier + 10) {
+        let r = app
+            .call_from(
+                &format!("10.0.{}.{}", i / 200, i % 200 + 1),
+                "POST",
+                "/api/auth/login",
+                Some(json!({"email": "owner@example.com", "password": "Wrong-Passw0rd!"})),
+                None,
+                None,
+            )
+            .await;
+        if r.status == StatusCode::UNAUTHORIZED {
+            evaluated += 1;
+        } else {
+            assert_error(&r, StatusCode::TOO_MANY_REQUESTS);
+            assert!(r.headers.get(header::RETRY_AFTER).is_some());
+        }
+    }
+    assert_eq!(
+        evaluated, tier,
+        "no more guesses than the account's limit, whatever the IPs"
+    );
+    let owner = app
+        .call_from(
+            "192.0.2.10",
+            "POST",
+            "/api/auth/login",
+            Some(json!({"email": "owner@example.com", "password": PASSWORD})),
+            None,
+            None,
+        )
+        .await;
+    assert_error(&owner, StatusCode::TOO_MANY_REQUESTS);
+    // The owner was mailed a sign-in link, and not flooded with them.
+    let links = app
+        .outbox
+        .messages()
+        .into_iter()
+        .filter(|m| m.to == "owner@example.com" && m.text.contains("/sign-in?token="))
+        .count();
+    assert!(
+        (1..=shared::identity::throttle::MAIL.max as usize).contains(&links),
+        "{links} sign-in mails"
+    );
+    // Another address is not held back by this one's limit.
+    let nobody = app
+        .call_from(
+            "192.0.2.10",
+            "POST",
+            "/api/auth/login",
+            Some(json!({"email": "nobody@example.com", "password": PASSWORD})),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        nobody.status,
+        StatusCode::UNAUTHORIZED,
+        "other accounts are not throttled"
+    );
+    let link = app.mailed_token("owner@example.com");
+    let signed = app
+        .call(
+            "POST",
+            "/api/auth/sign-in",
+            Some(json!({"token": link})),
+            None,
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
+    assert!(signed.body["accessToken"].is_string());
+    assert_eq!(signed.body["user"]["email"], "owner@example.com");
+    assert!(signed.refresh_cookie().is_some());
+    let again = app
+        .call(
+            "POST",
+            "/api/auth/sign-in",
+            Some(json!({"token": link})),
+            None,
+        )
+        .await;
+    assert_error(&again, StatusCode::BAD_REQUEST);
+}
+
+/// Sign-ups from one IP at the same moment: a throttle never answers 409, and exactly the
+/// limit gets through.
+async fn parallel_sign_ups_from_one_ip(app: TestApp) {
+    let max = shared::identity::throttle::REGISTER.max as usize;
+    let sign_ups: Vec<_> = (0..max + 5)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move { app.register(&format!("u{i}@crowd.example"), "U").await })
+        })
+        .collect();
+    let mut created = 0;
+    for s in sign_ups {
+        let r = s.await.unwrap();
+        match r.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(created, max);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_sign_ups_from_one_ip_on_the_embedded_store() {
+    parallel_sign_ups_from_one_ip(TestApp::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_sign_ups_from_one_ip_on_dynamodb() {
+    parallel_sign_ups_from_one_ip(TestApp::on_dynamodb().await).await;
+}
+
+/// Password hashing runs on the blocking pool: on a single async worker, other requests keep
+/// being answered while passwords are checked.
+#[tokio::test(flavor = "current_thread")]
+async fn health_answers_while_passwords_are_checked() {
+    let app = TestApp::new();
+    let logins: Vec<_> = (0..4)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.login(&format!("guess{i}@example.com"), "Wrong-Passw0rd!")
+                    .await
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    while !logins.iter().all(|l| l.is_finished()) {
+        let h = app.call("GET", "/health", None, None).await;
+        assert_eq!(h.status, StatusCode::OK);
+        answered += 1;
+    }
+    for l in logins {
+        assert_eq!(l.await.unwrap().status, StatusCode::UNAUTHORIZED);
+    }
+    assert!(
+        answered >= 8,
+        "only {answered} health answers while 4 passwords were checked"
+    );
+}

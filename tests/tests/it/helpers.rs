@@ -332,3 +332,62 @@ impl<S: Store> Store for MotoIsolation<S> {
         self.inner.batch_write(ops).await
     }
 }
+
+/// How many more calls succeed, and the failure every later call returns.
+type Failure = (usize, fn() -> StoreError);
+
+/// A store that fails on demand, for the answers to an outage.
+pub struct FaultyStore {
+    pub inner: Arc<dyn Store>,
+    /// While set: how many more calls succeed, then the failure every later call returns.
+    pub failure: std::sync::Mutex<Option<Failure>>,
+}
+
+impl FaultyStore {
+    fn check(&self) -> Result<(), StoreError> {
+        match &mut *self.failure.lock().unwrap() {
+            Some((0, f)) => Err(f()),
+            Some((n, _)) => {
+                *n -= 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+    /// Fails every call after the next `after` ones (`None`: stops failing).
+    pub fn fail_with(&self, after: usize, f: Option<fn() -> StoreError>) {
+        *self.failure.lock().unwrap() = f.map(|f| (after, f));
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FaultyStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.check()?;
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.check()?;
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.transact(ops).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.check()?;
+        self.inner.batch_get(keys).await
+    }
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.batch_write(ops).await
+    }
+}
