@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/accounts", get(accounts::list).post(accounts::create))
         .route("/api/accounts/switch", post(accounts::switch))
+        .route("/api/accounts/leave", post(users::leave))
         .route("/api/accounts/linked", get(amazon_accounts::list))
         .route("/api/accounts/link", post(amazon_accounts::link))
         .route("/api/accounts/switch/{id}", post(amazon_accounts::switch))
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
             get(accounts::marketplaces),
         )
         .route("/api/users", get(users::list).post(users::add))
+        .route("/api/users/invitations/accept", post(users::accept))
         .route("/api/users/me", get(users::me).patch(users::update_me))
         .route(
             "/api/users/me/change-password",

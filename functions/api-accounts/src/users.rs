@@ -11,8 +11,8 @@ use shared::domain::{check_password_strength, Email, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context, Membership, Role};
-use shared::identity::{mails, passwords, rfc3339, sessions, users};
-use shared::ports::store::TxOp;
+use shared::identity::{invitations, mails, passwords, rfc3339, sessions, users};
+use shared::ports::store::{StoreError, TxOp};
 
 fn role_refs(roles: &[Role]) -> Vec<Json_> {
     roles
@@ -211,7 +211,9 @@ pub fn ensure_within(ctx: &Context, granted: impl IntoIterator<Item = String>) -
     }
 }
 
-/// `POST /api/users`: adds a registered user to the current account with a role.
+/// `POST /api/users` `{email, role?, accountId?}`: invites an address into the current
+/// account with a role (mailed, single use, expiring). The answer is the same whether or not
+/// the address is registered or already a member; nobody joins without accepting.
 pub async fn add(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -233,26 +235,108 @@ pub async fn add(
         .ok_or_else(|| Error::validation("role", format!("unknown role {role_id:?}")))?;
     ensure_within(&ctx, role.permissions.iter().cloned())?;
     let store = state.store.as_ref();
-    let user = users::find_by_email(store, &email)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(|| Error::NotFound("No active user is registered with this email".into()))?;
-    let m = Membership::new(
-        ctx.tenant().clone(),
-        user.id.clone(),
-        vec![role.id.clone()],
-        state.clock.now(),
-    );
-    store
-        .transact(m.create_ops())
-        .await
-        .map_err(|_| Error::Conflict("This user is already a member of the account".into()))?;
-    tracing::info!(account_id = %ctx.tenant(), user_id = %user.id, role = %role.id, "member added");
+    let now = state.clock.now();
+    shared::identity::throttle::take(
+        store,
+        &shared::identity::throttle::MAIL,
+        &format!("invite|{}|{email}", ctx.tenant()),
+        now,
+    )
+    .await?;
+    let (inv, token) =
+        invitations::create(store, ctx.tenant(), &email, &role.id, auth.id(), now).await?;
+    mails::send_invitation(&state, &email, &ctx.account.name, &role.name, &token);
+    tracing::info!(account_id = %ctx.tenant(), invitation_id = %inv.id, role = %role.id, "member invited");
     Ok((
         StatusCode::CREATED,
-        Json(member_json(&user, std::slice::from_ref(&role))),
+        Json(json!({
+            "message": "Invitation sent",
+            "invitation": {
+                "id": inv.id,
+                "email": inv.email,
+                "role": {"id": role.id, "name": role.name},
+                "expiresAt": rfc3339(inv.expires_at),
+            },
+        })),
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AcceptBody {
+    token: Option<String>,
+}
+
+/// `POST /api/users/invitations/accept` `{token}`: the signed-in user joins the account they
+/// were invited to, if the invitation was sent to their (verified) address.
+pub async fn accept(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<AcceptBody>,
+) -> Result<Response> {
+    let raw = body
+        .token
+        .ok_or_else(|| Error::validation("token", "an invitation token is required"))?;
+    let store = state.store.as_ref();
+    let now = state.clock.now();
+    let inv = invitations::find(store, &raw, now).await?;
+    if inv.email != auth.user.email || !auth.user.is_verified {
+        return Err(Error::Forbidden(
+            "This invitation was sent to another address; sign in with that address to accept it"
+                .into(),
+        ));
+    }
+    match store.transact(inv.accept_ops(auth.id(), now)).await {
+        Ok(()) => {}
+        Err(StoreError::TransactionCanceled { reasons })
+            if reasons.get(1).is_some_and(Option::is_some) =>
+        {
+            return Err(Error::Conflict(
+                "You are already a member of this account".into(),
+            ))
+        }
+        Err(StoreError::TransactionCanceled { .. }) => {
+            return Err(Error::bad_request(
+                "Invalid, expired or already used invitation",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(account_id = %inv.tenant, user_id = %auth.id(), "invitation accepted");
+    Ok(Json(
+        json!({"message": "Invitation accepted", "accountId": inv.tenant, "roles": [inv.role]}),
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaveBody {
+    account_id: Option<String>,
+}
+
+/// `POST /api/accounts/leave` `{accountId}`: the caller leaves an account; always allowed,
+/// except for its last ADMIN.
+pub async fn leave(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<LeaveBody>,
+) -> Result<Response> {
+    let raw = body
+        .account_id
+        .ok_or_else(|| Error::validation("accountId", "is required"))?;
+    let ctx = context(&state, &auth, Some(&raw)).await?;
+    let store = state.store.as_ref();
+    let mut ops: Vec<TxOp> = ctx.membership.delete_ops();
+    ops.extend(last_admin_guard(&state, &ctx.membership).await?);
+    let mut user = auth.user.clone();
+    if user.default_account.as_ref() == Some(ctx.tenant()) {
+        user.default_account = None;
+        ops.push(user.update_op(state.clock.now()));
+    }
+    store.transact(ops).await.map_err(raced)?;
+    tracing::info!(account_id = %ctx.tenant(), user_id = %auth.id(), "member left");
+    Ok(Json(json!({"message": "You left the account", "accountId": ctx.tenant()})).into_response())
 }
 
 /// Refuses to change a member who holds something the caller does not: the caller must hold

@@ -115,6 +115,21 @@ pub fn send_email_change(state: &AppState, user: &User, new: &Email) {
     });
 }
 
+/// Mails an invitation to join an account.
+pub fn send_invitation(state: &AppState, to: &Email, account_name: &str, role: &str, token: &str) {
+    let url = &state.config.frontend_url;
+    let days = super::invitations::TTL.num_days();
+    send(
+        state,
+        "invitation",
+        Mail {
+            to: to.to_string(),
+            subject: format!("You are invited to {account_name} on Beddora"),
+            text: format!("You are invited to join the Beddora account \"{account_name}\" as {role}.\n\nTo accept, open this link within {days} days and sign in (or register) with this address:\n\n{url}/accept-invitation?token={token}\n\nIf you do not want to join, ignore this message: nothing happens without your acceptance.\n"),
+        },
+    );
+}
+
 /// How long a mailed sign-in link works.
 pub const SIGN_IN_TTL: Duration = Duration::minutes(15);
 

@@ -1,6 +1,7 @@
 //! Identity and tenancy on the store port: users, sessions, one-time tokens, throttles,
 //! accounts (tenants), memberships, roles and permissions. Key design: `infra/ACCESS_PATTERNS.md`.
 
+pub mod invitations;
 pub mod mails;
 pub mod passwords;
 pub mod sessions;

@@ -1071,3 +1071,135 @@ async fn input_limits_hold_on_every_string_and_name() {
         .await;
     assert_eq!(ok.status, StatusCode::CREATED);
 }
+
+/// Adding a member is an invitation the invitee accepts: the answer never tells whether the
+/// address is registered or shows anything of another tenant's user, the link works once, for
+/// its address only, and expires; a member can leave, except the last ADMIN.
+#[tokio::test]
+async fn members_join_by_accepting_a_mailed_invitation_and_can_leave() {
+    let app = TestApp::new();
+    let owner = app.signed_up("owner@example.com").await;
+    let invitee = app.signed_up("invitee@example.com").await;
+    let stranger = app.signed_up("stranger@example.com").await;
+    let invite = |email: &str| {
+        let (app, token, email) = (&app, owner.token.clone(), email.to_string());
+        async move {
+            app.call(
+                "POST",
+                "/api/users",
+                Some(json!({"email": email, "role": "VIEWER"})),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let known = invite("invitee@example.com").await;
+    let unknown = invite("nobody-yet@example.com").await;
+    assert_eq!(known.status, StatusCode::CREATED, "{:?}", known.body);
+    assert_eq!(known.status, unknown.status);
+    let shape = |b: &serde_json::Value| {
+        let mut b = b.clone();
+        b["invitation"]["id"] = json!(null);
+        b["invitation"]["email"] = json!(null);
+        b
+    };
+    assert_eq!(shape(&known.body), shape(&unknown.body));
+    let text = known.body.to_string();
+    assert!(
+        !text.contains(&invitee.user_id)
+            && !text.contains("Test User")
+            && !text.contains("verifiedAt"),
+        "{text}"
+    );
+    // Not a member until accepted.
+    let acct = format!("?accountId={}", owner.account_id);
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/permissions/me{acct}"),
+            None,
+            Some(&invitee.token),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    );
+    let token = app.mailed_token("invitee@example.com");
+    let accept = |t: &str, who: &Session| {
+        let (app, t, bearer) = (&app, t.to_string(), who.token.clone());
+        async move {
+            app.call(
+                "POST",
+                "/api/users/invitations/accept",
+                Some(json!({"token": t})),
+                Some(&bearer),
+            )
+            .await
+        }
+    };
+    assert_error(&accept(&token, &stranger).await, StatusCode::FORBIDDEN);
+    let ok = accept(&token, &invitee).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["accountId"], owner.account_id.as_str());
+    assert_error(&accept(&token, &invitee).await, StatusCode::BAD_REQUEST);
+    let me = app
+        .call(
+            "GET",
+            &format!("/api/permissions/me{acct}"),
+            None,
+            Some(&invitee.token),
+        )
+        .await;
+    assert_eq!(me.body["roles"], json!(["VIEWER"]));
+    // An invitation expires.
+    invite("stranger@example.com").await;
+    let late = app.mailed_token("stranger@example.com");
+    app.clock
+        .advance(shared::identity::invitations::TTL + chrono::Duration::minutes(1));
+    let stranger = app.login("stranger@example.com", PASSWORD).await;
+    let bearer = stranger.body["accessToken"].as_str().unwrap().to_string();
+    let r = app
+        .call(
+            "POST",
+            "/api/users/invitations/accept",
+            Some(json!({"token": late})),
+            Some(&bearer),
+        )
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST);
+    // The member leaves; the last ADMIN cannot.
+    let invitee = app.login("invitee@example.com", PASSWORD).await;
+    let invitee_token = invitee.body["accessToken"].as_str().unwrap().to_string();
+    let left = app
+        .call(
+            "POST",
+            "/api/accounts/leave",
+            Some(json!({"accountId": owner.account_id})),
+            Some(&invitee_token),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::OK, "{:?}", left.body);
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/permissions/me{acct}"),
+            None,
+            Some(&invitee_token),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    );
+    let owner_token = app.login("owner@example.com", PASSWORD).await.body["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_error(
+        &app.call(
+            "POST",
+            "/api/accounts/leave",
+            Some(json!({"accountId": owner.account_id})),
+            Some(&owner_token),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    );
+}

@@ -252,7 +252,8 @@ impl TestApp {
         }
     }
 
-    /// Adds `member` to `owner`'s default account with a role.
+    /// Adds `member` to `owner`'s default account with a role: invites, and the member
+    /// accepts through the mailed link.
     pub async fn add_member(&self, owner: &Session, member: &Session, role: &str) {
         let r = self
             .call(
@@ -262,7 +263,17 @@ impl TestApp {
                 Some(&owner.token),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "add member: {:?}", r.body);
+        assert_eq!(r.status, StatusCode::CREATED, "invite member: {:?}", r.body);
+        let token = self.mailed_token(&member.email);
+        let a = self
+            .call(
+                "POST",
+                "/api/users/invitations/accept",
+                Some(json!({"token": token})),
+                Some(&member.token),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "accept invitation: {:?}", a.body);
     }
 
     /// Links an Amazon seller account in the caller's default account.
