@@ -2,7 +2,7 @@
 //! login, refresh-token rotation, logout, password reset and the current user.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::domain::{check_password_strength, Email, TenantId, UserId};
 use shared::error::{Error, Result, Validator};
-use shared::http::{cookie as read_cookie, AppState, AuthUser, ClientIp, JsonBody, QueryParams};
+use shared::http::{
+    cookie as read_cookie, AppState, AuthUser, ClientIp, Endpoint, JsonBody, QueryParams,
+};
 use shared::identity::sessions::Presented;
 use shared::identity::tokens::{self, Kind};
 use shared::identity::{mails, passwords, rfc3339, sessions, tenancy, throttle, users};
@@ -25,18 +27,36 @@ pub fn router(state: AppState) -> Router {
 
 /// The group's routes without layers, for merging (the local runner).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/sign-in", post(sign_in_with_link))
-        .route("/api/auth/refresh", post(refresh))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/forgot-password", post(forgot_password))
-        .route("/api/auth/reset-password", post(reset_password))
-        .route("/api/auth/verify-email", get(verify_email))
-        .route("/api/auth/resend-verification", post(resend_verification))
-        .route("/api/auth/me", get(me))
+    shared::http::route_all(endpoints())
+}
+
+/// Every endpoint of the group.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        (Method::GET, "/health", get(health)),
+        (Method::POST, "/api/auth/register", post(register)),
+        (Method::POST, "/api/auth/login", post(login)),
+        (Method::POST, "/api/auth/sign-in", post(sign_in_with_link)),
+        (Method::POST, "/api/auth/refresh", post(refresh)),
+        (Method::POST, "/api/auth/logout", post(logout)),
+        (
+            Method::POST,
+            "/api/auth/forgot-password",
+            post(forgot_password),
+        ),
+        (
+            Method::POST,
+            "/api/auth/reset-password",
+            post(reset_password),
+        ),
+        (Method::GET, "/api/auth/verify-email", get(verify_email)),
+        (
+            Method::POST,
+            "/api/auth/resend-verification",
+            post(resend_verification),
+        ),
+        (Method::GET, "/api/auth/me", get(me)),
+    ]
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {

@@ -54,6 +54,20 @@ pub fn cors(config: &Config) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
+/// One endpoint of a router: method, path template and handler. Each `api-*` crate lists
+/// its endpoints in one table and builds its router from it, so tests can enumerate every
+/// route (the tenant-isolation test covers each one).
+pub type Endpoint = (Method, &'static str, axum::routing::MethodRouter<AppState>);
+
+/// A router serving every endpoint of the table.
+pub fn route_all(endpoints: Vec<Endpoint>) -> Router<AppState> {
+    endpoints
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        })
+}
+
 /// The layers every API router gets: body limit, CORS, JSON 404/405.
 pub fn finish(router: Router<AppState>, state: AppState) -> Router {
     let cors = cors(&state.config);
