@@ -39,6 +39,7 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
         mailer,
         clock,
         keys: Arc::new(keys),
+        background: Default::default(),
     })
 }
 

@@ -35,6 +35,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Source of exchange rates (Frankfurter-style JSON); none disables `update-rates`.
     pub exchange_rates_url: Option<String>,
+    /// Addresses of the service's operators (`OPERATOR_EMAILS`, comma-separated): the only
+    /// users who may trigger global actions such as fetching exchange rates. No tenant role
+    /// grants this.
+    pub operator_emails: Vec<String>,
 }
 
 impl Config {
@@ -113,6 +117,12 @@ impl Config {
             )?,
             max_body_bytes: num(get("MAX_BODY_BYTES"), "MAX_BODY_BYTES", 1024 * 1024)?,
             exchange_rates_url: get("EXCHANGE_RATES_URL").map(str::to_string),
+            operator_emails: get("OPERATOR_EMAILS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+                .collect(),
         })
     }
 
@@ -135,6 +145,7 @@ impl Config {
             password_reset_ttl_minutes: 30,
             max_body_bytes: 1024 * 1024,
             exchange_rates_url: None,
+            operator_emails: vec![],
         }
     }
 }

@@ -120,17 +120,13 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateBody>,
 ) -> Result<Response> {
     let mut v = Validator::new();
-    let name = body
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    v.check(
-        !name.is_empty() && name.chars().count() <= 100,
-        "name",
-        "is required, 1-100 characters",
-    );
+    let name = match shared::identity::display_name(body.name.as_deref().unwrap_or_default(), 100) {
+        Ok(n) => n,
+        Err(why) => {
+            v.push("name", format!("is required: {why}"));
+            String::new()
+        }
+    };
     if let Some(s) = &body.seller_id {
         v.check(
             valid_seller_id(s),
@@ -210,7 +206,10 @@ pub async fn switch(
     let t = TenantId::parse(&raw)?;
     let ctx = context(&state, &auth, Some(t.as_str()))
         .await
-        .map_err(|_| Error::NotFound("Account not found or access denied".into()))?;
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound("Account not found or access denied".into()),
+            other => other,
+        })?;
     let mut user = auth.user.clone();
     user.default_account = Some(ctx.tenant().id().clone());
     users::save(state.store.as_ref(), &mut user, state.clock.now()).await?;

@@ -1,9 +1,11 @@
 //! Marketplaces (public) and currencies with dated exchange rates.
 //!
-//! Rates: `FX#<FROM>#<TO>/<fetchedAt>`, append-only; the latest wins. Cross rates go through
-//! the base currency (USD).
+//! Rates: `FX#<FROM>#<TO>/<fetchedAt>`, append-only (written only where nothing is stored, so
+//! a stored rate is never overwritten), each with the date the source published it for; the
+//! latest wins. Cross rates go through the base currency (USD). Fetching rates is an
+//! operator action (`OPERATOR_EMAILS`), not a tenant one; a scheduled job (EventBridge) is to
+//! call the same fetch daily.
 
-use crate::{context, AccountQuery};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,10 +15,9 @@ use serde_json::json;
 use shared::domain::Currency;
 use shared::error::{Error, Result};
 use shared::http::{AppState, AuthUser, QueryParams};
-use shared::identity::tenancy::ADMIN;
 use shared::identity::{rfc3339, ItemBuilder, ItemExt};
 use shared::marketplaces::{self, BASE_CURRENCY, CURRENCIES, MARKETPLACES};
-use shared::ports::store::{Index, Query, Store, WriteOp};
+use shared::ports::store::{Condition, Index, Query, Store, StoreError};
 use std::str::FromStr;
 
 /// `GET /api/marketplaces` (no auth): `{data: [...]}` by name.
@@ -109,18 +110,15 @@ pub async fn exchange_rate(
     Ok(Json(json!({"data": {"from": from, "to": to, "rate": rate.normalize().to_string(), "fetchedAt": at}})).into_response())
 }
 
-/// `POST /api/currencies/update-rates` (ADMIN): fetches the base currency's rates from the
-/// configured source (`EXCHANGE_RATES_URL`, answering `{"rates": {"EUR": 0.92, ...}}` for
-/// `?from=USD`, e.g. the Frankfurter API) and stores both directions.
-pub async fn update_rates(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    QueryParams(q): QueryParams<AccountQuery>,
-) -> Result<Response> {
-    let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
-    if !ctx.membership.roles.iter().any(|r| r == ADMIN) {
+/// `POST /api/currencies/update-rates` (operators only): fetches the base currency's rates
+/// from the configured source (`EXCHANGE_RATES_URL`, answering
+/// `{"date": "...", "rates": {"EUR": 0.92, ...}}` for `?from=USD`, e.g. the Frankfurter API)
+/// and stores both directions as new dated records.
+pub async fn update_rates(State(state): State<AppState>, auth: AuthUser) -> Result<Response> {
+    let email = auth.user.email.as_str();
+    if !state.config.operator_emails.iter().any(|o| o == email) {
         return Err(Error::Forbidden(
-            "Only an ADMIN can update exchange rates".into(),
+            "Only an operator of the service can update exchange rates".into(),
         ));
     }
     let url = state
@@ -160,7 +158,13 @@ pub async fn update_rates(
         .ok_or_else(|| Error::Unavailable("exchange-rate source sent no rates".into()))?;
     let now = state.clock.now();
     let at = rfc3339(now);
-    let mut ops = Vec::new();
+    let date = body
+        .get("date")
+        .and_then(|d| d.as_str())
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| now.date_naive())
+        .to_string();
+    let mut items = Vec::new();
     for (code, value) in rates {
         let Ok(cur) = Currency::parse(code) else {
             continue;
@@ -180,26 +184,38 @@ pub async fn update_rates(
             (BASE_CURRENCY, cur.code(), rate),
             (cur.code(), BASE_CURRENCY, inverse),
         ] {
-            ops.push(WriteOp::Put(
+            items.push(
                 ItemBuilder::new(format!("FX#{from}#{to}"), at.clone())
                     .s("type", "fx-rate")
                     .s("rate", r.to_string())
+                    .s("rateDate", date.clone())
                     .s("fetchedAt", at.clone())
                     .s("source", url.clone())
                     .build(),
-            ));
+            );
         }
     }
-    if ops.is_empty() {
+    if items.is_empty() {
         return Err(Error::Unavailable(
             "exchange-rate source sent no usable rates".into(),
         ));
     }
-    let count = ops.len();
-    state.store.batch_write(ops).await?;
-    tracing::info!(count, "exchange rates updated");
+    let mut count = 0;
+    for item in items {
+        match state.store.put(item, Some(Condition::NotExists)).await {
+            Ok(()) => count += 1,
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if count == 0 {
+        return Err(Error::Conflict(
+            "Rates fetched at this moment are already stored".into(),
+        ));
+    }
+    tracing::info!(count, date = %date, "exchange rates stored");
     Ok(Json(
-        json!({"data": {"baseCurrency": BASE_CURRENCY, "updatedCount": count, "fetchedAt": at}}),
+        json!({"data": {"baseCurrency": BASE_CURRENCY, "updatedCount": count, "fetchedAt": at, "date": date}}),
     )
     .into_response())
 }

@@ -9,11 +9,12 @@ mod permissions;
 mod user_marketplaces;
 mod users;
 
+use axum::http::Method;
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use serde::Deserialize;
 use shared::error::Result;
-use shared::http::{AppState, AuthUser};
+use shared::http::{AppState, AuthUser, Endpoint};
 use shared::identity::tenancy::{self, Context};
 
 /// Every route of the group, with the shared layers. Literal segments are routed before
@@ -24,60 +25,128 @@ pub fn router(state: AppState) -> Router {
 
 /// The group's routes without layers, for merging (the local runner).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/accounts", get(accounts::list).post(accounts::create))
-        .route("/api/accounts/switch", post(accounts::switch))
-        .route("/api/accounts/linked", get(amazon_accounts::list))
-        .route("/api/accounts/link", post(amazon_accounts::link))
-        .route("/api/accounts/switch/{id}", post(amazon_accounts::switch))
-        .route("/api/accounts/linked/{id}", delete(amazon_accounts::remove))
-        .route(
+    shared::http::route_all(endpoints())
+}
+
+/// Every endpoint of the group.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        (M::GET, "/api/accounts", get(accounts::list)),
+        (M::POST, "/api/accounts", post(accounts::create)),
+        (M::POST, "/api/accounts/switch", post(accounts::switch)),
+        (M::POST, "/api/accounts/leave", post(users::leave)),
+        (M::GET, "/api/accounts/linked", get(amazon_accounts::list)),
+        (M::POST, "/api/accounts/link", post(amazon_accounts::link)),
+        (
+            M::POST,
+            "/api/accounts/switch/{id}",
+            post(amazon_accounts::switch),
+        ),
+        (
+            M::DELETE,
+            "/api/accounts/linked/{id}",
+            delete(amazon_accounts::remove),
+        ),
+        (
+            M::PATCH,
             "/api/accounts/{id}",
-            patch(amazon_accounts::update).delete(amazon_accounts::remove),
-        )
-        .route(
+            patch(amazon_accounts::update),
+        ),
+        (
+            M::DELETE,
+            "/api/accounts/{id}",
+            delete(amazon_accounts::remove),
+        ),
+        (
+            M::GET,
             "/api/accounts/{id}/marketplaces",
             get(accounts::marketplaces),
-        )
-        .route("/api/users", get(users::list).post(users::add))
-        .route("/api/users/me", get(users::me).patch(users::update_me))
-        .route(
+        ),
+        (M::GET, "/api/users", get(users::list)),
+        (M::POST, "/api/users", post(users::add)),
+        (
+            M::POST,
+            "/api/users/invitations/accept",
+            post(users::accept),
+        ),
+        (M::GET, "/api/users/me", get(users::me)),
+        (M::PATCH, "/api/users/me", patch(users::update_me)),
+        (
+            M::POST,
             "/api/users/me/change-password",
             post(users::change_password),
-        )
-        .route("/api/users/{user_id}", delete(users::remove))
-        .route(
+        ),
+        (M::DELETE, "/api/users/{user_id}", delete(users::remove)),
+        (
+            M::GET,
             "/api/users/{user_id}/marketplaces",
-            get(user_marketplaces::list).post(user_marketplaces::create),
-        )
-        .route(
+            get(user_marketplaces::list),
+        ),
+        (
+            M::POST,
+            "/api/users/{user_id}/marketplaces",
+            post(user_marketplaces::create),
+        ),
+        (
+            M::PATCH,
             "/api/users/{user_id}/marketplaces/{id}",
-            patch(user_marketplaces::update).delete(user_marketplaces::remove),
-        )
-        .route("/api/permissions/me", get(permissions::me))
-        .route(
+            patch(user_marketplaces::update),
+        ),
+        (
+            M::DELETE,
+            "/api/users/{user_id}/marketplaces/{id}",
+            delete(user_marketplaces::remove),
+        ),
+        (M::GET, "/api/permissions/me", get(permissions::me)),
+        (
+            M::GET,
             "/api/permissions/roles",
-            get(permissions::list_roles).post(permissions::create_role),
-        )
-        .route(
+            get(permissions::list_roles),
+        ),
+        (
+            M::POST,
+            "/api/permissions/roles",
+            post(permissions::create_role),
+        ),
+        (
+            M::GET,
             "/api/permissions/permissions",
-            get(permissions::list_permissions).post(permissions::create_permission),
-        )
-        .route(
+            get(permissions::list_permissions),
+        ),
+        (
+            M::POST,
+            "/api/permissions/permissions",
+            post(permissions::create_permission),
+        ),
+        (
+            M::GET,
             "/api/permissions/{user_id}",
-            get(permissions::get_user).patch(permissions::update_user),
-        )
-        .route("/api/marketplaces", get(currencies::marketplaces))
-        .route("/api/marketplaces/{id}", get(currencies::marketplace))
-        .route("/api/currencies", get(currencies::list))
-        .route(
+            get(permissions::get_user),
+        ),
+        (
+            M::PATCH,
+            "/api/permissions/{user_id}",
+            patch(permissions::update_user),
+        ),
+        (M::GET, "/api/marketplaces", get(currencies::marketplaces)),
+        (
+            M::GET,
+            "/api/marketplaces/{id}",
+            get(currencies::marketplace),
+        ),
+        (M::GET, "/api/currencies", get(currencies::list)),
+        (
+            M::GET,
             "/api/currencies/exchange-rate",
             get(currencies::exchange_rate),
-        )
-        .route(
+        ),
+        (
+            M::POST,
             "/api/currencies/update-rates",
             post(currencies::update_rates),
-        )
+        ),
+    ]
 }
 
 /// The optional `accountId` the frontend sends on most calls.

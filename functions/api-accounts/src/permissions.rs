@@ -1,7 +1,7 @@
 //! Roles and permissions within an account. Nobody grants more than they hold, and an
 //! account always keeps an ADMIN.
 
-use crate::users::{ensure_within, keeps_an_admin};
+use crate::users::{ensure_outranks, ensure_within, last_admin_guard, raced};
 use crate::{context, AccountQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,8 +13,8 @@ use shared::domain::UserId;
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context, Role};
-use shared::identity::{users, ItemBuilder};
-use shared::ports::store::{apply, Condition};
+use shared::identity::{display_name, is_hidden_char, skeleton, ItemBuilder};
+use shared::ports::store::Condition;
 use std::collections::BTreeSet;
 
 fn permissions_map(perms: &BTreeSet<String>) -> Json_ {
@@ -77,24 +77,14 @@ pub async fn create_role(
     let ctx = context(&state, &auth, body.account_id.as_deref()).await?;
     ctx.require("permissions.write")?;
     let mut v = Validator::new();
-    let name = body
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    v.check(
-        (1..=50).contains(&name.chars().count()),
-        "name",
-        "is required, 1-50 characters",
-    );
-    v.check(
-        body.description
-            .as_ref()
-            .is_none_or(|d| d.chars().count() <= 500),
-        "description",
-        "must be at most 500 characters",
-    );
+    let name = match display_name(body.name.as_deref().unwrap_or_default(), 50) {
+        Ok(n) => n,
+        Err(why) => {
+            v.push("name", format!("is required: {why}"));
+            String::new()
+        }
+    };
+    check_description(&mut v, body.description.as_deref());
     let known = known_permissions(&state, &ctx).await?;
     let perms: BTreeSet<String> = body.permissions.unwrap_or_default().into_iter().collect();
     for p in &perms {
@@ -105,13 +95,13 @@ pub async fn create_role(
         );
     }
     v.finish()?;
-    if ctx
-        .all_roles
-        .iter()
-        .any(|r| r.name.eq_ignore_ascii_case(&name))
-    {
+    // Names that read the same (case, spacing, look-alike letters) would let a custom role
+    // pass for a built-in one, or for another custom role, on the admin page.
+    let looks = skeleton(&name);
+    if let Some(r) = ctx.all_roles.iter().find(|r| skeleton(&r.name) == looks) {
         return Err(Error::Conflict(format!(
-            "A role named {name:?} already exists"
+            "A role named {:?} already exists; choose a name that reads differently",
+            r.name
         )));
     }
     ensure_within(&ctx, perms.iter().cloned())?;
@@ -156,6 +146,22 @@ pub struct PermissionBody {
     description: Option<String>,
 }
 
+/// A description: at most 500 characters, line breaks allowed, no other hidden characters.
+fn check_description(v: &mut Validator, d: Option<&str>) {
+    if let Some(d) = d {
+        v.check(
+            d.chars().count() <= 500,
+            "description",
+            "must be at most 500 characters",
+        );
+        v.check(
+            !d.chars().any(|c| is_hidden_char(c) && c != '\n'),
+            "description",
+            "must not contain control, invisible or text-direction characters",
+        );
+    }
+}
+
 fn word(s: &str) -> bool {
     (1..=40).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -196,13 +202,7 @@ pub async fn create_permission(
         "scope",
         "must be GLOBAL, MARKETPLACE or PRODUCT",
     );
-    v.check(
-        body.description
-            .as_ref()
-            .is_none_or(|d| d.chars().count() <= 500),
-        "description",
-        "must be at most 500 characters",
-    );
+    check_description(&mut v, body.description.as_deref());
     v.finish()?;
     if known_permissions(&state, &ctx).await?.contains(&name) {
         return Err(Error::Conflict(format!("Permission {name} already exists")));
@@ -339,17 +339,19 @@ pub async fn update_user(
     let mut m = tenancy::membership(store, ctx.tenant(), &target)
         .await?
         .ok_or_else(|| Error::NotFound("User not found".into()))?;
+    // The caller must hold everything the member has and everything they get.
+    ensure_outranks(&ctx, &m)?;
+    let before = m.clone();
     let mut granted: BTreeSet<String> = BTreeSet::new();
     if let Some(rs) = &roles {
         granted.extend(rs.iter().flat_map(|r| r.permissions.iter().cloned()));
-        let ids: Vec<String> = rs.iter().map(|r| r.id.clone()).collect();
-        if !keeps_an_admin(&state, &ctx, &target, &ids).await? {
-            return Err(Error::Conflict(
-                "The account must keep at least one ADMIN".into(),
-            ));
+        let mut ids: Vec<String> = Vec::new();
+        for r in rs {
+            if !ids.contains(&r.id) {
+                ids.push(r.id.clone());
+            }
         }
         m.roles = ids;
-        m.roles.dedup();
     }
     if let Some(ps) = perms {
         granted.extend(ps.iter().cloned());
@@ -360,9 +362,12 @@ pub async fn update_user(
             .collect();
     }
     ensure_within(&ctx, granted)?;
-    apply(store, m.update_op())
-        .await
-        .map_err(users::conflict_on_race)?;
+    let demoted = tenancy::is_admin(&before) && !tenancy::is_admin(&m);
+    let mut ops = vec![m.update_op()];
+    if demoted {
+        ops.extend(last_admin_guard(&state, &before).await?);
+    }
+    store.transact(ops).await.map_err(raced)?;
     let g = tenancy::grants_of(&m, &ctx.all_roles);
     tracing::info!(account_id = %ctx.tenant(), user_id = %target, by = %auth.id(), "permissions updated");
     Ok(Json(json!({"message": "Permissions updated successfully", "roles": g.roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), "permissions": permissions_map(&g.permissions)})).into_response())

@@ -10,9 +10,9 @@ use serde_json::{json, Value as Json_};
 use shared::domain::{check_password_strength, Email, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
-use shared::identity::tenancy::{self, Context, Membership, Role, ADMIN};
-use shared::identity::{mails, passwords, rfc3339, sessions, users};
-use shared::ports::store::TxOp;
+use shared::identity::tenancy::{self, Context, Membership, Role};
+use shared::identity::{invitations, mails, passwords, rfc3339, sessions, users};
+use shared::ports::store::{StoreError, TxOp};
 
 fn role_refs(roles: &[Role]) -> Vec<Json_> {
     roles
@@ -76,21 +76,24 @@ pub struct UpdateMeBody {
     email: Option<String>,
 }
 
-/// `PATCH /api/users/me`: a new address must be verified again (a link is mailed to it).
+/// `PATCH /api/users/me`: a new address takes effect once the link mailed to it is followed
+/// (`pendingEmail` until then); the answer is the same whether or not the address is taken.
 pub async fn update_me(
     State(state): State<AppState>,
     auth: AuthUser,
     JsonBody(body): JsonBody<UpdateMeBody>,
 ) -> Result<Response> {
     let mut v = Validator::new();
-    let name = body.name.as_deref().map(str::trim).map(str::to_string);
-    if let Some(n) = &name {
-        v.check(
-            !n.is_empty() && n.chars().count() <= 100,
-            "name",
-            "must be 1-100 characters",
-        );
-    }
+    let name = match body.name.as_deref() {
+        None => None,
+        Some(n) => match shared::identity::display_name(n, 100) {
+            Ok(n) => Some(n),
+            Err(why) => {
+                v.push("name", why);
+                None
+            }
+        },
+    };
     let email = match body.email.as_deref().map(Email::parse) {
         Some(Ok(e)) => Some(e),
         Some(Err(_)) => {
@@ -105,24 +108,23 @@ pub async fn update_me(
     let mut user = auth.user.clone();
     if let Some(n) = name {
         user.name = Some(n);
-    }
-    let email_changed = email.as_ref().is_some_and(|e| e != &user.email);
-    if let (true, Some(e)) = (email_changed, email) {
-        users::change_email(store, &mut user, e, now).await?;
-        mails::send_verification(
-            state.store.as_ref(),
-            state.mailer.as_ref(),
-            &state.config,
-            state.clock.now(),
-            &user,
-        )
-        .await;
-    } else {
         users::save(store, &mut user, now).await?;
+    }
+    let pending = email.filter(|e| e != &user.email);
+    if let Some(e) = &pending {
+        shared::identity::throttle::take(
+            store,
+            &shared::identity::throttle::MAIL,
+            &format!("change|{}", user.id),
+            now,
+        )
+        .await?;
+        mails::send_email_change(&state, &user, e);
     }
     Ok(Json(json!({
         "id": user.id, "email": user.email, "name": user.name, "isActive": user.is_active,
         "isVerified": user.is_verified, "updatedAt": rfc3339(user.updated_at),
+        "pendingEmail": pending,
     }))
     .into_response())
 }
@@ -162,7 +164,7 @@ pub async fn change_password(
         body.current_password.unwrap_or_default(),
         body.new_password.unwrap_or_default(),
     );
-    if !passwords::verify(&current, &auth.user.password_hash) {
+    if !passwords::verify(&current, &auth.user.password_hash).await {
         return Err(Error::bad_request("Current password is incorrect"));
     }
     if current == new {
@@ -174,7 +176,7 @@ pub async fn change_password(
     let store = state.store.as_ref();
     let now = state.clock.now();
     let mut user = auth.user.clone();
-    user.password_hash = passwords::hash(&new)?;
+    user.password_hash = passwords::hash(&new).await?;
     user.token_version += 1;
     users::save(store, &mut user, now).await?;
     if let Some(s) = sessions::get(store, &auth.session_id).await? {
@@ -209,7 +211,9 @@ pub fn ensure_within(ctx: &Context, granted: impl IntoIterator<Item = String>) -
     }
 }
 
-/// `POST /api/users`: adds a registered user to the current account with a role.
+/// `POST /api/users` `{email, role?, accountId?}`: invites an address into the current
+/// account with a role (mailed, single use, expiring). The answer is the same whether or not
+/// the address is registered or already a member; nobody joins without accepting.
 pub async fn add(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -231,42 +235,142 @@ pub async fn add(
         .ok_or_else(|| Error::validation("role", format!("unknown role {role_id:?}")))?;
     ensure_within(&ctx, role.permissions.iter().cloned())?;
     let store = state.store.as_ref();
-    let user = users::find_by_email(store, &email)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(|| Error::NotFound("No active user is registered with this email".into()))?;
-    let m = Membership::new(
-        ctx.tenant().clone(),
-        user.id.clone(),
-        vec![role.id.clone()],
-        state.clock.now(),
-    );
-    store
-        .transact(m.create_ops())
-        .await
-        .map_err(|_| Error::Conflict("This user is already a member of the account".into()))?;
-    tracing::info!(account_id = %ctx.tenant(), user_id = %user.id, role = %role.id, "member added");
+    let now = state.clock.now();
+    shared::identity::throttle::take(
+        store,
+        &shared::identity::throttle::MAIL,
+        &format!("invite|{}|{email}", ctx.tenant()),
+        now,
+    )
+    .await?;
+    let (inv, token) =
+        invitations::create(store, ctx.tenant(), &email, &role.id, auth.id(), now).await?;
+    mails::send_invitation(&state, &email, &ctx.account.name, &role.name, &token);
+    tracing::info!(account_id = %ctx.tenant(), invitation_id = %inv.id, role = %role.id, "member invited");
     Ok((
         StatusCode::CREATED,
-        Json(member_json(&user, std::slice::from_ref(&role))),
+        Json(json!({
+            "message": "Invitation sent",
+            "invitation": {
+                "id": inv.id,
+                "email": inv.email,
+                "role": {"id": role.id, "name": role.name},
+                "expiresAt": rfc3339(inv.expires_at),
+            },
+        })),
     )
         .into_response())
 }
 
-/// Whether, after replacing `target`'s roles with `new_roles`, the account still has an ADMIN.
-pub async fn keeps_an_admin(
-    state: &AppState,
-    ctx: &Context,
-    target: &UserId,
-    new_roles: &[String],
-) -> Result<bool> {
-    if new_roles.iter().any(|r| r == ADMIN) {
-        return Ok(true);
+#[derive(Deserialize)]
+pub struct AcceptBody {
+    token: Option<String>,
+}
+
+/// `POST /api/users/invitations/accept` `{token}`: the signed-in user joins the account they
+/// were invited to, if the invitation was sent to their (verified) address.
+pub async fn accept(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<AcceptBody>,
+) -> Result<Response> {
+    let raw = body
+        .token
+        .ok_or_else(|| Error::validation("token", "an invitation token is required"))?;
+    let store = state.store.as_ref();
+    let now = state.clock.now();
+    let inv = invitations::find(store, &raw, now).await?;
+    if inv.email != auth.user.email || !auth.user.is_verified {
+        return Err(Error::Forbidden(
+            "This invitation was sent to another address; sign in with that address to accept it"
+                .into(),
+        ));
     }
-    Ok(tenancy::members(state.store.as_ref(), ctx.tenant())
-        .await?
-        .iter()
-        .any(|m| &m.user_id != target && m.is_active && m.roles.iter().any(|r| r == ADMIN)))
+    match store.transact(inv.accept_ops(auth.id(), now)).await {
+        Ok(()) => {}
+        Err(StoreError::TransactionCanceled { reasons })
+            if reasons.get(1).is_some_and(Option::is_some) =>
+        {
+            return Err(Error::Conflict(
+                "You are already a member of this account".into(),
+            ))
+        }
+        Err(StoreError::TransactionCanceled { .. }) => {
+            return Err(Error::bad_request(
+                "Invalid, expired or already used invitation",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(account_id = %inv.tenant, user_id = %auth.id(), "invitation accepted");
+    Ok(Json(
+        json!({"message": "Invitation accepted", "accountId": inv.tenant, "roles": [inv.role]}),
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaveBody {
+    account_id: Option<String>,
+}
+
+/// `POST /api/accounts/leave` `{accountId}`: the caller leaves an account; always allowed,
+/// except for its last ADMIN.
+pub async fn leave(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<LeaveBody>,
+) -> Result<Response> {
+    let raw = body
+        .account_id
+        .ok_or_else(|| Error::validation("accountId", "is required"))?;
+    let ctx = context(&state, &auth, Some(&raw)).await?;
+    let store = state.store.as_ref();
+    let mut ops: Vec<TxOp> = ctx.membership.delete_ops();
+    ops.extend(last_admin_guard(&state, &ctx.membership).await?);
+    let mut user = auth.user.clone();
+    if user.default_account.as_ref() == Some(ctx.tenant()) {
+        user.default_account = None;
+        ops.push(user.update_op(state.clock.now()));
+    }
+    store.transact(ops).await.map_err(raced)?;
+    tracing::info!(account_id = %ctx.tenant(), user_id = %auth.id(), "member left");
+    Ok(Json(json!({"message": "You left the account", "accountId": ctx.tenant()})).into_response())
+}
+
+/// Refuses to change a member who holds something the caller does not: the caller must hold
+/// every permission the target has now.
+pub fn ensure_outranks(ctx: &Context, target: &Membership) -> Result<()> {
+    let held = tenancy::grants_of(target, &ctx.all_roles).permissions;
+    let over: Vec<String> = held.into_iter().filter(|p| !ctx.can(p)).collect();
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "You cannot change a member who holds permissions you do not: {}",
+            over.join(", ")
+        )))
+    }
+}
+
+/// The check that keeps an ADMIN when `m` loses its ADMIN role or leaves: `Ok(None)` when
+/// `m` is no ADMIN (nothing to guard), 409 when it is the last one.
+pub async fn last_admin_guard(state: &AppState, m: &Membership) -> Result<Option<TxOp>> {
+    if !tenancy::is_admin(m) {
+        return Ok(None);
+    }
+    match tenancy::other_admin_guard(state.store.as_ref(), &m.tenant, &m.user_id).await? {
+        Some(op) => Ok(Some(op)),
+        None => Err(Error::Conflict(
+            "The account must keep at least one ADMIN".into(),
+        )),
+    }
+}
+
+/// Maps a cancelled removal or role change: a changed guard means another admin change won.
+pub fn raced(e: shared::ports::store::StoreError) -> Error {
+    users::conflict_on_race(e)
 }
 
 /// `DELETE /api/users/{userId}`: removes a member from the current account.
@@ -284,13 +388,10 @@ pub async fn remove(
     let m = tenancy::membership(store, ctx.tenant(), &target)
         .await?
         .ok_or_else(not_found)?;
-    if !keeps_an_admin(&state, &ctx, &target, &[]).await? {
-        return Err(Error::Conflict(
-            "The last ADMIN of an account cannot be removed".into(),
-        ));
-    }
-    let ops: Vec<TxOp> = m.delete_ops();
-    store.transact(ops).await.map_err(users::conflict_on_race)?;
+    ensure_outranks(&ctx, &m)?;
+    let mut ops: Vec<TxOp> = m.delete_ops();
+    ops.extend(last_admin_guard(&state, &m).await?);
+    store.transact(ops).await.map_err(raced)?;
     tracing::info!(account_id = %ctx.tenant(), user_id = %target, "member removed");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

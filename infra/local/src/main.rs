@@ -46,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         mailer,
         clock,
         keys: Arc::new(keys),
+        background: Default::default(),
     };
     let app = beddora_local::app(state);
     let port: u16 = std::env::var("PORT")

@@ -2,6 +2,7 @@
 //! for validation. 5xx answers carry a generic text; the cause goes to the log.
 
 use crate::error::Error;
+use crate::ports::store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -29,8 +30,10 @@ pub fn error_response(err: &Error) -> Response {
         }
         Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-        Error::Store(crate::ports::store::StoreError::Invalid(_)) => {
-            (StatusCode::BAD_REQUEST, "invalid_request")
+        // The store refusing a request is our bug (input is validated before it reaches the
+        // store), and an outage is an outage: neither is the client's fault nor a 404.
+        Error::Store(StoreError::Unavailable(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
         }
         Error::Store(_) | Error::Secrets(_) | Error::Mail(_) | Error::Internal(_) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")

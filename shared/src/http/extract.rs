@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 
 /// A JSON body. An empty body reads as `{}` (the frontend sends none on some mutations), so
 /// missing fields are reported by name; malformed or wrong-typed JSON is a 400 naming the
-/// problem, a body over the limit a 413, a non-JSON content type a 415.
+/// field in the caller's words, a body over the limit a 413, a body without a JSON content
+/// type a 415.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);
 
@@ -25,46 +26,107 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 Error::PayloadTooLarge("Request body is too large".into())
             } else {
-                Error::bad_request(format!("Could not read the request body: {e}"))
+                Error::bad_request("Could not read the request body")
             }
         })?;
         let empty = bytes.iter().all(u8::is_ascii_whitespace);
-        if let (false, Some(ct)) = (empty, &content_type) {
-            if !(ct.starts_with("application/json") || ct.contains("+json")) {
-                return Err(Error::UnsupportedMediaType(
-                    "Send the body as application/json".into(),
-                ));
-            }
+        let is_json = content_type
+            .as_deref()
+            .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
+        if !empty && !is_json {
+            return Err(Error::UnsupportedMediaType(
+                "Send the body as application/json".into(),
+            ));
         }
         let bytes: &[u8] = if empty { b"{}" } else { &bytes };
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_error(&mut de) {
-            Ok(v) => Ok(JsonBody(v)),
-            Err(e) => Err(e),
-        }
+        parse_json(bytes).map(JsonBody)
     }
 }
 
-fn serde_path_error<T: DeserializeOwned>(
-    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
-) -> Result<T, Error> {
-    let value = T::deserialize(&mut *de).and_then(|v| de.end().map(|_| v));
-    value.map_err(|e| {
-        let text = e.to_string();
-        let message = match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!("Malformed JSON body: {text}")
-            }
-            _ => format!("Invalid request body: {text}"),
-        };
-        Error::Validation {
-            message,
-            details: vec![],
+/// The longest text any field of a request may hold (what Secrets Manager stores in one
+/// secret); fields have their own, smaller limits on top.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// The path of the first string (or key) longer than [`MAX_FIELD_BYTES`], if any.
+fn oversized(v: &serde_json::Value, path: &mut Vec<String>) -> Option<String> {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if s.len() > MAX_FIELD_BYTES => Some(path.join(".")),
+        J::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
+            path.push(i.to_string());
+            let found = oversized(x, path);
+            path.pop();
+            found
+        }),
+        J::Object(map) => map.iter().find_map(|(k, x)| {
+            path.push(k.clone());
+            let found = if k.len() > MAX_FIELD_BYTES {
+                Some(path.join("."))
+            } else {
+                oversized(x, path)
+            };
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Reads a JSON document into `T`; a failure names the field and says what is wrong without
+/// naming Rust types. No string may exceed [`MAX_FIELD_BYTES`].
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|inner| {
+        Error::bad_request(format!(
+            "The body is not valid JSON (line {}, column {})",
+            inner.line(),
+            inner.column()
+        ))
+    })?;
+    if let Some(field) = oversized(&value, &mut vec![]) {
+        return Err(Error::validation(
+            &field,
+            format!("must be at most {} KB", MAX_FIELD_BYTES / 1024),
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." || path.is_empty() {
+            Error::bad_request("The body must be a JSON object with the documented fields")
+        } else {
+            Error::validation(&path, plain_words(&e.into_inner().to_string()))
         }
     })
 }
 
-/// A query string. Empty values count as absent (the frontend sends `sku=`).
+/// serde's message for a wrong value, without positions and Rust type names.
+fn plain_words(text: &str) -> String {
+    let text = text.split(" at line ").next().unwrap_or(text);
+    let text = match text.find("expected ") {
+        Some(i)
+            if text[i..].starts_with("expected struct ")
+                || text[i..].starts_with("expected enum ")
+                || text[i..].starts_with("expected tuple struct ") =>
+        {
+            format!("{}expected an object", &text[..i])
+        }
+        _ => text.to_string(),
+    };
+    let text = text
+        .replace("a sequence", "a list")
+        .replace("a map", "an object")
+        .replace("invalid type: ", "wrong type: got ")
+        .replace("unknown variant", "unknown value");
+    if let Some(field) = text
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return format!("{field} is required");
+    }
+    text
+}
+
+/// A query string, decoded by `serde_urlencoded`. Empty values count as absent (the frontend
+/// sends `sku=`).
 #[derive(Debug, Clone)]
 pub struct QueryParams<T>(pub T);
 
@@ -73,62 +135,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().unwrap_or_default();
-        let pairs: Vec<(String, String)> = url_pairs(raw)
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        let map: serde_json::Map<String, serde_json::Value> = pairs
-            .into_iter()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
-            .collect();
-        serde_json::from_value(serde_json::Value::Object(map))
+        let bad = || Error::bad_request("The query string is malformed");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).map_err(|_| bad())?;
+        let kept: Vec<(String, String)> =
+            pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let canonical = serde_urlencoded::to_string(&kept).map_err(|_| bad())?;
+        serde_urlencoded::from_str(&canonical)
             .map(QueryParams)
-            .map_err(|e| Error::bad_request(format!("Invalid query string: {e}")))
+            .map_err(|e| {
+                Error::bad_request(format!(
+                    "Invalid query parameter: {}",
+                    plain_words(&e.to_string())
+                ))
+            })
     }
 }
 
-fn url_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'+', _) => out.push(b' '),
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 2;
-            }
-            (c, _) => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The value of one cookie of the request.
+/// The value of one cookie of the request (parsed by the `cookie` crate).
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim_matches('"').to_string())
+        .flat_map(|v| cookie::Cookie::split_parse(v.to_string()))
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().trim_matches('"').to_string())
         .filter(|v| !v.is_empty())
 }
 

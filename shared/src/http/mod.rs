@@ -2,10 +2,12 @@
 //! 400s, the auth extractor, cookies, CORS and the common layers.
 
 mod auth;
+mod background;
 mod error;
 mod extract;
 
 pub use auth::{AuthUser, Claims, TokenKeys};
+pub use background::Background;
 pub use error::error_response;
 pub use extract::{cookie, ClientIp, JsonBody, QueryParams};
 
@@ -26,6 +28,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub keys: Arc<TokenKeys>,
+    /// Work started by requests and not awaited by them (mail).
+    pub background: Background,
 }
 
 /// CORS for the configured exact origins, with credentials, as the frontend needs.
@@ -48,6 +52,20 @@ pub fn cors(config: &Config) -> CorsLayer {
             Method::OPTIONS,
         ])
         .max_age(std::time::Duration::from_secs(600))
+}
+
+/// One endpoint of a router: method, path template and handler. Each `api-*` crate lists
+/// its endpoints in one table and builds its router from it, so tests can enumerate every
+/// route (the tenant-isolation test covers each one).
+pub type Endpoint = (Method, &'static str, axum::routing::MethodRouter<AppState>);
+
+/// A router serving every endpoint of the table.
+pub fn route_all(endpoints: Vec<Endpoint>) -> Router<AppState> {
+    endpoints
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        })
 }
 
 /// The layers every API router gets: body limit, CORS, JSON 404/405.

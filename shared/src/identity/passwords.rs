@@ -1,4 +1,6 @@
-//! Argon2id password hashes (PHC strings).
+//! Argon2id password hashes (PHC strings). Hashing takes tens of milliseconds of CPU on
+//! purpose, so it runs on the blocking pool: the async workers keep answering other requests
+//! while passwords are checked.
 
 use crate::error::{Error, Result};
 use argon2::password_hash::{
@@ -6,7 +8,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 
-pub fn hash(password: &str) -> Result<String> {
+fn hash_now(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -14,7 +16,7 @@ pub fn hash(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
 }
 
-pub fn verify(password: &str, phc: &str) -> bool {
+fn verify_now(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
         .map(|h| {
             Argon2::default()
@@ -24,8 +26,28 @@ pub fn verify(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+async fn off_the_workers<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("password task failed: {e}")))
+}
+
+/// Hashes a new password (on the blocking pool).
+pub async fn hash(password: &str) -> Result<String> {
+    let password = password.to_string();
+    off_the_workers(move || hash_now(&password)).await?
+}
+
+/// Checks a password against a stored hash (on the blocking pool).
+pub async fn verify(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    off_the_workers(move || verify_now(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
 /// A hash to verify against when the user does not exist, so timing does not reveal it.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash("dummy-password-for-timing").expect("dummy hash"))
+    DUMMY.get_or_init(|| hash_now("dummy-password-for-timing").expect("dummy hash"))
 }

@@ -520,3 +520,27 @@ pub fn create_account_ops(account: &Account, creator: &UserId, now: DateTime<Utc
     );
     ops
 }
+
+/// The guard that keeps an account's last ADMIN: a check that one ADMIN other than `target`
+/// is still an ADMIN, unchanged since read. Put it in the transaction that removes or demotes
+/// `target`; two ADMINs removing each other at once then cannot both succeed (the second
+/// transaction finds its guard changed or gone). `None`: no other ADMIN, refuse.
+pub async fn other_admin_guard(
+    store: &dyn Store,
+    t: &Tenant,
+    target: &UserId,
+) -> Result<Option<TxOp>> {
+    Ok(members(store, t)
+        .await?
+        .into_iter()
+        .find(|m| &m.user_id != target && m.is_active && m.roles.iter().any(|r| r == ADMIN))
+        .map(|m| TxOp::Check {
+            key: member_key(t, &m.user_id),
+            condition: Condition::Equals("version".into(), Value::N(m.version.to_string())),
+        }))
+}
+
+/// Whether a membership is an active ADMIN's.
+pub fn is_admin(m: &Membership) -> bool {
+    m.is_active && m.roles.iter().any(|r| r == ADMIN)
+}

@@ -1,4 +1,5 @@
-//! Single-use, short-lived tokens mailed to users (email verification, password reset).
+//! Single-use, short-lived tokens mailed to users (email verification, password reset,
+//! sign-in links).
 //! Stored as `OTT#<kind>#<sha256>/TOKEN`; using one deletes it in the same transaction as
 //! its effect, so it works exactly once.
 
@@ -12,6 +13,10 @@ use chrono::{DateTime, Duration, Utc};
 pub enum Kind {
     VerifyEmail,
     ResetPassword,
+    /// A mailed sign-in link (past a login throttle).
+    SignIn,
+    /// Confirms a new address for an existing user (the token's email is the new address).
+    ChangeEmail,
 }
 
 impl Kind {
@@ -19,6 +24,8 @@ impl Kind {
         match self {
             Kind::VerifyEmail => "VERIFY",
             Kind::ResetPassword => "RESET",
+            Kind::SignIn => "SIGNIN",
+            Kind::ChangeEmail => "CHANGE",
         }
     }
 }
@@ -79,6 +86,8 @@ pub async fn find(
     let what = match kind {
         Kind::VerifyEmail => "verification",
         Kind::ResetPassword => "reset",
+        Kind::SignIn => "sign-in",
+        Kind::ChangeEmail => "verification",
     };
     if token.trim().is_empty() || token.len() > 256 {
         return Err(Error::validation(

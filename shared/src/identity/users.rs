@@ -136,19 +136,22 @@ pub async fn save(store: &dyn Store, user: &mut User, now: DateTime<Utc>) -> Res
         .map_err(conflict_on_race)
 }
 
-/// Moves a user to a new address: releases the old claim and takes the new one atomically.
+/// Moves a user to a new address whose mailbox they proved they control (a followed
+/// confirmation link): releases the old claim and takes the new one atomically, together
+/// with `extra` (consuming the link).
 pub async fn change_email(
     store: &dyn Store,
     user: &mut User,
     new: Email,
     now: DateTime<Utc>,
+    extra: Vec<TxOp>,
 ) -> Result<()> {
     let old = user.email.clone();
     user.email = new.clone();
-    user.is_verified = false;
-    user.verified_at = None;
+    user.is_verified = true;
+    user.verified_at = Some(now);
     let nk = email_key(&new);
-    let ops = vec![
+    let mut ops = vec![
         TxOp::Delete {
             key: email_key(&old),
             condition: Some(Condition::Equals(
@@ -164,12 +167,15 @@ pub async fn change_email(
         },
         user.update_op(now),
     ];
+    ops.extend(extra);
     match store.transact(ops).await {
         Ok(()) => Ok(()),
         Err(StoreError::TransactionCanceled { reasons })
             if reasons.get(1).is_some_and(Option::is_some) =>
         {
-            Err(Error::Conflict("Email already in use".into()))
+            Err(Error::Conflict(
+                "This address is already in use by another account".into(),
+            ))
         }
         Err(e) => Err(conflict_on_race(e)),
     }

@@ -177,7 +177,8 @@ async fn viewers_cannot_list_users_and_nobody_grants_more_than_they_hold() {
             Some(&manager.token),
         )
         .await;
-    assert_eq!(within.status, StatusCode::OK);
+    // The viewer holds business reads the delegate lacks: the delegate cannot change them.
+    assert_error(&within, StatusCode::FORBIDDEN);
     let seen = app
         .call(
             "GET",
@@ -283,6 +284,76 @@ async fn viewers_cannot_list_users_and_nobody_grants_more_than_they_hold() {
         .await,
         StatusCode::NOT_FOUND,
     );
+}
+
+/// Changing a member's roles needs every permission the member has, not only those given.
+#[tokio::test]
+async fn a_delegate_cannot_strip_roles_from_a_member_who_holds_more() {
+    let app = TestApp::new();
+    let owner = app.signed_up("owner@example.com").await;
+    let delegate = app.signed_up("delegate@example.com").await;
+    let manager = app.signed_up("manager@example.com").await;
+    let weak = app.signed_up("weak@example.com").await;
+    app.add_member(&owner, &delegate, "VIEWER").await;
+    app.add_member(&owner, &manager, "MANAGER").await;
+    app.add_member(&owner, &weak, "VIEWER").await;
+    let role = app
+        .call("POST", "/api/permissions/roles", Some(json!({"name": "Delegate", "permissions": ["permissions.write", "permissions.read", "profit.read"]})), Some(&owner.token))
+        .await;
+    let role_id = role.body["id"].as_str().unwrap().to_string();
+    let r = app
+        .call(
+            "PATCH",
+            &format!("/api/permissions/{}", delegate.user_id),
+            Some(json!({"roles": [{"roleId": role_id}]})),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let acct = owner.account_id.clone();
+    for (target, roles) in [
+        (&manager, json!([])),
+        (&manager, json!([{"roleId": role_id}])),
+        (&owner, json!([{"roleId": role_id}])),
+    ] {
+        let strip = app
+            .call(
+                "PATCH",
+                &format!("/api/permissions/{}", target.user_id),
+                Some(json!({"accountId": acct, "roles": roles})),
+                Some(&delegate.token),
+            )
+            .await;
+        assert_error(&strip, StatusCode::FORBIDDEN);
+    }
+    let seen = app
+        .call(
+            "GET",
+            &format!("/api/permissions/{}?accountId={acct}", manager.user_id),
+            None,
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(seen.body["roles"], json!(["MANAGER"]));
+    // A member who holds nothing beyond the delegate's own grants may be changed.
+    let r = app
+        .call(
+            "PATCH",
+            &format!("/api/permissions/{}", weak.user_id),
+            Some(json!({"roles": [{"roleId": role_id}]})),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ok = app
+        .call(
+            "PATCH",
+            &format!("/api/permissions/{}", weak.user_id),
+            Some(json!({"accountId": acct, "permissions": ["profit.read"]})),
+            Some(&delegate.token),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
 }
 
 #[tokio::test]
@@ -517,7 +588,7 @@ async fn profile_update_and_password_change_end_other_sessions() {
             .await,
         StatusCode::UNAUTHORIZED,
     );
-    // Changing the address needs a new verification, mailed to the new address.
+    // A new address takes effect once the link mailed to it is followed.
     let e = app
         .call(
             "PATCH",
@@ -526,19 +597,61 @@ async fn profile_update_and_password_change_end_other_sessions() {
             Some(fresh),
         )
         .await;
-    assert_eq!(e.body["isVerified"], false);
-    assert!(app.outbox.last_to("ann.new@example.com").is_some());
-    let taken = app.signed_up("taken@example.com").await;
-    assert_error(
-        &app.call(
-            "PATCH",
-            "/api/users/me",
-            Some(json!({"email": taken.email})),
-            Some(fresh),
+    assert_eq!(e.status, StatusCode::OK, "{:?}", e.body);
+    assert_eq!(e.body["email"], "ann@example.com");
+    assert_eq!(e.body["pendingEmail"], "ann.new@example.com");
+    let link = app.mailed_token("ann.new@example.com");
+    let v = app
+        .call(
+            "GET",
+            &format!("/api/auth/verify-email?token={link}"),
+            None,
+            None,
         )
-        .await,
-        StatusCode::CONFLICT,
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    let me = app.call("GET", "/api/users/me", None, Some(fresh)).await;
+    assert_eq!(me.body["email"], "ann.new@example.com");
+    assert_eq!(me.body["isVerified"], true);
+    assert_eq!(
+        app.login("ann.new@example.com", "N3w-Passw0rd!!")
+            .await
+            .status,
+        StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn an_email_change_answers_alike_for_taken_and_free_addresses() {
+    let app = TestApp::new();
+    let s = app.signed_up("ann@example.com").await;
+    let taken = app.signed_up("taken@example.com").await;
+    let change = |to: &str| {
+        let (app, token, to) = (&app, s.token.clone(), to.to_string());
+        async move {
+            app.call(
+                "PATCH",
+                "/api/users/me",
+                Some(json!({"email": to})),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let to_taken = change(&taken.email).await;
+    let to_free = change("free@example.com").await;
+    assert_eq!(to_taken.status, StatusCode::OK);
+    assert_eq!(to_free.status, to_taken.status);
+    let strip = |mut b: serde_json::Value| {
+        b["pendingEmail"] = serde_json::Value::Null;
+        b
+    };
+    assert_eq!(strip(to_taken.body), strip(to_free.body));
+    // The taken address's owner is told; nothing changes for either account.
+    let told = app.outbox.last_to(&taken.email).unwrap();
+    assert!(!told.text.contains("token="), "{}", told.text);
+    let me = app.call("GET", "/api/users/me", None, Some(&s.token)).await;
+    assert_eq!(me.body["email"], "ann@example.com");
 }
 
 #[tokio::test]
@@ -622,7 +735,6 @@ async fn marketplaces_are_public_and_currencies_convert_through_usd() {
     );
     // Rates stored as update-rates writes them: base->X and X->base.
     use shared::identity::ItemBuilder;
-    use shared::ports::Store;
     for (from, to, rate) in [("USD", "EUR", "0.9"), ("GBP", "USD", "1.25")] {
         app.store
             .put(
@@ -647,10 +759,11 @@ async fn marketplaces_are_public_and_currencies_convert_through_usd() {
         cross.body["data"]["rate"], "1.125",
         "GBP->USD x USD->EUR, exact decimal"
     );
+    // Rates are global: no tenant user may fetch them, not even an account's ADMIN.
     assert_error(
         &app.call("POST", "/api/currencies/update-rates", None, Some(&s.token))
             .await,
-        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::FORBIDDEN,
     );
 }
 
@@ -669,19 +782,17 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
     tokio::spawn(async move { axum::serve(listener, source).await.unwrap() });
     let mut config = shared::config::Config::local_defaults();
     config.exchange_rates_url = Some(format!("http://{addr}/latest"));
+    config.operator_emails = vec!["ops@beddora.example".into()];
     let app = TestApp::with_config(config);
     let owner = app.signed_up("owner@example.com").await;
-    let viewer = app.signed_up("viewer@example.com").await;
-    app.add_member(&owner, &viewer, "VIEWER").await;
+    let operator = app.signed_up("ops@beddora.example").await;
+    // An account's ADMIN is no operator: global rates are not theirs to change.
     let refused = app
         .call(
             "POST",
-            &format!(
-                "/api/currencies/update-rates?accountId={}",
-                owner.account_id
-            ),
+            "/api/currencies/update-rates",
             None,
-            Some(&viewer.token),
+            Some(&owner.token),
         )
         .await;
     assert_error(&refused, StatusCode::FORBIDDEN);
@@ -690,7 +801,7 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
             "POST",
             "/api/currencies/update-rates",
             None,
-            Some(&owner.token),
+            Some(&operator.token),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -715,5 +826,386 @@ async fn update_rates_stores_both_directions_from_the_configured_source() {
         rate("GBP", "EUR").await,
         "1.0666666667",
         "cross rate through USD, 10 places"
+    );
+    assert_eq!(r.body["data"]["date"], "2026-11-01", "dated by the source");
+    // A stored rate is never overwritten: the same moment again stores nothing.
+    let again = app
+        .call(
+            "POST",
+            "/api/currencies/update-rates",
+            None,
+            Some(&operator.token),
+        )
+        .await;
+    assert_error(&again, StatusCode::CONFLICT);
+    app.clock.advance(chrono::Duration::hours(1));
+    let next = app
+        .call(
+            "POST",
+            "/api/currencies/update-rates",
+            None,
+            Some(&operator.token),
+        )
+        .await;
+    assert_eq!(next.body["data"]["updatedCount"], 4, "a new dated record");
+}
+
+/// ADMINs removing or demoting each other at the same moment: some are refused, and the
+/// account always keeps an ADMIN.
+async fn the_last_admin_holds_under_parallel_removal(app: TestApp) {
+    use shared::identity::tenancy;
+    for round in 0..4 {
+        let mut admins = vec![];
+        for i in 0..4 {
+            admins.push(app.signed_up(&format!("a{i}r{round}@race.example")).await);
+        }
+        for other in &admins[1..] {
+            app.add_member(&admins[0], other, "ADMIN").await;
+        }
+        let acct = admins[0].account_id.clone();
+        let mut requests = vec![];
+        for by in &admins {
+            for target in admins.iter().filter(|t| t.user_id != by.user_id) {
+                let (app, token, target, acct) = (
+                    app.clone(),
+                    by.token.clone(),
+                    target.user_id.clone(),
+                    acct.clone(),
+                );
+                requests.push(tokio::spawn(async move {
+                    if round % 2 == 0 {
+                        app.call(
+                            "DELETE",
+                            &format!("/api/users/{target}?accountId={acct}"),
+                            None,
+                            Some(&token),
+                        )
+                        .await
+                    } else {
+                        app.call(
+                            "PATCH",
+                            &format!("/api/permissions/{target}"),
+                            Some(json!({"accountId": acct, "roles": [{"roleId": "VIEWER"}]})),
+                            Some(&token),
+                        )
+                        .await
+                    }
+                }));
+            }
+        }
+        for r in requests {
+            let r = r.await.unwrap();
+            // A refusal: by the guard (409), or, when it starts after others finished, as no
+            // longer a member (404) or no longer an ADMIN (403).
+            assert!(
+                r.status.is_success()
+                    || [
+                        StatusCode::CONFLICT,
+                        StatusCode::NOT_FOUND,
+                        StatusCode::FORBIDDEN
+                    ]
+                    .contains(&r.status),
+                "round {round}: {} {:?}",
+                r.status,
+                r.body
+            );
+        }
+        let tenant = tenancy::existing(
+            app.store.as_ref(),
+            &shared::domain::TenantId::parse(&acct).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let left = tenancy::members(app.store.as_ref(), &tenant)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(tenancy::is_admin)
+            .count();
+        assert!(left >= 1, "round {round}: the account has no ADMIN left");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_admin_holds_under_parallel_removal_on_the_embedded_store() {
+    the_last_admin_holds_under_parallel_removal(TestApp::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_admin_holds_under_parallel_removal_on_dynamodb() {
+    the_last_admin_holds_under_parallel_removal(TestApp::on_dynamodb().await).await;
+}
+
+/// A store outage is a 503, never a 404 ("not found" would tell the frontend the account is
+/// gone); a request the store refuses is our fault, a 500 that leaks no internal text.
+#[tokio::test]
+async fn store_failures_are_not_reported_as_missing_accounts_or_bad_requests() {
+    use shared::ports::store::StoreError;
+    let clock = std::sync::Arc::new(shared::ports::FixedClock::new(start_time()));
+    let faulty = std::sync::Arc::new(FaultyStore {
+        inner: std::sync::Arc::new(shared::adapters::EmbeddedStore::in_memory(clock.clone())),
+        failure: std::sync::Mutex::new(None),
+    });
+    let app = TestApp::with_store(
+        shared::config::Config::local_defaults(),
+        clock,
+        faulty.clone(),
+    );
+    let s = app.signed_up("outage@example.com").await;
+    // The auth extractor's read succeeds; the account lookup behind it fails.
+    faulty.fail_with(
+        1,
+        Some(|| StoreError::Unavailable("connection reset by peer".into())),
+    );
+    let r = app
+        .call(
+            "POST",
+            "/api/accounts/switch",
+            Some(json!({"accountId": s.account_id})),
+            Some(&s.token),
+        )
+        .await;
+    assert_error(&r, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        !r.body.to_string().contains("connection reset"),
+        "{:?}",
+        r.body
+    );
+    faulty.fail_with(
+        1,
+        Some(|| StoreError::Invalid("item of 500000 bytes exceeds 400 KB in ACCT#x".into())),
+    );
+    let r = app.call("GET", "/api/accounts", None, Some(&s.token)).await;
+    assert_error(&r, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!r.body.to_string().contains("ACCT#"), "{:?}", r.body);
+    faulty.fail_with(0, None);
+    assert_eq!(
+        app.call(
+            "POST",
+            "/api/accounts/switch",
+            Some(json!({"accountId": s.account_id})),
+            Some(&s.token)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+/// Input limits: no field holds more than a secret can (64 KB), names hold no hidden
+/// characters, and custom roles cannot pass for built-in ones.
+#[tokio::test]
+async fn input_limits_hold_on_every_string_and_name() {
+    let app = TestApp::new();
+    let s = app.signed_up("limits@example.com").await;
+    let huge = "x".repeat(900 * 1024);
+    let r = app
+        .call("POST", "/api/accounts/link", Some(json!({"marketplace": "US", "sellerId": "A1SELLER", "refreshToken": "Atzr|IwEBI-test-refresh-token-0123456789", "credentials": {"clientSecret": huge}})), Some(&s.token))
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("64 KB"),
+        "{:?}",
+        r.body
+    );
+    for name in [
+        "Ann\u{202E}nimda",
+        "Bob\u{0000}",
+        "Zero\u{200B}Width",
+        "Tab\tbed",
+    ] {
+        let r = app
+            .call(
+                "PATCH",
+                "/api/users/me",
+                Some(json!({"name": name})),
+                Some(&s.token),
+            )
+            .await;
+        assert_error(&r, StatusCode::BAD_REQUEST);
+        let r = app
+            .call(
+                "POST",
+                "/api/accounts",
+                Some(json!({"name": name})),
+                Some(&s.token),
+            )
+            .await;
+        assert_error(&r, StatusCode::BAD_REQUEST);
+    }
+    for imitation in [
+        "ADM\u{200B}IN",
+        "АDMIN",
+        "Аdmіn",
+        "ＡＤＭＩＮ",
+        "admin ",
+        "Vi ewer",
+        "MANAGΕR",
+        "m4nager",
+    ] {
+        let r = app
+            .call(
+                "POST",
+                "/api/permissions/roles",
+                Some(json!({"name": imitation, "permissions": ["profit.read"]})),
+                Some(&s.token),
+            )
+            .await;
+        assert!(
+            [StatusCode::BAD_REQUEST, StatusCode::CONFLICT].contains(&r.status),
+            "{imitation:?}: {} {:?}",
+            r.status,
+            r.body
+        );
+    }
+    let roles = app
+        .call("GET", "/api/permissions/roles", None, Some(&s.token))
+        .await;
+    assert_eq!(
+        roles.body.as_array().unwrap().len(),
+        3,
+        "only the built-in roles"
+    );
+    let ok = app
+        .call(
+            "POST",
+            "/api/permissions/roles",
+            Some(json!({"name": "Bookkeeper", "permissions": ["profit.read"]})),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED);
+}
+
+/// Adding a member is an invitation the invitee accepts: the answer never tells whether the
+/// address is registered or shows anything of another tenant's user, the link works once, for
+/// its address only, and expires; a member can leave, except the last ADMIN.
+#[tokio::test]
+async fn members_join_by_accepting_a_mailed_invitation_and_can_leave() {
+    let app = TestApp::new();
+    let owner = app.signed_up("owner@example.com").await;
+    let invitee = app.signed_up("invitee@example.com").await;
+    let stranger = app.signed_up("stranger@example.com").await;
+    let invite = |email: &str| {
+        let (app, token, email) = (&app, owner.token.clone(), email.to_string());
+        async move {
+            app.call(
+                "POST",
+                "/api/users",
+                Some(json!({"email": email, "role": "VIEWER"})),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let known = invite("invitee@example.com").await;
+    let unknown = invite("nobody-yet@example.com").await;
+    assert_eq!(known.status, StatusCode::CREATED, "{:?}", known.body);
+    assert_eq!(known.status, unknown.status);
+    let shape = |b: &serde_json::Value| {
+        let mut b = b.clone();
+        b["invitation"]["id"] = json!(null);
+        b["invitation"]["email"] = json!(null);
+        b
+    };
+    assert_eq!(shape(&known.body), shape(&unknown.body));
+    let text = known.body.to_string();
+    assert!(
+        !text.contains(&invitee.user_id)
+            && !text.contains("Test User")
+            && !text.contains("verifiedAt"),
+        "{text}"
+    );
+    // Not a member until accepted.
+    let acct = format!("?accountId={}", owner.account_id);
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/permissions/me{acct}"),
+            None,
+            Some(&invitee.token),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    );
+    let token = app.mailed_token("invitee@example.com");
+    let accept = |t: &str, who: &Session| {
+        let (app, t, bearer) = (&app, t.to_string(), who.token.clone());
+        async move {
+            app.call(
+                "POST",
+                "/api/users/invitations/accept",
+                Some(json!({"token": t})),
+                Some(&bearer),
+            )
+            .await
+        }
+    };
+    assert_error(&accept(&token, &stranger).await, StatusCode::FORBIDDEN);
+    let ok = accept(&token, &invitee).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["accountId"], owner.account_id.as_str());
+    assert_error(&accept(&token, &invitee).await, StatusCode::BAD_REQUEST);
+    let me = app
+        .call(
+            "GET",
+            &format!("/api/permissions/me{acct}"),
+            None,
+            Some(&invitee.token),
+        )
+        .await;
+    assert_eq!(me.body["roles"], json!(["VIEWER"]));
+    // An invitation expires.
+    invite("stranger@example.com").await;
+    let late = app.mailed_token("stranger@example.com");
+    app.clock
+        .advance(shared::identity::invitations::TTL + chrono::Duration::minutes(1));
+    let stranger = app.login("stranger@example.com", PASSWORD).await;
+    let bearer = stranger.body["accessToken"].as_str().unwrap().to_string();
+    let r = app
+        .call(
+            "POST",
+            "/api/users/invitations/accept",
+            Some(json!({"token": late})),
+            Some(&bearer),
+        )
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST);
+    // The member leaves; the last ADMIN cannot.
+    let invitee = app.login("invitee@example.com", PASSWORD).await;
+    let invitee_token = invitee.body["accessToken"].as_str().unwrap().to_string();
+    let left = app
+        .call(
+            "POST",
+            "/api/accounts/leave",
+            Some(json!({"accountId": owner.account_id})),
+            Some(&invitee_token),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::OK, "{:?}", left.body);
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/permissions/me{acct}"),
+            None,
+            Some(&invitee_token),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    );
+    let owner_token = app.login("owner@example.com", PASSWORD).await.body["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_error(
+        &app.call(
+            "POST",
+            "/api/accounts/leave",
+            Some(json!({"accountId": owner.account_id})),
+            Some(&owner_token),
+        )
+        .await,
+        StatusCode::CONFLICT,
     );
 }

@@ -1,4 +1,5 @@
-//! A test app on the embedded adapters with a fixed clock, and request helpers.
+//! A test app on the embedded adapters (or on DynamoDB through moto) with a fixed clock, and
+//! request helpers.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -9,7 +10,9 @@ use serde_json::{json, Value};
 use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox};
 use shared::config::Config;
 use shared::http::{AppState, TokenKeys};
-use shared::ports::FixedClock;
+use shared::ports::store::{Condition, Item, Key, Page, Query, StoreError, TxOp, WriteOp};
+use shared::ports::{FixedClock, Store};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -20,11 +23,12 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap()
 }
 
+#[derive(Clone)]
 pub struct TestApp {
     pub state: AppState,
     pub outbox: Outbox,
     pub clock: Arc<FixedClock>,
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<dyn Store>,
     pub secrets: Arc<EmbeddedSecrets>,
 }
 
@@ -64,6 +68,26 @@ impl TestApp {
     pub fn with_config(config: Config) -> Self {
         let clock = Arc::new(FixedClock::new(start_time()));
         let store = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+        Self::with_store(config, clock, store)
+    }
+
+    /// The same app on DynamoDB: a fresh table on moto (see `infra/test.sh`).
+    pub async fn on_dynamodb() -> Self {
+        let table = super::contracts::TempTable::create().await;
+        let clock = Arc::new(FixedClock::new(start_time()));
+        let store = Arc::new(MotoIsolation {
+            inner: shared::adapters::DynamoStore::new(
+                table.client.clone(),
+                &table.name,
+                clock.clone(),
+            ),
+            lock: tokio::sync::Mutex::new(()),
+        });
+        Self::with_store(Config::local_defaults(), clock, store)
+    }
+
+    /// The app on the given store.
+    pub fn with_store(config: Config, clock: Arc<FixedClock>, store: Arc<dyn Store>) -> Self {
         let secrets = Arc::new(EmbeddedSecrets::in_memory());
         let outbox = Outbox::new();
         let state = AppState {
@@ -73,6 +97,7 @@ impl TestApp {
             mailer: Arc::new(outbox.clone()),
             clock: clock.clone(),
             keys: Arc::new(TokenKeys::from_key(SIGNING_KEY)),
+            background: Default::default(),
         };
         Self {
             state,
@@ -88,12 +113,14 @@ impl TestApp {
         beddora_local::app(self.state.clone())
     }
 
+    /// Sends a request; returns once the work it started in the background (mail) is done.
     pub async fn raw(&self, req: Request<Body>) -> Resp {
         let res = self
             .router()
             .oneshot(req)
             .await
             .expect("router is infallible");
+        self.state.background.idle().await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
@@ -132,9 +159,25 @@ impl TestApp {
         token: Option<&str>,
         cookie: Option<&str>,
     ) -> Resp {
+        self.call_from("127.0.0.1", method, path, body, token, cookie)
+            .await
+    }
+
+    /// A request from the given client IP.
+    pub async fn call_from(
+        &self,
+        ip: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Resp {
+        let addr: SocketAddr = format!("{ip}:40000").parse().expect("an IPv4 address");
         let mut b = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).unwrap())
-            .uri(path);
+            .uri(path)
+            .extension(axum::extract::ConnectInfo(addr));
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
@@ -209,7 +252,8 @@ impl TestApp {
         }
     }
 
-    /// Adds `member` to `owner`'s default account with a role.
+    /// Adds `member` to `owner`'s default account with a role: invites, and the member
+    /// accepts through the mailed link.
     pub async fn add_member(&self, owner: &Session, member: &Session, role: &str) {
         let r = self
             .call(
@@ -219,7 +263,17 @@ impl TestApp {
                 Some(&owner.token),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "add member: {:?}", r.body);
+        assert_eq!(r.status, StatusCode::CREATED, "invite member: {:?}", r.body);
+        let token = self.mailed_token(&member.email);
+        let a = self
+            .call(
+                "POST",
+                "/api/users/invitations/accept",
+                Some(json!({"token": token})),
+                Some(&member.token),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "accept invitation: {:?}", a.body);
     }
 
     /// Links an Amazon seller account in the caller's default account.
@@ -240,4 +294,111 @@ pub fn assert_error(r: &Resp, status: StatusCode) {
         "error body shape: {:?}",
         r.body
     );
+}
+
+/// DynamoDB evaluates a condition and applies the write atomically, and runs transactions
+/// serializably. moto does neither under concurrent requests: it serves each request on its
+/// own thread, applies a transaction's operations one by one as it checks them, and on a
+/// failed check restores a deep copy of the whole table taken before, without a lock (so
+/// parallel transactions interleave and a failed one can undo another's writes). This
+/// wrapper restores DynamoDB's guarantee by letting one conditional write or transaction at a
+/// time reach moto; reads and unconditional writes stay parallel. The requests themselves still
+/// run in parallel through the routers, so the tests check our conditions, not moto's lack of
+/// isolation.
+struct MotoIsolation<S> {
+    inner: S,
+    lock: tokio::sync::Mutex<()>,
+}
+
+#[async_trait::async_trait]
+impl<S: Store> Store for MotoIsolation<S> {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        let _one = match condition {
+            Some(_) => Some(self.lock.lock().await),
+            None => None,
+        };
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
+        let _one = match condition {
+            Some(_) => Some(self.lock.lock().await),
+            None => None,
+        };
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        let _one = self.lock.lock().await;
+        self.inner.transact(ops).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.inner.batch_get(keys).await
+    }
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.batch_write(ops).await
+    }
+}
+
+/// How many more calls succeed, and the failure every later call returns.
+type Failure = (usize, fn() -> StoreError);
+
+/// A store that fails on demand, for the answers to an outage.
+pub struct FaultyStore {
+    pub inner: Arc<dyn Store>,
+    /// While set: how many more calls succeed, then the failure every later call returns.
+    pub failure: std::sync::Mutex<Option<Failure>>,
+}
+
+impl FaultyStore {
+    fn check(&self) -> Result<(), StoreError> {
+        match &mut *self.failure.lock().unwrap() {
+            Some((0, f)) => Err(f()),
+            Some((n, _)) => {
+                *n -= 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+    /// Fails every call after the next `after` ones (`None`: stops failing).
+    pub fn fail_with(&self, after: usize, f: Option<fn() -> StoreError>) {
+        *self.failure.lock().unwrap() = f.map(|f| (after, f));
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FaultyStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.check()?;
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.check()?;
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.transact(ops).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.check()?;
+        self.inner.batch_get(keys).await
+    }
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.batch_write(ops).await
+    }
 }

@@ -1,9 +1,101 @@
 //! Two tenants: for every endpoint of both groups, tenant B never sees or changes tenant A's
-//! data, whatever ids B puts in the path, query or body.
+//! data, whatever ids B puts in the path, query or body. The endpoint list comes from the
+//! routers' own tables, so a new route fails the test until it is covered here.
 
 use super::helpers::*;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// Endpoints that act only on the caller or on public data, so no tenant id can be aimed at
+/// them, with why. Everything else must be attacked by tenant B below.
+const CALLER_ONLY: &[(&str, &str, &str)] = &[
+    ("GET", "/health", "public"),
+    ("POST", "/api/auth/register", "creates a new user"),
+    ("POST", "/api/auth/login", "the caller's credentials"),
+    ("POST", "/api/auth/sign-in", "a link mailed to the caller"),
+    (
+        "POST",
+        "/api/auth/refresh",
+        "sessions: refresh_tokens_and_sessions_are_per_user",
+    ),
+    (
+        "POST",
+        "/api/auth/logout",
+        "sessions: refresh_tokens_and_sessions_are_per_user",
+    ),
+    (
+        "POST",
+        "/api/auth/forgot-password",
+        "mails the address's owner only",
+    ),
+    (
+        "POST",
+        "/api/auth/reset-password",
+        "a link mailed to the owner",
+    ),
+    (
+        "GET",
+        "/api/auth/verify-email",
+        "a link mailed to the owner",
+    ),
+    (
+        "POST",
+        "/api/auth/resend-verification",
+        "mails the address's owner only",
+    ),
+    ("GET", "/api/auth/me", "the caller; checked below"),
+    (
+        "GET",
+        "/api/accounts",
+        "the caller's accounts; checked below",
+    ),
+    ("POST", "/api/accounts", "creates an account of the caller"),
+    ("GET", "/api/users/me", "the caller; checked below"),
+    ("PATCH", "/api/users/me", "the caller"),
+    ("POST", "/api/users/me/change-password", "the caller"),
+    ("GET", "/api/marketplaces", "public"),
+    ("GET", "/api/marketplaces/{id}", "public"),
+    ("GET", "/api/currencies", "global reference data"),
+    (
+        "GET",
+        "/api/currencies/exchange-rate",
+        "global reference data",
+    ),
+    (
+        "POST",
+        "/api/currencies/update-rates",
+        "operators only, global data",
+    ),
+];
+
+fn every_endpoint() -> BTreeSet<(String, &'static str)> {
+    api_auth::endpoints()
+        .into_iter()
+        .chain(api_accounts::endpoints())
+        .map(|(m, p, _)| (m.to_string(), p))
+        .collect()
+}
+
+/// The route template a request path hits: literal segments win over parameters.
+fn template_of(method: &str, path: &str) -> Option<(String, &'static str)> {
+    let path = path.split('?').next().unwrap_or_default();
+    let segs: Vec<&str> = path.split('/').collect();
+    every_endpoint()
+        .into_iter()
+        .filter(|(m, _)| m == method)
+        .filter_map(|(m, t)| {
+            let ts: Vec<&str> = t.split('/').collect();
+            let fits = ts.len() == segs.len()
+                && ts
+                    .iter()
+                    .zip(&segs)
+                    .all(|(a, b)| a.starts_with('{') || a == b);
+            fits.then(|| (ts.iter().filter(|s| s.starts_with('{')).count(), (m, t)))
+        })
+        .min_by_key(|(params, _)| *params)
+        .map(|(_, e)| e)
+}
 
 struct World {
     app: TestApp,
@@ -90,6 +182,23 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
     let (app, b) = (&w.app, Some(w.b.token.as_str()));
     let ta = &w.a.account_id;
     let qa = format!("?accountId={ta}");
+    let mut attacked: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    let mut hit = |method: &str, path: &str| {
+        let t =
+            template_of(method, path).unwrap_or_else(|| panic!("{method} {path}: no such route"));
+        attacked.insert(t);
+    };
+    // An invitation A sent, for an address that is not B's.
+    let inv = app
+        .call(
+            "POST",
+            "/api/users",
+            Some(json!({"email": "friend@a.example", "role": "VIEWER"})),
+            Some(&w.a.token),
+        )
+        .await;
+    assert_eq!(inv.status, StatusCode::CREATED);
+    let a_invitation = app.mailed_token("friend@a.example");
 
     // Reads that name A's account or A's records.
     for path in [
@@ -104,6 +213,7 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
         format!("/api/users/{}/marketplaces", w.a.user_id),
         format!("/api/users/{}/marketplaces{qa}", w.a.user_id),
     ] {
+        hit("GET", &path);
         refused(&app.call("GET", &path, None, b).await, &path);
     }
     // Writes aimed at A.
@@ -199,8 +309,20 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
             format!("/api/users/{}/marketplaces", w.b.user_id),
             Some(json!({"marketplaceId": "MX", "amazonAccountId": w.a_amazon})),
         ),
+        // B cannot leave A's account for A's members, nor take an invitation sent to another.
+        (
+            "POST",
+            "/api/accounts/leave".into(),
+            Some(json!({"accountId": ta})),
+        ),
+        (
+            "POST",
+            "/api/users/invitations/accept".into(),
+            Some(json!({"token": a_invitation})),
+        ),
     ];
     for (method, path, body) in writes {
+        hit(method, &path);
         let r = app.call(method, &path, body, b).await;
         if method == "PATCH" && path.contains(&w.b.user_id) && !path.contains("marketplaces") {
             // B editing itself in its own account with A's role id: the role does not exist there.
@@ -244,6 +366,26 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
     );
 
     assert_eq!(snapshot(&w).await, before, "nothing of tenant A changed");
+
+    // Every route of both routers was attacked, or acts only on the caller.
+    let exempt: BTreeSet<(String, &'static str)> = CALLER_ONLY
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), *p))
+        .collect();
+    let all = every_endpoint();
+    assert!(
+        exempt.is_subset(&all),
+        "stale exemptions: {:?}",
+        exempt.difference(&all).collect::<Vec<_>>()
+    );
+    let missed: Vec<_> = all
+        .iter()
+        .filter(|e| !exempt.contains(*e) && !attacked.contains(*e))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "routes no cross-tenant attempt covers: {missed:?}"
+    );
 }
 
 #[tokio::test]
