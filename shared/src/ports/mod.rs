@@ -7,7 +7,7 @@ pub mod mail;
 pub mod secrets;
 pub mod store;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, Pacer, SystemClock};
 pub use mail::{Mail, Mailer};
 pub use secrets::Secrets;
 pub use store::Store;
