@@ -4,20 +4,21 @@
 //!
 //! Ads access tokens come from a second [`TokenProvider`] built with the Ads LWA application's
 //! credentials (Ads tokens are global, so one per advertiser consent serves every region).
-//! Calls draw from a per-profile bucket of the shared [`RateLimiter`]; a 429 empties that bucket
-//! and the call waits the `Retry-After` Amazon gave, through the [`Pacer`], never past the
-//! deadline. Money in responses and report files is read from the JSON number's own text into
-//! [`Decimal`], never through a float.
+//! Calls go through the same executor as the SP-API ([`Executor`]): they draw from a
+//! per-profile bucket of the shared [`RateLimiter`]; a 429 empties that bucket and the call
+//! waits the `Retry-After` Amazon gave, through the [`Pacer`], never past the deadline.
+//! Operations, paths and the default plan come from [`catalogue::ads`]. Money is read with
+//! [`json_number`], never through a float's arithmetic.
 
-use super::client::backoff;
-use super::client::Pacer;
+use super::backoff::{poll, wait_within, Backoff};
+use super::catalogue::{ads as ops, Operation, UsagePlan};
+use super::client::{Bucket, Context, Executor, Request};
 use super::error::AmazonError;
 use super::limiter::RateLimiter;
 use super::lwa::TokenProvider;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
-use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use super::models::{json_number, json_number_opt};
+use crate::ports::Pacer;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
@@ -36,10 +37,6 @@ const REPORT_MEDIA: &str = "application/vnd.createasyncreportrequest.v3+json";
 const CLIENT_ID_HEADER: &str = "Amazon-Advertising-API-ClientId";
 const SCOPE_HEADER: &str = "Amazon-Advertising-API-Scope";
 
-/// Conservative default for Amazon's dynamic limits: requests a second per profile, and burst.
-pub const DEFAULT_RATE: f64 = 5.0;
-/// See [`DEFAULT_RATE`].
-pub const DEFAULT_BURST: f64 = 10.0;
 /// Default `maxResults` of list calls.
 pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// Most ids a filter, or keywords an update request, may name.
@@ -47,10 +44,8 @@ const MAX_ITEMS: usize = 1000;
 /// Longest Sponsored Products report range, in days.
 const MAX_REPORT_DAYS: i64 = 31;
 
-/// Attempts per call for server errors, transport failures and refused tokens.
-const MAX_ATTEMPTS: u32 = 8;
-/// 429 answers a call accepts before giving up (each waits its `Retry-After`).
-const MAX_THROTTLED: u32 = 30;
+/// Attempts to download a report file.
+const MAX_DOWNLOADS: u32 = 8;
 
 /// The Ads API regional hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,17 +69,6 @@ impl AdsRegion {
     }
 }
 
-/// Whose Ads account a call acts for, and until when it may wait.
-pub struct Advertiser<'a> {
-    /// Our id of the Ads connection (token cache key).
-    pub connection: &'a str,
-    /// The refresh token of the advertiser's Ads consent.
-    pub refresh_token: &'a SecretString,
-    /// The latest instant a call may still be waiting (the invocation's deadline, minus the
-    /// time the job needs to save its progress).
-    pub deadline: DateTime<Utc>,
-}
-
 /// An advertising profile (one per advertiser and marketplace).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -94,7 +78,7 @@ pub struct Profile {
     pub currency_code: String,
     /// Report dates are local dates of this time zone.
     pub timezone: String,
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub daily_budget: Option<Decimal>,
     pub account_info: AccountInfo,
 }
@@ -143,6 +127,7 @@ impl EntityState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Budget {
+    #[serde(with = "json_number")]
     pub budget: Decimal,
     pub budget_type: String,
 }
@@ -179,6 +164,7 @@ pub struct AdGroup {
     pub campaign_id: String,
     pub name: String,
     pub state: EntityState,
+    #[serde(with = "json_number")]
     pub default_bid: Decimal,
     #[serde(default)]
     pub extended_data: Option<Value>,
@@ -199,7 +185,7 @@ pub struct Keyword {
     pub match_type: String,
     pub state: EntityState,
     /// Absent when the keyword bids its ad group's default.
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub bid: Option<Decimal>,
     #[serde(default)]
     pub extended_data: Option<Value>,
@@ -375,7 +361,7 @@ pub struct ReportRow {
     pub campaign_name: Option<String>,
     #[serde(default)]
     pub campaign_status: Option<String>,
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub campaign_budget_amount: Option<Decimal>,
     #[serde(default)]
     pub campaign_budget_currency_code: Option<String>,
@@ -390,19 +376,19 @@ pub struct ReportRow {
     #[serde(default)]
     pub clicks: Option<i64>,
     /// Total click cost (same as `spend`).
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub cost: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub spend: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub cost_per_click: Option<Decimal>,
     #[serde(default)]
     pub purchases7d: Option<i64>,
-    #[serde(default)]
+    #[serde(default, with = "json_number_opt")]
     pub sales7d: Option<Decimal>,
     #[serde(default)]
     pub units_sold_clicks7d: Option<i64>,
-    /// Every other column, fractional numbers as their exact text.
+    /// Every other column (read money with [`ReportRow::decimal`]).
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
 }
@@ -412,7 +398,7 @@ impl ReportRow {
     pub fn decimal(&self, column: &str) -> Option<Decimal> {
         match self.other.get(column)? {
             Value::String(s) => s.parse().ok().or_else(|| Decimal::from_scientific(s).ok()),
-            Value::Number(n) => n.as_i64().map(Decimal::from),
+            Value::Number(n) => json_number::deserialize(n.clone()).ok(),
             _ => None,
         }
     }
@@ -438,72 +424,6 @@ fn opt_id_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Err
     #[derive(Deserialize)]
     struct Wrap(#[serde(deserialize_with = "id_text")] String);
     Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
-}
-
-/// Rewrites every JSON number with a fraction or exponent as a JSON string of the same text,
-/// so that no money value ever passes through a float. Integers are left as numbers.
-fn lift_fractions(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        if b == b'"' {
-            let start = i;
-            i += 1;
-            while i < text.len() {
-                match text[i] {
-                    b'\\' => i += 2,
-                    b'"' => {
-                        i += 1;
-                        break;
-                    }
-                    _ => i += 1,
-                }
-            }
-            out.extend_from_slice(&text[start..i.min(text.len())]);
-        } else if b == b'-' || b.is_ascii_digit() {
-            let start = i;
-            while i < text.len()
-                && matches!(text[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-            {
-                i += 1;
-            }
-            let number = &text[start..i];
-            if number.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) {
-                out.push(b'"');
-                out.extend_from_slice(number);
-                out.push(b'"');
-            } else {
-                out.extend_from_slice(number);
-            }
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The wait a 429 asked for: `Retry-After` in seconds, or as an HTTP date.
-fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return Some(Duration::milliseconds(
-            (secs.max(0.0) * 1000.0).ceil() as i64
-        ));
-    }
-    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
-    Some((at - now).max(Duration::zero()))
-}
-
-/// The human part of an Ads error body (`message`, `detail` or `details`).
-fn error_message(bytes: &[u8]) -> String {
-    let body: Value = serde_json::from_slice(bytes).unwrap_or_default();
-    ["message", "detail", "details", "error_description"]
-        .iter()
-        .find_map(|k| body.get(*k).and_then(Value::as_str))
-        .map(str::to_string)
-        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned())
 }
 
 /// The existing report's id in a 425 "duplicate" message
@@ -551,26 +471,6 @@ fn invalid(message: impl Into<String>) -> AmazonError {
         status: 0,
         message: message.into(),
     }
-}
-
-/// One Ads API request.
-struct Req {
-    operation: &'static str,
-    method: Method,
-    path: String,
-    /// The profile scope; `None` only for profile listing.
-    profile: Option<i64>,
-    content_type: Option<&'static str>,
-    accept: &'static str,
-    body: Option<String>,
-}
-
-#[derive(Debug)]
-enum Retry {
-    Now,
-    Throttled(Option<Duration>),
-    Server(u16, String),
-    Transport(String),
 }
 
 #[derive(Deserialize)]
@@ -625,16 +525,11 @@ impl From<RawItemError> for ItemError {
 
 /// The Amazon Ads API client of one process.
 pub struct AdsApi {
-    http: reqwest::Client,
+    exec: Arc<Executor>,
     base_url: String,
     client_id: String,
-    tokens: Arc<TokenProvider>,
-    limiter: Arc<RateLimiter>,
-    pacer: Arc<dyn Pacer>,
-    rate: f64,
-    burst: f64,
+    plan: UsagePlan,
     page_size: usize,
-    user_agent: String,
 }
 
 impl AdsApi {
@@ -648,28 +543,32 @@ impl AdsApi {
         limiter: Arc<RateLimiter>,
         pacer: Arc<dyn Pacer>,
     ) -> Self {
+        Self::with_executor(
+            Arc::new(Executor::new(http, tokens, limiter, pacer)),
+            base_url,
+            client_id,
+        )
+    }
+
+    /// An Ads client over an executor (its token provider must hold the Ads application's
+    /// credentials).
+    pub fn with_executor(
+        exec: Arc<Executor>,
+        base_url: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> Self {
         Self {
-            http,
+            exec,
             base_url: base_url.into().trim_end_matches('/').to_string(),
             client_id: client_id.into(),
-            tokens,
-            limiter,
-            pacer,
-            rate: DEFAULT_RATE,
-            burst: DEFAULT_BURST,
+            plan: ops::ADS_PLAN,
             page_size: DEFAULT_PAGE_SIZE,
-            user_agent: format!(
-                "Beddora/{} (Language=Rust; Platform={})",
-                env!("CARGO_PKG_VERSION"),
-                std::env::consts::OS
-            ),
         }
     }
 
     /// Replaces the per-profile request rate (per second) and burst.
-    pub fn with_limits(mut self, rate: f64, burst: f64) -> Self {
-        self.rate = rate;
-        self.burst = burst;
+    pub fn with_limits(mut self, plan: UsagePlan) -> Self {
+        self.plan = plan;
         self
     }
 
@@ -679,161 +578,56 @@ impl AdsApi {
         self
     }
 
-    async fn wait(&self, d: Duration, deadline: DateTime<Utc>) -> Result<(), AmazonError> {
-        super::client::wait_within(self.pacer.as_ref(), d, deadline).await
-    }
-
-    /// Sends a request, retrying what is worth retrying; the parsed body on success.
+    /// Sends `op` for `profile` (`None` only for profile listing); the decoded body.
+    #[allow(clippy::too_many_arguments)]
     async fn send<T: DeserializeOwned>(
         &self,
-        who: &Advertiser<'_>,
-        req: &Req,
+        ctx: &Context,
+        op: &'static Operation,
+        path: &[(&str, &str)],
+        profile: Option<i64>,
+        media: &'static str,
+        body: Option<Vec<u8>>,
     ) -> Result<T, AmazonError> {
-        let token_key = format!("ads:{}", who.connection);
-        let (bucket, bucket_op) = match req.profile {
-            Some(p) => (format!("ads-profile-{p}"), "ads"),
-            None => (format!("ads-account-{}", who.connection), "adsProfiles"),
+        debug_assert_eq!(std::any::type_name::<T>(), (op.response)(), "{}", op.name);
+        let mut headers = vec![(CLIENT_ID_HEADER, self.client_id.clone())];
+        let bucket = match profile {
+            Some(p) => {
+                headers.push((SCOPE_HEADER, p.to_string()));
+                Bucket {
+                    key: format!("ads-profile-{p}"),
+                    name: "ads".into(),
+                    plan: self.plan,
+                }
+            }
+            None => Bucket {
+                key: format!("ads-account-{}", ctx.connection),
+                name: "adsProfiles".into(),
+                plan: self.plan,
+            },
         };
-        let mut attempts = 0u32;
-        let mut throttled = 0u32;
-        let mut refreshed = false;
-        loop {
-            if let Err(wait) = self
-                .limiter
-                .acquire(&bucket, bucket_op, self.rate, self.burst)
-                .await?
-            {
-                self.wait(wait, who.deadline).await?;
-                continue;
-            }
-            attempts += 1;
-            let token = self
-                .tokens
-                .access_token(&token_key, who.refresh_token)
-                .await?;
-            let mut rb = self
-                .http
-                .request(req.method.clone(), format!("{}{}", self.base_url, req.path))
-                .bearer_auth(token.token.expose_secret())
-                .header(CLIENT_ID_HEADER, &self.client_id)
-                .header(USER_AGENT, &self.user_agent)
-                .header(ACCEPT, req.accept)
-                .timeout(std::time::Duration::from_secs(30));
-            if let Some(p) = req.profile {
-                rb = rb.header(SCOPE_HEADER, p.to_string());
-            }
-            if let Some(ct) = req.content_type {
-                rb = rb.header(CONTENT_TYPE, ct);
-            }
-            if let Some(b) = &req.body {
-                rb = rb.body(b.clone());
-            }
-            let next = match rb.send().await {
-                Err(e) => Retry::Transport(e.without_url().to_string()),
-                Ok(res) => {
-                    let status = res.status().as_u16();
-                    let after = retry_after(res.headers(), self.pacer.now());
-                    match res.bytes().await {
-                        Err(e) => {
-                            Retry::Transport(format!("body read failed: {}", e.without_url()))
-                        }
-                        Ok(bytes) => {
-                            tracing::debug!(
-                                operation = req.operation,
-                                status,
-                                attempts,
-                                "ads response"
-                            );
-                            match status {
-                                200..=299 => {
-                                    let body: &[u8] =
-                                        if bytes.is_empty() { b"null" } else { &bytes };
-                                    match serde_json::from_slice::<T>(&lift_fractions(body)) {
-                                        Ok(v) => return Ok(v),
-                                        Err(e) if e.is_data() => {
-                                            return Err(AmazonError::Dependency(format!(
-                                                "unexpected {} response: {e}",
-                                                req.operation
-                                            )))
-                                        }
-                                        Err(_) => Retry::Transport(
-                                            "malformed or truncated JSON body".into(),
-                                        ),
-                                    }
-                                }
-                                401 if !refreshed => {
-                                    refreshed = true;
-                                    self.tokens.invalidate(&token_key).await?;
-                                    Retry::Now
-                                }
-                                401 | 403 => {
-                                    return Err(AmazonError::Forbidden(error_message(&bytes)))
-                                }
-                                404 => return Err(AmazonError::NotFound(error_message(&bytes))),
-                                429 => {
-                                    self.limiter.drain(&bucket, bucket_op).await?;
-                                    Retry::Throttled(after)
-                                }
-                                500..=599 => Retry::Server(status, error_message(&bytes)),
-                                s => {
-                                    return Err(AmazonError::InvalidInput {
-                                        status: s,
-                                        message: error_message(&bytes),
-                                    })
-                                }
-                            }
-                        }
-                    }
-                }
-            };
-            match next {
-                Retry::Now => continue,
-                Retry::Throttled(after) => {
-                    attempts -= 1;
-                    throttled += 1;
-                    if throttled >= MAX_THROTTLED {
-                        tracing::warn!(operation = req.operation, throttled, "ads call gave up");
-                        return Err(AmazonError::Throttled {
-                            attempts: attempts + throttled,
-                        });
-                    }
-                    tracing::info!(operation = req.operation, throttled, "ads call throttled");
-                    self.wait(after.unwrap_or_else(|| backoff(throttled)), who.deadline)
-                        .await?;
-                }
-                other if attempts >= MAX_ATTEMPTS => {
-                    tracing::warn!(operation = req.operation, attempts, "ads call gave up");
-                    return Err(match other {
-                        Retry::Server(status, message) => AmazonError::Server {
-                            status,
-                            message,
-                            attempts,
-                        },
-                        Retry::Transport(message) => AmazonError::Transport { message, attempts },
-                        _ => AmazonError::Forbidden("token refused".into()),
-                    });
-                }
-                other => {
-                    tracing::info!(operation = req.operation, attempts, reason = ?other, "ads call retried");
-                    self.wait(backoff(attempts), who.deadline).await?;
-                }
-            }
-        }
+        let req = Request {
+            op,
+            base_url: &self.base_url,
+            path: op.render(path)?,
+            query: vec![],
+            body: body.map(|b| (b, media)),
+            accept: media,
+            headers,
+            bucket,
+        };
+        self.exec.send(ctx, &req).await
     }
 
     /// The advertiser's profiles on this host (`GET /v2/profiles`).
-    pub async fn profiles(&self, who: &Advertiser<'_>) -> Result<Vec<Profile>, AmazonError> {
+    pub async fn profiles(&self, ctx: &Context) -> Result<Vec<Profile>, AmazonError> {
         self.send(
-            who,
-            &Req {
-                operation: "listProfiles",
-                method: Method::GET,
-                path: "/v2/profiles".into(),
-                profile: None,
-                content_type: None,
-                accept: "application/json",
-                body: None,
-            },
+            ctx,
+            &ops::LIST_PROFILES,
+            &[],
+            None,
+            "application/json",
+            None,
         )
         .await
     }
@@ -841,7 +635,7 @@ impl AdsApi {
     /// Every page of a v3 list.
     async fn list_all<T: DeserializeOwned>(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         kind: ListKind,
         filter: &ListFilter,
@@ -857,27 +651,23 @@ impl AdsApi {
             }
             let mut page: Value = self
                 .send(
-                    who,
-                    &Req {
-                        operation: kind.operation(),
-                        method: Method::POST,
-                        path: kind.path().into(),
-                        profile: Some(profile),
-                        content_type: Some(kind.media()),
-                        accept: kind.media(),
-                        body: Some(body.to_string()),
-                    },
+                    ctx,
+                    kind.operation(),
+                    &[],
+                    Some(profile),
+                    kind.media(),
+                    Some(body.to_string().into_bytes()),
                 )
                 .await?;
             let chunk: Vec<T> = serde_json::from_value(page[kind.key()].take()).map_err(|e| {
-                AmazonError::Dependency(format!("unexpected {} page: {e}", kind.operation()))
+                AmazonError::Dependency(format!("unexpected {} page: {e}", kind.operation().name))
             })?;
             items.extend(chunk);
             match page["nextToken"].as_str().filter(|t| !t.is_empty()) {
                 Some(t) if token.as_deref() == Some(t) => {
                     return Err(AmazonError::Dependency(format!(
                         "{} returned the same nextToken twice",
-                        kind.operation()
+                        kind.operation().name
                     )))
                 }
                 Some(t) => token = Some(t.to_string()),
@@ -889,33 +679,33 @@ impl AdsApi {
     /// Every Sponsored Products campaign of the profile matching `filter`.
     pub async fn campaigns(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         filter: &ListFilter,
     ) -> Result<Vec<Campaign>, AmazonError> {
-        self.list_all(who, profile, ListKind::Campaigns, filter)
+        self.list_all(ctx, profile, ListKind::Campaigns, filter)
             .await
     }
 
     /// Every Sponsored Products ad group of the profile matching `filter`.
     pub async fn ad_groups(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         filter: &ListFilter,
     ) -> Result<Vec<AdGroup>, AmazonError> {
-        self.list_all(who, profile, ListKind::AdGroups, filter)
+        self.list_all(ctx, profile, ListKind::AdGroups, filter)
             .await
     }
 
     /// Every Sponsored Products keyword of the profile matching `filter`.
     pub async fn keywords(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         filter: &ListFilter,
     ) -> Result<Vec<Keyword>, AmazonError> {
-        self.list_all(who, profile, ListKind::Keywords, filter)
+        self.list_all(ctx, profile, ListKind::Keywords, filter)
             .await
     }
 
@@ -923,27 +713,26 @@ impl AdsApi {
     /// multi-status); the results are in the order of `updates`.
     pub async fn update_keywords(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         updates: &[KeywordUpdate],
     ) -> Result<Vec<KeywordUpdateResult>, AmazonError> {
         let mut out = Vec::with_capacity(updates.len());
         for (n, chunk) in updates.chunks(MAX_ITEMS).enumerate() {
             let offset = n * MAX_ITEMS;
-            let reply: UpdateResponse = self
+            let reply: Value = self
                 .send(
-                    who,
-                    &Req {
-                        operation: "updateSponsoredProductsKeywords",
-                        method: Method::PUT,
-                        path: "/sp/keywords".into(),
-                        profile: Some(profile),
-                        content_type: Some(KEYWORD_MEDIA),
-                        accept: KEYWORD_MEDIA,
-                        body: Some(keyword_updates_body(chunk)?),
-                    },
+                    ctx,
+                    &ops::UPDATE_KEYWORDS,
+                    &[],
+                    Some(profile),
+                    KEYWORD_MEDIA,
+                    Some(keyword_updates_body(chunk)?.into_bytes()),
                 )
                 .await?;
+            let reply: UpdateResponse = serde_json::from_value(reply).map_err(|e| {
+                AmazonError::Dependency(format!("unexpected keyword update answer: {e}"))
+            })?;
             let mut results: Vec<Option<Result<(), Vec<ItemError>>>> = vec![None; chunk.len()];
             for s in reply.keywords.success {
                 if let Some(slot) = results.get_mut(s.index) {
@@ -976,7 +765,7 @@ impl AdsApi {
     /// that report's id; a 425 without one is `InvalidInput { status: 425 }`.
     pub async fn create_report(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         request: &ReportRequest,
     ) -> Result<String, AmazonError> {
@@ -988,20 +777,15 @@ impl AdsApi {
                 "a report covers at most {MAX_REPORT_DAYS} days"
             )));
         }
-        let body = serde_json::to_string(request)
-            .map_err(|e| AmazonError::Dependency(format!("report request: {e}")))?;
+        let body = super::client::json_body(request)?;
         let created = self
             .send::<ReportStatus>(
-                who,
-                &Req {
-                    operation: "createAsyncReport",
-                    method: Method::POST,
-                    path: "/reporting/reports".into(),
-                    profile: Some(profile),
-                    content_type: Some(REPORT_MEDIA),
-                    accept: "application/json",
-                    body: Some(body),
-                },
+                ctx,
+                &ops::CREATE_REPORT,
+                &[],
+                Some(profile),
+                REPORT_MEDIA,
+                Some(body),
             )
             .await;
         match created {
@@ -1023,7 +807,7 @@ impl AdsApi {
     /// The report's status now.
     pub async fn report(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         report_id: &str,
     ) -> Result<ReportStatus, AmazonError> {
@@ -1034,16 +818,12 @@ impl AdsApi {
             return Err(invalid("not a report id"));
         }
         self.send(
-            who,
-            &Req {
-                operation: "getAsyncReport",
-                method: Method::GET,
-                path: format!("/reporting/reports/{report_id}"),
-                profile: Some(profile),
-                content_type: None,
-                accept: "application/json",
-                body: None,
-            },
+            ctx,
+            &ops::GET_REPORT,
+            &[("reportId", report_id)],
+            Some(profile),
+            "application/json",
+            None,
         )
         .await
     }
@@ -1053,60 +833,56 @@ impl AdsApi {
     /// job resumes from the report id).
     pub async fn wait_report(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         profile: i64,
         report_id: &str,
     ) -> Result<ReportStatus, AmazonError> {
-        let mut delay = Duration::seconds(15);
-        loop {
-            let r = self.report(who, profile, report_id).await?;
+        poll(self.exec.pacer().as_ref(), ctx.deadline, || async {
+            let r = self.report(ctx, profile, report_id).await?;
             match r.status {
-                ReportState::Completed if r.url.is_some() => return Ok(r),
-                ReportState::Failed => {
-                    return Err(AmazonError::InvalidInput {
-                        status: 200,
-                        message: format!(
-                            "report {report_id} FAILED: {}",
-                            r.failure_reason.as_deref().unwrap_or("no reason given")
-                        ),
-                    })
-                }
-                _ => {
-                    self.wait(delay, who.deadline).await?;
-                    delay = (delay * 2).min(Duration::minutes(5));
-                }
+                ReportState::Completed if r.url.is_some() => Ok(Some(r)),
+                ReportState::Failed => Err(AmazonError::InvalidInput {
+                    status: 200,
+                    message: format!(
+                        "report {report_id} FAILED: {}",
+                        r.failure_reason.as_deref().unwrap_or("no reason given")
+                    ),
+                }),
+                _ => Ok(None),
             }
-        }
+        })
+        .await
     }
 
     /// Downloads a completed report's file (`url`, no Ads headers), gunzips it and parses its
     /// rows. An expired URL is `Forbidden` (get the report again for a fresh one).
     pub async fn download_report(
         &self,
-        who: &Advertiser<'_>,
+        ctx: &Context,
         url: &str,
     ) -> Result<Vec<ReportRow>, AmazonError> {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
             let failure = match self
-                .http
+                .exec
+                .http()
                 .get(url)
                 .timeout(std::time::Duration::from_secs(300))
                 .send()
                 .await
             {
-                Err(e) => Retry::Transport(e.without_url().to_string()),
+                Err(e) => Failure::Transport(e.without_url().to_string()),
                 Ok(res) => match res.status().as_u16() {
                     200 => match res.bytes().await {
-                        Err(e) => Retry::Transport(format!("download: {}", e.without_url())),
+                        Err(e) => Failure::Transport(format!("download: {}", e.without_url())),
                         Ok(bytes) => match tokio::task::spawn_blocking(move || parse_rows(&bytes))
                             .await
                             .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?
                         {
                             Ok(rows) => return Ok(rows),
                             Err(Some(e)) => return Err(e),
-                            Err(None) => Retry::Transport("corrupt or truncated report".into()),
+                            Err(None) => Failure::Transport("corrupt or truncated report".into()),
                         },
                     },
                     403 => {
@@ -1115,7 +891,7 @@ impl AdsApi {
                         ))
                     }
                     404 => return Err(AmazonError::NotFound("report file".into())),
-                    s @ 500..=599 => Retry::Server(s, "report download failed".into()),
+                    s @ 500..=599 => Failure::Server(s, "report download failed".into()),
                     s => {
                         return Err(AmazonError::InvalidInput {
                             status: s,
@@ -1124,20 +900,22 @@ impl AdsApi {
                     }
                 },
             };
-            if attempts >= MAX_ATTEMPTS {
+            if attempts >= MAX_DOWNLOADS {
                 return Err(match failure {
-                    Retry::Server(status, message) => AmazonError::Server {
+                    Failure::Server(status, message) => AmazonError::Server {
                         status,
                         message,
                         attempts,
                     },
-                    other => AmazonError::Transport {
-                        message: message_of(&other).to_string(),
-                        attempts,
-                    },
+                    Failure::Transport(message) => AmazonError::Transport { message, attempts },
                 });
             }
-            self.wait(backoff(attempts), who.deadline).await?;
+            wait_within(
+                self.exec.pacer().as_ref(),
+                Backoff::RETRY.delay(attempts),
+                ctx.deadline,
+            )
+            .await?;
         }
     }
 }
@@ -1153,7 +931,7 @@ fn parse_rows(bytes: &[u8]) -> Result<Vec<ReportRow>, Option<AmazonError>> {
     } else {
         text.extend_from_slice(bytes);
     }
-    serde_json::from_slice(&lift_fractions(&text)).map_err(|e| {
+    serde_json::from_slice(&text).map_err(|e| {
         e.is_data()
             .then(|| AmazonError::Dependency(format!("unexpected report rows: {e}")))
     })
@@ -1176,14 +954,6 @@ impl ListKind {
         }
     }
 
-    fn path(self) -> &'static str {
-        match self {
-            ListKind::Campaigns => "/sp/campaigns/list",
-            ListKind::AdGroups => "/sp/adGroups/list",
-            ListKind::Keywords => "/sp/keywords/list",
-        }
-    }
-
     fn key(self) -> &'static str {
         match self {
             ListKind::Campaigns => "campaigns",
@@ -1192,11 +962,11 @@ impl ListKind {
         }
     }
 
-    fn operation(self) -> &'static str {
+    fn operation(self) -> &'static Operation {
         match self {
-            ListKind::Campaigns => "listSponsoredProductsCampaigns",
-            ListKind::AdGroups => "listSponsoredProductsAdGroups",
-            ListKind::Keywords => "listSponsoredProductsKeywords",
+            ListKind::Campaigns => &ops::LIST_CAMPAIGNS,
+            ListKind::AdGroups => &ops::LIST_AD_GROUPS,
+            ListKind::Keywords => &ops::LIST_KEYWORDS,
         }
     }
 
@@ -1246,26 +1016,15 @@ impl ListKind {
     }
 }
 
-fn message_of(r: &Retry) -> &str {
-    match r {
-        Retry::Server(_, m) | Retry::Transport(m) => m,
-        _ => "",
-    }
+/// Why a report download failed, worth trying again.
+enum Failure {
+    Server(u16, String),
+    Transport(String),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fractions_become_exact_text_and_integers_stay_numbers() {
-        let text = br#"[{"cost":12.30,"clicks":7,"name":"a 1.5 \"x\" 2.0","r":-1e-3,"n":null}]"#;
-        let v: Value = serde_json::from_slice(&lift_fractions(text)).unwrap();
-        assert_eq!(v[0]["cost"], json!("12.30"));
-        assert_eq!(v[0]["clicks"], json!(7));
-        assert_eq!(v[0]["name"], json!("a 1.5 \"x\" 2.0"));
-        assert_eq!(v[0]["r"], json!("-1e-3"));
-    }
 
     #[test]
     fn a_duplicate_message_names_the_existing_report() {

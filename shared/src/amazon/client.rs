@@ -1,103 +1,177 @@
-//! The SP-API request executor: per-seller rate limits shared through the store, LWA tokens,
-//! retries with exponential backoff and full jitter for 429, 5xx, timeouts and broken bodies,
-//! a refresh on a refused token, and a typed "retry later" instead of sleeping past the
-//! invocation's deadline.
+//! The one request executor of the SP-API and the Ads API: rate limits shared through the
+//! store, LWA tokens (refreshed once when Amazon refuses one), retries with exponential backoff
+//! and full jitter for 429, 5xx, timeouts and broken bodies, a typed "retry later" instead of
+//! sleeping past the invocation's deadline, and Amazon's request ids in the logs.
+//!
+//! Callers do not build requests: the typed methods of [`super::operations`] and
+//! [`super::ads`] take their operation from the [`super::catalogue`].
 
+use super::backoff::{wait_within, Backoff};
+use super::catalogue::{Api, Auth, Operation, UsagePlan};
 use super::error::AmazonError;
 use super::limiter::RateLimiter;
 use super::lwa::TokenProvider;
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
-use rand::Rng;
-use reqwest::Method;
+use crate::ports::Pacer;
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Time for the client: what "now" is and how to wait. Production sleeps; tests can move a
-/// virtual clock instead.
-#[async_trait]
-pub trait Pacer: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-    async fn sleep(&self, d: Duration);
-}
-
-/// Wall-clock time and real sleeps.
-pub struct SystemPacer;
-
-#[async_trait]
-impl Pacer for SystemPacer {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-    async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d.to_std().unwrap_or_default()).await;
-    }
-}
-
-/// Waits `d` if that ends by `deadline`; otherwise fails with `RetryLater` at once.
-pub(crate) async fn wait_within(
-    pacer: &dyn Pacer,
-    d: Duration,
-    deadline: DateTime<Utc>,
-) -> Result<(), AmazonError> {
-    let at = pacer.now() + d;
-    if at > deadline {
-        return Err(AmazonError::RetryLater { at });
-    }
-    pacer.sleep(d).await;
-    Ok(())
-}
-
-/// Attempts per call (a throttled call waiting for its bucket does not count).
-const MAX_ATTEMPTS: u32 = 8;
-
-/// One SP-API call.
-pub struct Call<'a> {
-    /// Our id of the seller connection (token cache key).
-    pub connection: &'a str,
-    /// Amazon's selling partner id (rate-limit key).
-    pub seller: &'a str,
-    pub refresh_token: &'a SecretString,
-    /// The model's operation name and its documented usage plan.
-    pub operation: &'static str,
-    pub rate: f64,
-    pub burst: f64,
-    pub method: Method,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub body: Option<Value>,
-    /// The latest instant the call may still be waiting (the invocation's deadline, minus
-    /// the time the job needs to save its progress).
+/// Who a call acts for and until when it may wait: the one context of every SP-API and Ads
+/// call.
+#[derive(Clone)]
+pub struct Context {
+    /// Our id of the connection (the token cache key).
+    pub connection: String,
+    /// Amazon's selling partner id: the key of the seller's usage plans. Ads calls are
+    /// limited per profile and do not use it.
+    pub partner: String,
+    /// The refresh token of the seller's (or advertiser's) consent.
+    pub refresh_token: SecretString,
+    /// The latest instant a call may still be waiting (the invocation's deadline, minus the
+    /// time the job needs to save its progress).
     pub deadline: DateTime<Utc>,
 }
 
-pub struct SpApi {
+impl Context {
+    pub fn new(
+        connection: impl Into<String>,
+        partner: impl Into<String>,
+        refresh_token: SecretString,
+        deadline: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            connection: connection.into(),
+            partner: partner.into(),
+            refresh_token,
+            deadline,
+        }
+    }
+
+    /// The same connection with another deadline.
+    pub fn until(&self, deadline: DateTime<Utc>) -> Self {
+        Self {
+            deadline,
+            ..self.clone()
+        }
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("connection", &self.connection)
+            .field("partner", &self.partner)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Attempts per call for server errors, transport failures and refused tokens.
+const MAX_ATTEMPTS: u32 = 8;
+/// 429 answers a call accepts before giving up (each waits `Retry-After` or a backoff).
+const MAX_THROTTLED: u32 = 30;
+
+/// The token bucket a request draws from.
+pub(crate) struct Bucket {
+    pub key: String,
+    pub name: String,
+    pub plan: UsagePlan,
+}
+
+/// One request, as the typed methods build it from a catalogued operation.
+pub(crate) struct Request<'a> {
+    pub op: &'static Operation,
+    pub base_url: &'a str,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// The body and its media type.
+    pub body: Option<(Vec<u8>, &'static str)>,
+    pub accept: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub bucket: Bucket,
+}
+
+/// Decodes a response body into its model. Error text names the operation and what serde
+/// reports.
+// TODO: swap for `models::decode` (field paths) once it lands.
+fn decode<T: DeserializeOwned>(op: &Operation, bytes: &[u8]) -> Result<T, Decoded> {
+    let body: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            Decoded::Unexpected(AmazonError::Dependency(format!(
+                "unexpected {} response: {e}",
+                op.name
+            )))
+        } else {
+            Decoded::Broken
+        }
+    })
+}
+
+enum Decoded {
+    /// The body is well-formed JSON of another shape: a bug or a model change, not retried.
+    Unexpected(AmazonError),
+    /// Truncated or not JSON: worth asking again.
+    Broken,
+}
+
+/// The human part of an error body: SP-API's `errors[0].message`, or the Ads API's
+/// `message`, `detail` or `details`.
+fn error_message(bytes: &[u8]) -> String {
+    let body: Value = serde_json::from_slice(bytes).unwrap_or_default();
+    body["errors"][0]["message"]
+        .as_str()
+        .or_else(|| {
+            ["message", "detail", "details", "error_description"]
+                .iter()
+                .find_map(|k| body.get(*k).and_then(Value::as_str))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned())
+}
+
+/// The wait a 429 asked for: `Retry-After` in seconds, or as an HTTP date.
+fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<chrono::Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(chrono::Duration::milliseconds(
+            (secs.max(0.0) * 1000.0).ceil() as i64,
+        ));
+    }
+    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((at - now).max(chrono::Duration::zero()))
+}
+
+#[derive(Debug)]
+enum Retry {
+    Now,
+    Throttled(Option<chrono::Duration>),
+    Server(u16, String),
+    Transport(String),
+}
+
+/// Sends requests: the part the SP-API and the Ads API share.
+pub struct Executor {
     http: reqwest::Client,
-    base_url: String,
     tokens: Arc<TokenProvider>,
     limiter: Arc<RateLimiter>,
     pacer: Arc<dyn Pacer>,
     user_agent: String,
 }
 
-/// Full-jitter exponential backoff: a random wait up to 0.5 s x 2^attempt, capped at 30 s.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    let cap = (500i64 << attempt.min(6)).min(30_000);
-    Duration::milliseconds(rand::thread_rng().gen_range(cap / 4..=cap))
-}
-
-impl SpApi {
+impl Executor {
     pub fn new(
         http: reqwest::Client,
-        base_url: impl Into<String>,
         tokens: Arc<TokenProvider>,
         limiter: Arc<RateLimiter>,
         pacer: Arc<dyn Pacer>,
     ) -> Self {
         Self {
             http,
-            base_url: base_url.into().trim_end_matches('/').to_string(),
             tokens,
             limiter,
             pacer,
@@ -110,58 +184,102 @@ impl SpApi {
         }
     }
 
-    async fn wait(&self, d: Duration, deadline: DateTime<Utc>) -> Result<(), AmazonError> {
-        wait_within(self.pacer.as_ref(), d, deadline).await
+    pub fn pacer(&self) -> &Arc<dyn Pacer> {
+        &self.pacer
     }
 
-    /// Sends the call, retrying what is worth retrying; the JSON body on success.
-    pub async fn send(&self, call: &Call<'_>) -> Result<Value, AmazonError> {
-        let mut attempt = 0u32;
-        let mut refreshed = false;
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    fn token_key(op: &Operation, ctx: &Context) -> String {
+        match op.api {
+            Api::SellingPartner => ctx.connection.clone(),
+            Api::Ads => format!("ads:{}", ctx.connection),
+        }
+    }
+
+    async fn token(&self, op: &Operation, ctx: &Context) -> Result<SecretString, AmazonError> {
+        Ok(match op.auth {
+            Auth::Connection => {
+                self.tokens
+                    .access_token_until(&Self::token_key(op, ctx), &ctx.refresh_token, ctx.deadline)
+                    .await?
+                    .token
+            }
+            Auth::Grantless(scope) => self.tokens.grantless_cached(scope).await?.token,
+        })
+    }
+
+    async fn forget_token(&self, op: &Operation, ctx: &Context) -> Result<(), AmazonError> {
+        match op.auth {
+            Auth::Connection => self.tokens.invalidate(&Self::token_key(op, ctx)).await,
+            Auth::Grantless(scope) => self.tokens.invalidate_grantless(scope),
+        }
+    }
+
+    /// Sends the request, retrying what is worth retrying; the decoded body on success.
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        ctx: &Context,
+        req: &Request<'_>,
+    ) -> Result<T, AmazonError> {
+        let op = req.op;
+        // A refused token: SP-API says 403, the Ads API 401.
+        let refused = match op.api {
+            Api::SellingPartner => 403,
+            Api::Ads => 401,
+        };
+        let (mut attempts, mut throttled, mut refreshed) = (0u32, 0u32, false);
         // Amazon's id of the last response, for support cases and for matching logs.
-        let mut last_request_id = String::new();
+        let mut request_id = String::new();
         loop {
-            match self
+            if let Err(wait) = self
                 .limiter
-                .acquire(call.seller, call.operation, call.rate, call.burst)
+                .acquire(
+                    &req.bucket.key,
+                    &req.bucket.name,
+                    req.bucket.plan.rate,
+                    f64::from(req.bucket.plan.burst),
+                )
                 .await?
             {
-                Ok(()) => {}
-                Err(wait) => {
-                    self.wait(wait, call.deadline).await?;
-                    continue;
-                }
+                wait_within(self.pacer.as_ref(), wait, ctx.deadline).await?;
+                continue;
             }
-            attempt += 1;
-            let token = self
-                .tokens
-                .access_token(call.connection, call.refresh_token)
-                .await?;
-            let mut req = self
+            attempts += 1;
+            let token = self.token(op, ctx).await?;
+            let mut rb = self
                 .http
                 .request(
-                    call.method.clone(),
-                    format!("{}{}", self.base_url, call.path),
+                    op.method.as_reqwest(),
+                    format!("{}{}", req.base_url, req.path),
                 )
-                .query(&call.query)
-                .header("x-amz-access-token", token.token.expose_secret())
-                .header("user-agent", &self.user_agent)
+                .query(&req.query)
+                .header(USER_AGENT, &self.user_agent)
+                .header(ACCEPT, req.accept)
                 .timeout(std::time::Duration::from_secs(30));
-            if let Some(b) = &call.body {
-                req = req.json(b);
+            rb = match op.api {
+                Api::SellingPartner => rb.header("x-amz-access-token", token.expose_secret()),
+                Api::Ads => rb.bearer_auth(token.expose_secret()),
+            };
+            for (name, value) in &req.headers {
+                rb = rb.header(*name, value);
             }
-            let outcome = req.send().await;
-            let next = match outcome {
+            if let Some((body, media)) = &req.body {
+                rb = rb.header(CONTENT_TYPE, *media).body(body.clone());
+            }
+            let next = match rb.send().await {
                 Err(e) => Retry::Transport(e.without_url().to_string()),
                 Ok(res) => {
                     let status = res.status().as_u16();
-                    let request_id = res
+                    request_id = res
                         .headers()
                         .get("x-amzn-RequestId")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default()
                         .to_string();
-                    last_request_id.clone_from(&request_id);
+                    let after = retry_after(res.headers(), self.pacer.now());
                     if let Some(rate) = res
                         .headers()
                         .get("x-amzn-RateLimit-Limit")
@@ -169,7 +287,7 @@ impl SpApi {
                         .and_then(|v| v.parse::<f64>().ok())
                     {
                         self.limiter
-                            .observe(call.seller, call.operation, rate)
+                            .observe(&req.bucket.key, &req.bucket.name, rate)
                             .await?;
                     }
                     match res.bytes().await {
@@ -177,121 +295,111 @@ impl SpApi {
                             Retry::Transport(format!("body read failed: {}", e.without_url()))
                         }
                         Ok(bytes) => {
-                            let body: Option<Value> = if bytes.is_empty() {
-                                Some(Value::Null)
-                            } else {
-                                serde_json::from_slice(&bytes).ok()
-                            };
-                            let message = body
-                                .as_ref()
-                                .and_then(|b| b["errors"][0]["message"].as_str())
-                                .unwrap_or_default()
-                                .to_string();
                             tracing::debug!(
-                                operation = call.operation,
+                                operation = op.name,
                                 status,
                                 request_id,
-                                attempt,
-                                "sp-api response"
+                                attempts,
+                                "amazon response"
                             );
-                            match (status, body) {
-                                (200..=299, Some(b)) => return Ok(b),
-                                (200..=299, None) => {
-                                    Retry::Transport("malformed or truncated JSON body".into())
+                            match status {
+                                200..=299 => match decode::<T>(op, &bytes) {
+                                    Ok(v) => return Ok(v),
+                                    Err(Decoded::Unexpected(e)) => return Err(e),
+                                    Err(Decoded::Broken) => {
+                                        Retry::Transport("malformed or truncated JSON body".into())
+                                    }
+                                },
+                                429 => {
+                                    self.limiter
+                                        .drain(&req.bucket.key, &req.bucket.name)
+                                        .await?;
+                                    Retry::Throttled(after)
                                 }
-                                (429, _) => {
-                                    self.limiter.drain(call.seller, call.operation).await?;
-                                    Retry::Throttled
-                                }
-                                (403, _) if !refreshed => {
-                                    // A refused token: refresh once, then believe Amazon.
+                                s if s == refused && !refreshed => {
+                                    // Refresh once, then believe Amazon.
                                     refreshed = true;
-                                    self.tokens.invalidate(call.connection).await?;
+                                    self.forget_token(op, ctx).await?;
                                     Retry::Now
                                 }
-                                (401 | 403, _) => return Err(AmazonError::Forbidden(message)),
-                                (404, _) => return Err(AmazonError::NotFound(message)),
-                                (500..=599, _) => Retry::Server(status, message),
-                                (s, _) => {
-                                    return Err(AmazonError::InvalidInput { status: s, message })
+                                401 | 403 => {
+                                    return Err(AmazonError::Forbidden(error_message(&bytes)))
+                                }
+                                404 => return Err(AmazonError::NotFound(error_message(&bytes))),
+                                500..=599 => Retry::Server(status, error_message(&bytes)),
+                                s => {
+                                    return Err(AmazonError::InvalidInput {
+                                        status: s,
+                                        message: error_message(&bytes),
+                                    })
                                 }
                             }
                         }
                     }
                 }
             };
-            if attempt >= MAX_ATTEMPTS {
-                tracing::warn!(
-                    operation = call.operation,
-                    attempts = attempt,
-                    request_id = %last_request_id,
-                    "sp-api call gave up"
-                );
-                return Err(match next {
-                    Retry::Throttled => AmazonError::Throttled { attempts: attempt },
-                    Retry::Server(status, message) => AmazonError::Server {
-                        status,
-                        message,
-                        attempts: attempt,
-                    },
-                    Retry::Transport(message) => AmazonError::Transport {
-                        message,
-                        attempts: attempt,
-                    },
-                    Retry::Now => AmazonError::Forbidden("token refused".into()),
-                });
-            }
-            if !matches!(next, Retry::Now) {
-                tracing::info!(operation = call.operation, attempt, request_id = %last_request_id, reason = ?next, "sp-api call retried");
-                self.wait(backoff(attempt), call.deadline).await?;
-            }
+            let wait = match next {
+                Retry::Now => continue,
+                Retry::Throttled(after) => {
+                    // A throttled call was not served: it spends the throttle budget only.
+                    attempts -= 1;
+                    throttled += 1;
+                    if throttled >= MAX_THROTTLED {
+                        tracing::warn!(operation = op.name, throttled, %request_id, "amazon call gave up throttled");
+                        return Err(AmazonError::Throttled {
+                            attempts: attempts + throttled,
+                        });
+                    }
+                    tracing::info!(operation = op.name, throttled, %request_id, "amazon call throttled");
+                    after.unwrap_or_else(|| Backoff::RETRY.delay(throttled))
+                }
+                other if attempts >= MAX_ATTEMPTS => {
+                    tracing::warn!(operation = op.name, attempts, %request_id, "amazon call gave up");
+                    return Err(match other {
+                        Retry::Server(status, message) => AmazonError::Server {
+                            status,
+                            message,
+                            attempts,
+                        },
+                        Retry::Transport(message) => AmazonError::Transport { message, attempts },
+                        _ => AmazonError::Forbidden("token refused".into()),
+                    });
+                }
+                other => {
+                    tracing::info!(operation = op.name, attempts, %request_id, reason = ?other, "amazon call retried");
+                    Backoff::RETRY.delay(attempts)
+                }
+            };
+            wait_within(self.pacer.as_ref(), wait, ctx.deadline).await?;
         }
     }
 }
 
-impl SpApi {
-    /// A Restricted Data Token for operations that return PII (`createRestrictedDataToken`);
-    /// use it as the access token of those calls, within `expiresIn`.
-    pub async fn restricted_data_token(
-        &self,
-        call_context: &Call<'_>,
-        resources: &[(&str, &str, &[&str])],
-    ) -> Result<(SecretString, i64), AmazonError> {
-        let body = serde_json::json!({"restrictedResources": resources.iter().map(|(method, path, elements)| {
-            let mut r = serde_json::json!({"method": method, "path": path});
-            if !elements.is_empty() {
-                r["dataElements"] = serde_json::json!(elements);
-            }
-            r
-        }).collect::<Vec<_>>()});
-        let call = Call {
-            connection: call_context.connection,
-            seller: call_context.seller,
-            refresh_token: call_context.refresh_token,
-            operation: "createRestrictedDataToken",
-            rate: 1.0,
-            burst: 10.0,
-            method: Method::POST,
-            path: "/tokens/2021-03-01/restrictedDataToken".into(),
-            query: vec![],
-            body: Some(body),
-            deadline: call_context.deadline,
-        };
-        let v = self.send(&call).await?;
-        let token = v["restrictedDataToken"].as_str().ok_or_else(|| {
-            AmazonError::Dependency("no restrictedDataToken in the answer".into())
-        })?;
-        Ok((
-            SecretString::from(token.to_string()),
-            v["expiresIn"].as_i64().unwrap_or(3600),
-        ))
-    }
+/// The JSON text of a request body.
+pub(crate) fn json_body<B: Serialize>(body: &B) -> Result<Vec<u8>, AmazonError> {
+    serde_json::to_vec(body).map_err(|e| AmazonError::Dependency(format!("request body: {e}")))
 }
 
-#[derive(Debug)]
-enum Retry {
-    Now,
-    Throttled,
-    Server(u16, String),
-    Transport(String),
+/// Query parameters from a parameters struct: its serde names, values as text, lists joined
+/// with commas (Amazon's `style: form, explode: false`); absent values and empty lists are
+/// left out.
+pub(crate) fn query_of<P: Serialize>(params: &P) -> Result<Vec<(String, String)>, AmazonError> {
+    let value = serde_json::to_value(params)
+        .map_err(|e| AmazonError::Dependency(format!("query parameters: {e}")))?;
+    let Value::Object(fields) = value else {
+        return Ok(vec![]);
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(fields
+        .into_iter()
+        .filter_map(|(k, v)| match &v {
+            Value::Null => None,
+            Value::Array(items) if items.is_empty() => None,
+            Value::Array(items) => Some((k, items.iter().map(text).collect::<Vec<_>>().join(","))),
+            other => Some((k, text(other))),
+        })
+        .collect())
 }

@@ -2,10 +2,11 @@
 //! Access tokens are cached per connection in process and in the store (encrypted: nothing
 //! secret is stored in clear), shared by every Lambda, and refreshed by one caller at a time.
 
+use super::backoff::{wait_within, Backoff};
 use super::error::AmazonError;
 use crate::identity::ItemBuilder;
 use crate::ports::store::{Condition, Key, Store, StoreError, Value};
-use crate::ports::Clock;
+use crate::ports::Pacer;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -52,10 +53,12 @@ pub struct TokenProvider {
     http: reqwest::Client,
     creds: Credentials,
     store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    pacer: Arc<dyn Pacer>,
     cipher: Aes256Gcm,
     memory: std::sync::Mutex<HashMap<String, AccessToken>>,
     refreshing: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Grantless tokens by scope (never stored: any process can ask LWA for its own).
+    grantless: std::sync::Mutex<HashMap<String, AccessToken>>,
 }
 
 fn dependency(e: StoreError) -> AmazonError {
@@ -63,12 +66,13 @@ fn dependency(e: StoreError) -> AmazonError {
 }
 
 impl TokenProvider {
+    /// `pacer` is the time of every expiry and every wait (a virtual clock in tests).
     /// `cache_key` encrypts the cached tokens in the store (any secret of 32+ bytes; it is hashed).
     pub fn new(
         http: reqwest::Client,
         creds: Credentials,
         store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
+        pacer: Arc<dyn Pacer>,
         cache_key: &SecretString,
     ) -> Self {
         let key = Sha256::digest(cache_key.expose_secret().as_bytes());
@@ -76,10 +80,11 @@ impl TokenProvider {
             http,
             creds,
             store,
-            clock,
+            pacer,
             cipher: Aes256Gcm::new_from_slice(&key).expect("32-byte key"),
             memory: Default::default(),
             refreshing: Default::default(),
+            grantless: Default::default(),
         }
     }
 
@@ -92,7 +97,7 @@ impl TokenProvider {
     }
 
     fn fresh(&self, t: &AccessToken) -> bool {
-        t.expires_at - SAFETY_MARGIN > self.clock.now()
+        t.expires_at - SAFETY_MARGIN > self.pacer.now()
     }
 
     fn seal(&self, token: &str) -> String {
@@ -143,11 +148,24 @@ impl TokenProvider {
         })
     }
 
-    /// An access token for the connection whose refresh token is `refresh_token`.
+    /// An access token for the connection whose refresh token is `refresh_token`, waiting at
+    /// most a minute for another process that is refreshing it.
     pub async fn access_token(
         &self,
         connection: &str,
         refresh_token: &SecretString,
+    ) -> Result<AccessToken, AmazonError> {
+        let deadline = self.pacer.now() + Duration::minutes(1);
+        self.access_token_until(connection, refresh_token, deadline)
+            .await
+    }
+
+    /// [`TokenProvider::access_token`], never waiting past `deadline` (`RetryLater` instead).
+    pub async fn access_token_until(
+        &self,
+        connection: &str,
+        refresh_token: &SecretString,
+        deadline: DateTime<Utc>,
     ) -> Result<AccessToken, AmazonError> {
         if let Some(t) = self
             .memory
@@ -176,7 +194,9 @@ impl TokenProvider {
         {
             return Ok(t.clone());
         }
-        for _ in 0..50 {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
             if let Some(t) = self.cached_in_store(connection).await? {
                 self.memory
                     .lock()
@@ -185,7 +205,7 @@ impl TokenProvider {
                 return Ok(t);
             }
             // One refresher across processes: whoever takes the lease refreshes.
-            let now = self.clock.now();
+            let now = self.pacer.now();
             let lease = ItemBuilder::new(Self::lease_key(connection).pk, "LEASE")
                 .n("until", (now + LEASE).timestamp())
                 .n("ttl", (now + LEASE).timestamp() + 60)
@@ -220,7 +240,7 @@ impl TokenProvider {
                 Err(e) => return Err(dependency(e)),
             };
             if taken {
-                let result = self.refresh(refresh_token).await;
+                let result = self.refresh_until(refresh_token, Some(deadline)).await;
                 if let Ok(t) = &result {
                     let item = ItemBuilder::new(Self::key(connection).pk, "TOKEN")
                         .s("token", self.seal(t.token.expose_secret()))
@@ -239,11 +259,8 @@ impl TokenProvider {
                     .map_err(dependency)?;
                 return result;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            wait_within(self.pacer.as_ref(), Backoff::LEASE.delay(attempt), deadline).await?;
         }
-        Err(AmazonError::Dependency(
-            "timed out waiting for another process to refresh the token".into(),
-        ))
     }
 
     /// Forgets a token Amazon refused, so the next call refreshes.
@@ -257,10 +274,21 @@ impl TokenProvider {
 
     /// The refresh-token grant.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<AccessToken, AmazonError> {
-        self.grant(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose_secret()),
-        ])
+        self.refresh_until(refresh_token, None).await
+    }
+
+    async fn refresh_until(
+        &self,
+        refresh_token: &SecretString,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Result<AccessToken, AmazonError> {
+        self.grant(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose_secret()),
+            ],
+            deadline,
+        )
         .await
     }
 
@@ -271,11 +299,14 @@ impl TokenProvider {
         redirect_uri: &str,
     ) -> Result<(AccessToken, SecretString), AmazonError> {
         let body = self
-            .post(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", redirect_uri),
-            ])
+            .post(
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", code),
+                    ("redirect_uri", redirect_uri),
+                ],
+                None,
+            )
             .await?;
         let refresh = body["refresh_token"]
             .as_str()
@@ -288,12 +319,48 @@ impl TokenProvider {
 
     /// A grantless token (`sellingpartnerapi::notifications`, ...).
     pub async fn grantless(&self, scope: &str) -> Result<AccessToken, AmazonError> {
-        self.grant(&[("grant_type", "client_credentials"), ("scope", scope)])
-            .await
+        self.grant(
+            &[("grant_type", "client_credentials"), ("scope", scope)],
+            None,
+        )
+        .await
     }
 
-    async fn grant(&self, form: &[(&str, &str)]) -> Result<AccessToken, AmazonError> {
-        let body = self.post(form).await?;
+    /// A grantless token, reused while fresh.
+    pub async fn grantless_cached(&self, scope: &str) -> Result<AccessToken, AmazonError> {
+        let cached = self
+            .grantless
+            .lock()
+            .expect("grantless tokens")
+            .get(scope)
+            .filter(|t| self.fresh(t))
+            .cloned();
+        if let Some(t) = cached {
+            return Ok(t);
+        }
+        let t = self.grantless(scope).await?;
+        self.grantless
+            .lock()
+            .expect("grantless tokens")
+            .insert(scope.to_string(), t.clone());
+        Ok(t)
+    }
+
+    /// Forgets a grantless token Amazon refused.
+    pub fn invalidate_grantless(&self, scope: &str) -> Result<(), AmazonError> {
+        self.grantless
+            .lock()
+            .expect("grantless tokens")
+            .remove(scope);
+        Ok(())
+    }
+
+    async fn grant(
+        &self,
+        form: &[(&str, &str)],
+        deadline: Option<DateTime<Utc>>,
+    ) -> Result<AccessToken, AmazonError> {
+        let body = self.post(form, deadline).await?;
         self.token_of(&body)
     }
 
@@ -304,11 +371,17 @@ impl TokenProvider {
         let secs = body["expires_in"].as_i64().unwrap_or(3600);
         Ok(AccessToken {
             token: SecretString::from(token.to_string()),
-            expires_at: self.clock.now() + Duration::seconds(secs),
+            expires_at: self.pacer.now() + Duration::seconds(secs),
         })
     }
 
-    async fn post(&self, form: &[(&str, &str)]) -> Result<serde_json::Value, AmazonError> {
+    /// Posts to LWA, retrying transport failures, 5xx and 429 through the pacer (never past
+    /// `deadline` when one is given).
+    async fn post(
+        &self,
+        form: &[(&str, &str)],
+        deadline: Option<DateTime<Utc>>,
+    ) -> Result<serde_json::Value, AmazonError> {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         fields.push(("client_id", &self.creds.client_id));
         fields.push(("client_secret", self.creds.client_secret.expose_secret()));
@@ -324,8 +397,7 @@ impl TokenProvider {
                 Ok(r) => r,
                 Err(e) => {
                     last = e.without_url().to_string();
-                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt as u64))
-                        .await;
+                    self.pause(attempt, deadline).await?;
                     continue;
                 }
             };
@@ -348,8 +420,7 @@ impl TokenProvider {
                 }
                 (s, _) if s >= 500 || s == 429 => {
                     last = format!("LWA answered {s}");
-                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt as u64))
-                        .await;
+                    self.pause(attempt, deadline).await?;
                 }
                 (s, _) => {
                     return Err(AmazonError::InvalidInput {
@@ -363,5 +434,21 @@ impl TokenProvider {
             message: last,
             attempts: 3,
         })
+    }
+
+    /// The wait between two LWA attempts.
+    async fn pause(
+        &self,
+        attempt: u32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Result<(), AmazonError> {
+        let d = Backoff::RETRY.delay(attempt);
+        match deadline {
+            Some(deadline) => wait_within(self.pacer.as_ref(), d, deadline).await,
+            None => {
+                self.pacer.sleep(d).await;
+                Ok(())
+            }
+        }
     }
 }

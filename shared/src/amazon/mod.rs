@@ -1,8 +1,11 @@
 //! The Amazon client: Login-with-Amazon tokens shared through the store, rate limits shared
-//! across Lambdas through the store, and a request executor that retries what Amazon says to
-//! retry and never sleeps past the invocation's deadline.
+//! across Lambdas through the store, one request executor for the SP-API and the Ads API that
+//! retries what Amazon says to retry and never sleeps past the invocation's deadline, and a
+//! catalogue of every operation with a typed method each.
 
 pub mod ads;
+pub mod backoff;
+pub mod catalogue;
 pub mod client;
 pub mod connection;
 pub mod endpoints;
@@ -11,10 +14,13 @@ pub mod flatfile;
 pub mod limiter;
 pub mod lwa;
 pub mod models;
+pub mod operations;
 pub mod reports;
 pub mod settlement;
 
-pub use client::{Pacer, SpApi, SystemPacer};
+pub use crate::ports::{Pacer, SystemClock};
+pub use client::{Context, Executor};
 pub use error::AmazonError;
 pub use limiter::RateLimiter;
 pub use lwa::{Credentials, TokenProvider};
+pub use operations::SpApi;

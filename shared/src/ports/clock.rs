@@ -50,3 +50,27 @@ impl FixedClock {
         self.now().timestamp()
     }
 }
+
+/// The clock as the Amazon client uses it: what "now" is, and how to wait. Production sleeps;
+/// a virtual clock moves instead, so waits in tests take no real time and deadlines are
+/// checked against the same "now" everything else reads.
+#[async_trait::async_trait]
+pub trait Pacer: Clock {
+    async fn sleep(&self, d: Duration);
+}
+
+#[async_trait::async_trait]
+impl Pacer for SystemClock {
+    async fn sleep(&self, d: Duration) {
+        tokio::time::sleep(d.to_std().unwrap_or_default()).await;
+    }
+}
+
+/// Sleeping on a fixed clock moves it: the wait happens in virtual time.
+#[async_trait::async_trait]
+impl Pacer for FixedClock {
+    async fn sleep(&self, d: Duration) {
+        self.advance(d);
+        tokio::task::yield_now().await;
+    }
+}

@@ -10,7 +10,7 @@ pub mod secrets;
 pub mod store;
 
 pub use bus::{DomainEvent, EventBus};
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, Pacer, SystemClock};
 pub use mail::{Mail, Mailer};
 pub use queue::{Queue, QueueRef};
 pub use secrets::Secrets;

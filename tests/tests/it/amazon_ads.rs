@@ -9,10 +9,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use secrecy::SecretString;
 use shared::adapters::EmbeddedStore;
 use shared::amazon::ads::{
-    AdsApi, Advertiser, Decimal, EntityState, KeywordUpdate, ListFilter, ReportRequest, TimeUnit,
+    AdsApi, Decimal, EntityState, KeywordUpdate, ListFilter, ReportRequest, TimeUnit,
 };
-use shared::amazon::{AmazonError, Credentials, Pacer, RateLimiter, TokenProvider};
-use shared::ports::{Clock, Store};
+use shared::amazon::catalogue::UsagePlan;
+use shared::amazon::{AmazonError, Context, Credentials, RateLimiter, TokenProvider};
+use shared::ports::{Clock, Pacer, Store};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -27,9 +28,6 @@ impl Clock for Virtual {
 
 #[async_trait]
 impl Pacer for Virtual {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
     async fn sleep(&self, d: Duration) {
         self.0.advance(d);
         tokio::task::yield_now().await;
@@ -66,7 +64,7 @@ async fn world() -> World {
 
 /// One process's Ads client: the Ads LWA application's token provider and the shared limiter.
 fn client(w: &World) -> AdsApi {
-    let clock: Arc<dyn Clock> = Arc::new(Virtual(w.st.clone()));
+    let clock: Arc<dyn Pacer> = Arc::new(Virtual(w.st.clone()));
     let creds = Credentials {
         client_id: w.st.apps.ads_client_id.clone(),
         client_secret: SecretString::from(w.st.apps.ads_client_secret.clone()),
@@ -84,17 +82,19 @@ fn client(w: &World) -> AdsApi {
         &w.base,
         w.st.apps.ads_client_id.clone(),
         tokens,
-        Arc::new(RateLimiter::new(w.store.clone(), clock)),
-        Arc::new(Virtual(w.st.clone())),
+        Arc::new(RateLimiter::new(w.store.clone(), clock.clone())),
+        clock,
     )
 }
 
-fn advertiser<'a>(w: &World, refresh: &'a SecretString) -> Advertiser<'a> {
-    Advertiser {
-        connection: "ads-conn-1",
-        refresh_token: refresh,
-        deadline: w.st.now() + Duration::hours(12),
-    }
+/// The advertiser's Ads connection (Ads calls are limited per profile, not per partner).
+fn advertiser(w: &World, refresh: &SecretString) -> Context {
+    Context::new(
+        "ads-conn-1",
+        "",
+        refresh.clone(),
+        w.st.now() + Duration::hours(12),
+    )
 }
 
 #[tokio::test]
@@ -325,7 +325,10 @@ async fn a_monthly_daily_campaign_report_sums_to_the_cost_of_advertising_invoice
 async fn a_burst_beyond_the_ads_bucket_is_paced_by_retry_after_and_loses_nothing() {
     let w = world().await;
     // No pacing of our own: every call goes out at once and meets the stand-in's bucket.
-    let api = Arc::new(client(&w).with_limits(1000.0, 1000.0));
+    let api = Arc::new(client(&w).with_limits(UsagePlan {
+        rate: 1000.0,
+        burst: 1000,
+    }));
     let refresh = SecretString::from(w.st.issue_ads_refresh_token());
     let deadline = w.st.now() + Duration::hours(12);
     let profile = w.st.seller.ads_profiles[0].profile_id;
@@ -341,11 +344,7 @@ async fn a_burst_beyond_the_ads_bucket_is_paced_by_retry_after_and_loses_nothing
         .map(|_| {
             let (api, refresh) = (api.clone(), refresh.clone());
             tokio::spawn(async move {
-                let who = Advertiser {
-                    connection: "ads-conn-1",
-                    refresh_token: &refresh,
-                    deadline,
-                };
+                let who = Context::new("ads-conn-1", "", refresh, deadline);
                 api.campaigns(&who, profile, &ListFilter::default()).await
             })
         })

@@ -6,12 +6,11 @@ use amazon_stand_in::server::{FaultKind, FaultRule};
 use amazon_stand_in::{generate, router, SellerSpec, StandIn};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use reqwest::Method;
 use secrecy::SecretString;
 use shared::adapters::EmbeddedStore;
-use shared::amazon::client::Call;
-use shared::amazon::{AmazonError, Credentials, Pacer, RateLimiter, SpApi, TokenProvider};
-use shared::ports::{Clock, Store};
+use shared::amazon::operations::GetOrdersParams;
+use shared::amazon::{AmazonError, Context, Credentials, RateLimiter, SpApi, TokenProvider};
+use shared::ports::{Clock, Pacer, Store};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -26,9 +25,6 @@ impl Clock for Virtual {
 
 #[async_trait]
 impl Pacer for Virtual {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
     async fn sleep(&self, d: Duration) {
         self.0.advance(d);
         tokio::task::yield_now().await;
@@ -63,7 +59,7 @@ pub async fn world(orders: usize) -> World {
 
 /// One "process": its own token provider, limiter and client over the shared store.
 pub fn client(w: &World) -> (Arc<TokenProvider>, SpApi) {
-    let clock: Arc<dyn Clock> = Arc::new(Virtual(w.st.clone()));
+    let pacer: Arc<dyn Pacer> = Arc::new(Virtual(w.st.clone()));
     let creds = Credentials {
         client_id: w.st.apps.client_id.clone(),
         client_secret: SecretString::from(w.st.apps.client_secret.clone()),
@@ -73,34 +69,34 @@ pub fn client(w: &World) -> (Arc<TokenProvider>, SpApi) {
         reqwest::Client::new(),
         creds,
         w.store.clone(),
-        clock.clone(),
+        pacer.clone(),
         &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
     ));
-    let limiter = Arc::new(RateLimiter::new(w.store.clone(), clock));
+    let limiter = Arc::new(RateLimiter::new(w.store.clone(), pacer.clone()));
     let api = SpApi::new(
         reqwest::Client::new(),
         &w.base,
         tokens.clone(),
         limiter,
-        Arc::new(Virtual(w.st.clone())),
+        pacer,
     );
     (tokens, api)
 }
 
-fn get_order<'a>(w: &World, refresh: &'a SecretString, seller: &'a str, id: &str) -> Call<'a> {
-    Call {
-        connection: "conn-1",
-        seller,
-        refresh_token: refresh,
-        operation: "getOrder",
-        rate: 0.5,
-        burst: 30.0,
-        method: Method::GET,
-        path: format!("/orders/v0/orders/{id}"),
-        query: vec![],
-        body: None,
-        deadline: w.st.now() + Duration::hours(12),
-    }
+/// The seller's connection, with a deadline far enough away.
+pub fn context(w: &World, connection: &str, refresh: &SecretString) -> Context {
+    Context::new(
+        connection,
+        w.st.seller.seller_id.clone(),
+        refresh.clone(),
+        w.st.now() + Duration::hours(12),
+    )
+}
+
+/// `getOrder` (v0) through its typed method: the order id Amazon answered with.
+async fn get_order(api: &SpApi, ctx: &Context, id: &str) -> Result<String, AmazonError> {
+    let r = api.orders_v0().get_order(ctx, id).await?;
+    Ok(r.payload.expect("an order").amazon_order_id)
 }
 
 #[tokio::test]
@@ -109,36 +105,15 @@ async fn an_expired_token_is_refreshed_once_not_once_per_caller() {
     let (_, api) = client(&w);
     let api = Arc::new(api);
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller = w.st.seller.seller_id.clone();
     let id = w.st.seller.orders[0].id.clone();
     let run = |n: usize| {
-        let (api, refresh, seller, id) = (api.clone(), refresh.clone(), seller.clone(), id.clone());
-        let w = &w;
-        let deadline = w.st.now() + Duration::hours(12);
+        let (api, id) = (api.clone(), id.clone());
+        let ctx = context(&w, "conn-1", &refresh);
         async move {
             let calls: Vec<_> = (0..n)
                 .map(|_| {
-                    let (api, refresh, seller, id) =
-                        (api.clone(), refresh.clone(), seller.clone(), id.clone());
-                    tokio::spawn(async move {
-                        let mut c = Call {
-                            connection: "conn-1",
-                            seller: &seller,
-                            refresh_token: &refresh,
-                            operation: "getOrder",
-                            rate: 0.5,
-                            burst: 30.0,
-                            method: Method::GET,
-                            path: format!("/orders/v0/orders/{id}"),
-                            query: vec![],
-                            body: None,
-                            deadline,
-                        };
-                        c.deadline = deadline;
-                        api.send(&c)
-                            .await
-                            .map(|v| v["payload"]["AmazonOrderId"].as_str().unwrap().to_string())
-                    })
+                    let (api, ctx, id) = (api.clone(), ctx.clone(), id.clone());
+                    tokio::spawn(async move { get_order(&api, &ctx, &id).await })
                 })
                 .collect();
             for c in calls {
@@ -167,10 +142,8 @@ async fn a_revoked_refresh_token_is_a_typed_reauthorisation_without_a_retry_loop
     let (_, api) = client(&w);
     let refresh = SecretString::from(w.st.issue_refresh_token());
     w.st.revoke_refresh_tokens();
-    let seller = w.st.seller.seller_id.clone();
-    let r = api
-        .send(&get_order(&w, &refresh, &seller, &w.st.seller.orders[0].id))
-        .await;
+    let ctx = context(&w, "conn-1", &refresh);
+    let r = get_order(&api, &ctx, &w.st.seller.orders[0].id).await;
     assert!(
         matches!(r, Err(AmazonError::NeedsReauthorization(_))),
         "{r:?}"
@@ -185,7 +158,7 @@ async fn server_errors_and_broken_bodies_are_retried() {
     let w = world(100).await;
     let (_, api) = client(&w);
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller = w.st.seller.seller_id.clone();
+    let ctx = context(&w, "conn-1", &refresh);
     let rule = |kind| FaultRule {
         operation: Some("getOrder".into()),
         kind,
@@ -200,11 +173,7 @@ async fn server_errors_and_broken_bodies_are_retried() {
     w.st.add_fault(rule(FaultKind::Malformed));
     w.st.add_fault(rule(FaultKind::Drop));
     let id = w.st.seller.orders[3].id.clone();
-    let v = api
-        .send(&get_order(&w, &refresh, &seller, &id))
-        .await
-        .unwrap();
-    assert_eq!(v["payload"]["AmazonOrderId"], id.as_str());
+    assert_eq!(get_order(&api, &ctx, &id).await.unwrap(), id);
     assert_eq!(
         w.st.stats()["getOrder"].faults,
         5,
@@ -212,10 +181,7 @@ async fn server_errors_and_broken_bodies_are_retried() {
     );
     // An expired access token at Amazon's side: refreshed once, then the call succeeds.
     w.st.add_fault(rule(FaultKind::ExpiredToken));
-    assert!(api
-        .send(&get_order(&w, &refresh, &seller, &id))
-        .await
-        .is_ok());
+    assert!(get_order(&api, &ctx, &id).await.is_ok());
     assert_eq!(w.st.stats()["lwaToken"].calls, 2);
 }
 
@@ -224,8 +190,8 @@ async fn a_429_storm_finishes_with_no_page_lost_or_fetched_twice() {
     let w = world(1500).await;
     let (_, api) = client(&w);
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller = w.st.seller.seller_id.clone();
-    let since = (w.st.seller.spec.end - Duration::days(800)).to_rfc3339();
+    let ctx = context(&w, "conn-1", &refresh).until(w.st.now() + Duration::hours(24));
+    let since = w.st.seller.spec.end - Duration::days(800);
     // Amazon throttles every other call for a while, on top of its real limits.
     w.st.add_fault(FaultRule {
         operation: Some("getOrders".into()),
@@ -235,45 +201,25 @@ async fn a_429_storm_finishes_with_no_page_lost_or_fetched_twice() {
         seen: 0,
         fired: 0,
     });
-    let mut seen = Vec::new();
-    let mut query = vec![
-        ("MarketplaceIds".to_string(), "ATVPDKIKX0DER".to_string()),
-        ("CreatedAfter".to_string(), since),
-        ("MaxResultsPerPage".to_string(), "25".to_string()),
-    ];
-    loop {
-        // Our plan is deliberately optimistic (as if Amazon allowed 50/s), so Amazon throttles.
-        let call = Call {
-            connection: "conn-1",
-            seller: &seller,
-            refresh_token: &refresh,
-            operation: "getOrders",
-            rate: 50.0,
-            burst: 50.0,
-            method: Method::GET,
-            path: "/orders/v0/orders".into(),
-            query: query.clone(),
-            body: None,
-            deadline: w.st.now() + Duration::hours(24),
-        };
-        let page = api.send(&call).await.unwrap();
-        seen.extend(
-            page["payload"]["Orders"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["AmazonOrderId"].as_str().unwrap().to_string()),
-        );
-        match page["payload"]["NextToken"].as_str() {
-            Some(n) => {
-                query = vec![
-                    ("MarketplaceIds".into(), "ATVPDKIKX0DER".into()),
-                    ("NextToken".into(), n.to_string()),
-                ]
-            }
-            None => break,
-        }
-    }
+    let pages = api
+        .orders_v0()
+        .get_orders_all(
+            &ctx,
+            &GetOrdersParams {
+                marketplace_ids: vec!["ATVPDKIKX0DER".into()],
+                created_after: Some(since),
+                max_results_per_page: Some(25),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(pages.len() > 12, "many pages: {}", pages.len());
+    let seen: Vec<String> = pages
+        .into_iter()
+        .flat_map(|p| p.payload.expect("a page").orders)
+        .map(|o| o.amazon_order_id)
+        .collect();
     let expected: BTreeSet<String> =
         w.st.seller
             .orders
@@ -299,7 +245,7 @@ async fn a_429_storm_finishes_with_no_page_lost_or_fetched_twice() {
 async fn two_processes_sharing_one_store_never_exceed_the_documented_rate() {
     let w = world(300).await;
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller = w.st.seller.seller_id.clone();
+    let ctx = context(&w, "conn-1", &refresh);
     let ids: Vec<String> =
         w.st.seller
             .orders
@@ -310,12 +256,10 @@ async fn two_processes_sharing_one_store_never_exceed_the_documented_rate() {
     let (_, a) = client(&w);
     let (_, b) = client(&w);
     let run = |api: SpApi, ids: Vec<String>| {
-        let (refresh, seller, w) = (refresh.clone(), seller.clone(), &w);
+        let ctx = ctx.clone();
         async move {
             for id in ids {
-                api.send(&get_order(w, &refresh, &seller, &id))
-                    .await
-                    .unwrap();
+                get_order(&api, &ctx, &id).await.unwrap();
             }
         }
     };
@@ -335,19 +279,16 @@ async fn a_wait_past_the_deadline_is_a_retry_later_not_a_sleep() {
     let w = world(100).await;
     let (_, api) = client(&w);
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller = w.st.seller.seller_id.clone();
     let id = w.st.seller.orders[0].id.clone();
+    let ctx = context(&w, "conn-1", &refresh);
     for _ in 0..30 {
-        api.send(&get_order(&w, &refresh, &seller, &id))
-            .await
-            .unwrap();
+        get_order(&api, &ctx, &id).await.unwrap();
     }
     let before = w.st.now();
-    let mut call = get_order(&w, &refresh, &seller, &id);
-    call.deadline = before + Duration::milliseconds(500);
-    match api.send(&call).await {
+    let ctx = ctx.until(before + Duration::milliseconds(500));
+    match get_order(&api, &ctx, &id).await {
         Err(AmazonError::RetryLater { at }) => assert!(
-            at > call.deadline && at <= before + Duration::seconds(3),
+            at > ctx.deadline && at <= before + Duration::seconds(3),
             "{at}"
         ),
         other => panic!("expected RetryLater, got {other:?}"),

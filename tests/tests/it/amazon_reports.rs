@@ -1,12 +1,12 @@
 //! The report pipeline against the stand-in: create, wait on the virtual clock, download and
 //! stream rows in the file's charset and locale; plus what the client must never log.
 
-use super::amazon_client::{client, world, Virtual};
+use super::amazon_client::{client, context, world, Virtual};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
-use shared::amazon::client::Call;
 use shared::amazon::endpoints::SpApiEndpoint;
-use shared::amazon::reports::{parse_amount, read_rows, DecimalStyle, Reports, Seller};
+use shared::amazon::models::tokens;
+use shared::amazon::reports::{parse_amount, read_rows, DecimalStyle, Reports};
 use shared::marketplaces::Region;
 use std::sync::{Arc, Mutex};
 
@@ -14,18 +14,9 @@ use std::sync::{Arc, Mutex};
 async fn reports_are_created_awaited_and_streamed_by_column_name() {
     let w = world(1200).await;
     let (_, api) = client(&w);
-    let reports = Reports {
-        api: Arc::new(api),
-        pacer: Arc::new(Virtual(w.st.clone())),
-    };
+    let reports = Reports::new(Arc::new(api));
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller_id = w.st.seller.seller_id.clone();
-    let s = Seller {
-        connection: "conn-r",
-        seller: &seller_id,
-        refresh_token: &refresh,
-        deadline: w.st.now() + chrono::Duration::hours(6),
-    };
+    let s = context(&w, "conn-r", &refresh);
     let end = w.st.seller.spec.end;
     let start = end - chrono::Duration::days(30);
     for mid in ["ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1VC38T7YXB528"] {
@@ -182,7 +173,6 @@ async fn nothing_secret_reaches_a_log() {
     let w = world(200).await;
     let (_, api) = client(&w);
     let refresh = SecretString::from(w.st.issue_refresh_token());
-    let seller = w.st.seller.seller_id.clone();
     let rule = |kind| amazon_stand_in::server::FaultRule {
         operation: Some("getOrder".into()),
         kind,
@@ -195,24 +185,29 @@ async fn nothing_secret_reaches_a_log() {
         code: 503,
     }));
     w.st.add_fault(rule(amazon_stand_in::server::FaultKind::ExpiredToken));
-    let call = Call {
-        connection: "conn-log",
-        seller: &seller,
-        refresh_token: &refresh,
-        operation: "getOrder",
-        rate: 0.5,
-        burst: 30.0,
-        method: reqwest::Method::GET,
-        path: format!("/orders/v0/orders/{}", w.st.seller.orders[0].id),
-        query: vec![],
-        body: None,
-        deadline: w.st.now() + chrono::Duration::hours(1),
-    };
-    api.send(&call).await.unwrap();
-    let (rdt, _) = api
-        .restricted_data_token(&call, &[("GET", "/orders/v0/orders", &["buyerInfo"])])
+    let ctx = context(&w, "conn-log", &refresh);
+    api.orders_v0()
+        .get_order(&ctx, &w.st.seller.orders[0].id)
         .await
         .unwrap();
+    let rdt = api
+        .tokens()
+        .create_restricted_data_token(
+            &ctx,
+            &tokens::CreateRestrictedDataTokenRequest {
+                target_application: None,
+                restricted_resources: vec![tokens::RestrictedResource {
+                    method: tokens::HttpMethod::Get,
+                    path: "/orders/v0/orders".into(),
+                    data_elements: vec!["buyerInfo".into()],
+                }],
+            },
+        )
+        .await
+        .unwrap()
+        .restricted_data_token
+        .map(SecretString::from)
+        .expect("a token");
     w.st.revoke_refresh_tokens();
     let _ = shared::amazon::TokenProvider::new(
         reqwest::Client::new(),
@@ -228,7 +223,10 @@ async fn nothing_secret_reaches_a_log() {
     .refresh(&refresh)
     .await;
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("sp-api"), "the client did log: {logs}");
+    assert!(
+        logs.contains("amazon call retried"),
+        "the client did log: {logs}"
+    );
     for secret in [
         refresh.expose_secret(),
         w.st.apps.client_secret.as_str(),
