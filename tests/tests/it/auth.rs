@@ -979,3 +979,54 @@ async fn health_answers_while_passwords_are_checked() {
         "only {answered} health answers while 4 passwords were checked"
     );
 }
+
+/// The local recipe uses one host name end to end: mailed links lead to the origin CORS
+/// allows, and the other spelling of the same machine is refused outright rather than
+/// losing its SameSite=Lax refresh cookie on every reload.
+#[tokio::test]
+async fn the_local_recipe_uses_one_host_name_for_links_and_cors() {
+    let config = shared::config::Config::local_defaults();
+    let host = |url: &str| {
+        url.split("://")
+            .nth(1)
+            .and_then(|r| r.split(['/', ':']).next())
+            .unwrap()
+            .to_string()
+    };
+    let frontend = host(&config.frontend_url);
+    for origin in &config.cors_origins {
+        assert_eq!(
+            host(origin),
+            frontend,
+            "{origin} vs {}",
+            config.frontend_url
+        );
+    }
+    let app = TestApp::new();
+    app.register("host@example.com", "H").await;
+    let mail = app.outbox.last_to("host@example.com").unwrap();
+    assert!(mail
+        .text
+        .contains(&format!("{}/verify-email?token=", config.frontend_url)));
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/api/auth/refresh")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let other = app.raw(preflight("http://127.0.0.1:5100")).await;
+    assert!(other
+        .headers
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+    let same = app.raw(preflight("http://localhost:5100")).await;
+    assert_eq!(
+        same.headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .unwrap(),
+        "http://localhost:5100"
+    );
+}
