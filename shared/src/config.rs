@@ -132,10 +132,10 @@ impl Config {
             table_name: "beddora-local".into(),
             app_secret_name: "beddora/local/app".into(),
             secret_prefix: "beddora/local/".into(),
-            cors_origins: vec![
-                "http://localhost:5100".into(),
-                "http://127.0.0.1:5100".into(),
-            ],
+            // One host name end to end (see the README): the refresh cookie is SameSite=Lax,
+            // so a frontend on 127.0.0.1 talking to an API on localhost (or the reverse) is
+            // cross-site and loses its session on every reload.
+            cors_origins: vec!["http://localhost:5100".into()],
             frontend_url: "http://localhost:5100".into(),
             mail_from: "Beddora <no-reply@beddora.local>".into(),
             cookie_secure: false,

@@ -6,10 +6,11 @@
 mod recovery;
 mod sync;
 
+use axum::http::Method;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use shared::error::Result;
-use shared::http::{AppState, AuthUser};
+use shared::http::{AppState, AuthUser, Endpoint};
 use shared::identity::tenancy::{self, Context};
 
 pub fn router(state: AppState) -> Router {
@@ -18,34 +19,58 @@ pub fn router(state: AppState) -> Router {
 
 /// The group's routes without layers, for merging (the local runner).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/amazon/oauth/status", get(sync::oauth_status))
-        .route("/api/amazon/sync/trigger", post(sync::trigger))
-        .route("/api/amazon/sync/status", get(sync::status))
-        .route("/api/amazon/sync/status/{job_id}", get(sync::job_status))
-        .route("/api/amazon/sync/cancel/{job_id}", delete(sync::cancel))
-        .route("/api/amazon/sync/queue-stats", get(sync::queue_stats))
-        .route("/api/amazon/sync-logs", get(sync::logs))
-        .route(
+    shared::http::route_all(endpoints())
+}
+
+/// Every endpoint of the group.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        (M::GET, "/api/amazon/oauth/status", get(sync::oauth_status)),
+        (M::POST, "/api/amazon/sync/trigger", post(sync::trigger)),
+        (M::GET, "/api/amazon/sync/status", get(sync::status)),
+        (
+            M::GET,
+            "/api/amazon/sync/status/{job_id}",
+            get(sync::job_status),
+        ),
+        (
+            M::DELETE,
+            "/api/amazon/sync/cancel/{job_id}",
+            delete(sync::cancel),
+        ),
+        (
+            M::GET,
+            "/api/amazon/sync/queue-stats",
+            get(sync::queue_stats),
+        ),
+        (M::GET, "/api/amazon/sync-logs", get(sync::logs)),
+        (
+            M::GET,
             "/api/amazon/error-recovery/retryable",
             get(recovery::retryable),
-        )
-        .route(
+        ),
+        (
+            M::GET,
             "/api/amazon/error-recovery/permanent",
             get(recovery::permanent),
-        )
-        .route(
+        ),
+        (
+            M::POST,
             "/api/amazon/error-recovery/retry/{job_id}",
             post(recovery::retry),
-        )
-        .route(
+        ),
+        (
+            M::POST,
             "/api/amazon/error-recovery/bulk-retry",
             post(recovery::bulk_retry),
-        )
-        .route(
+        ),
+        (
+            M::GET,
             "/api/amazon/error-recovery/statistics",
             get(recovery::statistics),
-        )
+        ),
+    ]
 }
 
 /// The caller's tenant (their default account; these calls carry no account id).

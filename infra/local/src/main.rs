@@ -124,10 +124,7 @@ fn local_config() -> Result<Config, Box<dyn std::error::Error>> {
         ("TABLE_NAME", "beddora-local"),
         ("APP_SECRET_NAME", "beddora/local/app"),
         ("SECRET_PREFIX", "beddora/local/"),
-        (
-            "CORS_ORIGINS",
-            "http://localhost:5100,http://127.0.0.1:5100",
-        ),
+        ("CORS_ORIGINS", "http://localhost:5100"),
         ("FRONTEND_URL", "http://localhost:5100"),
         ("MAIL_FROM", "Beddora <no-reply@beddora.local>"),
         ("COOKIE_SECURE", "false"),

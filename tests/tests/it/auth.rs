@@ -66,15 +66,7 @@ async fn full_session_flow_register_verify_login_refresh_me_logout() {
         assert!(!me.body[f].is_null(), "me.{f}");
     }
 
-    let r1 = app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&first),
-        )
-        .await;
+    let r1 = app.refresh(&first).await;
     assert_eq!(r1.status, StatusCode::OK);
     let second = r1.refresh_cookie().expect("rotated cookie");
     assert_ne!(second, first, "refresh rotates the token");
@@ -105,58 +97,22 @@ async fn full_session_flow_register_verify_login_refresh_me_logout() {
         &app.call("GET", "/api/auth/me", None, Some(&access2)).await,
         StatusCode::UNAUTHORIZED,
     );
-    assert_error(
-        &app.call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&second),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-    );
+    assert_error(&app.refresh(&second).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn replaying_a_rotated_refresh_token_revokes_the_whole_family() {
     let app = TestApp::new();
     let s = app.signed_up("bob@example.com").await;
-    let r1 = app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await;
+    let r1 = app.refresh(&s.refresh).await;
     let current = r1.refresh_cookie().unwrap();
     let live_access = r1.body["accessToken"].as_str().unwrap().to_string();
     // Past the grace window a rotated token is plain reuse.
     app.clock
         .advance(shared::identity::sessions::GRACE + Duration::seconds(1));
-    let replay = app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await;
+    let replay = app.refresh(&s.refresh).await;
     assert_error(&replay, StatusCode::UNAUTHORIZED);
-    assert_error(
-        &app.call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&current),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-    );
+    assert_error(&app.refresh(&current).await, StatusCode::UNAUTHORIZED);
     assert_error(
         &app.call("GET", "/api/auth/me", None, Some(&live_access))
             .await,
@@ -399,15 +355,7 @@ async fn expired_tampered_unsigned_and_foreign_tokens_are_refused() {
         StatusCode::UNAUTHORIZED,
     );
     // The refresh cookie still works and yields a fresh access token.
-    let r = app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await;
+    let r = app.refresh(&s.refresh).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
@@ -501,17 +449,7 @@ async fn password_reset_is_single_use_ends_sessions_and_reveals_nothing() {
         &app.call("GET", "/api/auth/me", None, Some(&s.token)).await,
         StatusCode::UNAUTHORIZED,
     );
-    assert_error(
-        &app.call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-    );
+    assert_error(&app.refresh(&s.refresh).await, StatusCode::UNAUTHORIZED);
     assert_error(
         &app.login("hal@example.com", PASSWORD).await,
         StatusCode::UNAUTHORIZED,
@@ -635,16 +573,7 @@ async fn parallel_refreshes_share_one_successor(app: TestApp) {
     let tabs: Vec<_> = (0..5)
         .map(|_| {
             let (app, cookie) = (app.clone(), s.refresh.clone());
-            tokio::spawn(async move {
-                app.call_with(
-                    "POST",
-                    "/api/auth/refresh",
-                    Some(json!({})),
-                    None,
-                    Some(&cookie),
-                )
-                .await
-            })
+            tokio::spawn(async move { app.refresh(&cookie).await })
         })
         .collect();
     let mut successors = std::collections::BTreeSet::new();
@@ -659,27 +588,9 @@ async fn parallel_refreshes_share_one_successor(app: TestApp) {
     assert_ne!(successor, s.refresh);
     app.clock
         .advance(shared::identity::sessions::GRACE + Duration::seconds(1));
-    let replay = app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await;
+    let replay = app.refresh(&s.refresh).await;
     assert_error(&replay, StatusCode::UNAUTHORIZED);
-    assert_error(
-        &app.call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&successor),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-    );
+    assert_error(&app.refresh(&successor).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -703,15 +614,7 @@ async fn a_wrong_refresh_secret_revokes_nothing() {
         format!("{sid}.garbage"),
         format!("{sid}.{}", "A".repeat(43)),
     ] {
-        let r = app
-            .call_with(
-                "POST",
-                "/api/auth/refresh",
-                Some(json!({})),
-                None,
-                Some(&garbage),
-            )
-            .await;
+        let r = app.refresh(&garbage).await;
         assert_error(&r, StatusCode::UNAUTHORIZED);
         let out = app
             .call_with(
@@ -730,15 +633,7 @@ async fn a_wrong_refresh_secret_revokes_nothing() {
             .status,
         StatusCode::OK
     );
-    let r = app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await;
+    let r = app.refresh(&s.refresh).await;
     assert_eq!(r.status, StatusCode::OK, "the real session lives on");
 }
 
@@ -762,17 +657,7 @@ async fn logout_with_an_expired_access_token_ends_the_session() {
         .await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.body);
     assert_eq!(out.refresh_cookie().as_deref(), Some(""), "cookie cleared");
-    assert_error(
-        &app.call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&s.refresh),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-    );
+    assert_error(&app.refresh(&s.refresh).await, StatusCode::UNAUTHORIZED);
     // Without any bearer at all, the cookie alone ends its session too.
     let t = app
         .login("late@example.com", PASSWORD)
@@ -783,11 +668,7 @@ async fn logout_with_an_expired_access_token_ends_the_session() {
         .call_with("POST", "/api/auth/logout", Some(json!({})), None, Some(&t))
         .await;
     assert_eq!(out.status, StatusCode::OK);
-    assert_error(
-        &app.call_with("POST", "/api/auth/refresh", Some(json!({})), None, Some(&t))
-            .await,
-        StatusCode::UNAUTHORIZED,
-    );
+    assert_error(&app.refresh(&t).await, StatusCode::UNAUTHORIZED);
 }
 
 /// Parallel guesses at one address from one IP: the count and the check are one step, so no
@@ -977,5 +858,56 @@ async fn health_answers_while_passwords_are_checked() {
     assert!(
         answered >= 8,
         "only {answered} health answers while 4 passwords were checked"
+    );
+}
+
+/// The local recipe uses one host name end to end: mailed links lead to the origin CORS
+/// allows, and the other spelling of the same machine is refused outright rather than
+/// losing its SameSite=Lax refresh cookie on every reload.
+#[tokio::test]
+async fn the_local_recipe_uses_one_host_name_for_links_and_cors() {
+    let config = shared::config::Config::local_defaults();
+    let host = |url: &str| {
+        url.split("://")
+            .nth(1)
+            .and_then(|r| r.split(['/', ':']).next())
+            .unwrap()
+            .to_string()
+    };
+    let frontend = host(&config.frontend_url);
+    for origin in &config.cors_origins {
+        assert_eq!(
+            host(origin),
+            frontend,
+            "{origin} vs {}",
+            config.frontend_url
+        );
+    }
+    let app = TestApp::new();
+    app.register("host@example.com", "H").await;
+    let mail = app.outbox.last_to("host@example.com").unwrap();
+    assert!(mail
+        .text
+        .contains(&format!("{}/verify-email?token=", config.frontend_url)));
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/api/auth/refresh")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let other = app.raw(preflight("http://127.0.0.1:5100")).await;
+    assert!(other
+        .headers
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+    let same = app.raw(preflight("http://localhost:5100")).await;
+    assert_eq!(
+        same.headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .unwrap(),
+        "http://localhost:5100"
     );
 }

@@ -163,6 +163,18 @@ impl TestApp {
             .await
     }
 
+    /// `POST /api/auth/refresh` with the refresh cookie, as the frontend does on page load.
+    pub async fn refresh(&self, cookie: &str) -> Resp {
+        self.call_with(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({})),
+            None,
+            Some(cookie),
+        )
+        .await
+    }
+
     /// A request from the given client IP.
     pub async fn call_from(
         &self,

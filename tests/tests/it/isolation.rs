@@ -67,12 +67,39 @@ const CALLER_ONLY: &[(&str, &str, &str)] = &[
         "/api/currencies/update-rates",
         "operators only, global data",
     ),
+    ("GET", "/api/amazon/oauth/status", "a global setting"),
+    (
+        "GET",
+        "/api/amazon/sync/queue-stats",
+        "the caller's tenant; amazon_sync_api checks it",
+    ),
+    (
+        "GET",
+        "/api/amazon/error-recovery/retryable",
+        "the caller's tenant; amazon_sync_api checks it",
+    ),
+    (
+        "GET",
+        "/api/amazon/error-recovery/permanent",
+        "the caller's tenant; amazon_sync_api checks it",
+    ),
+    (
+        "GET",
+        "/api/amazon/error-recovery/statistics",
+        "the caller's tenant; amazon_sync_api checks it",
+    ),
+    (
+        "POST",
+        "/api/amazon/error-recovery/bulk-retry",
+        "the caller's tenant; amazon_sync_api checks it",
+    ),
 ];
 
 fn every_endpoint() -> BTreeSet<(String, &'static str)> {
     api_auth::endpoints()
         .into_iter()
         .chain(api_accounts::endpoints())
+        .chain(api_amazon::endpoints())
         .map(|(m, p, _)| (m.to_string(), p))
         .collect()
 }
@@ -212,6 +239,9 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
         format!("/api/permissions/{}{qa}", w.a_member.user_id),
         format!("/api/users/{}/marketplaces", w.a.user_id),
         format!("/api/users/{}/marketplaces{qa}", w.a.user_id),
+        format!("/api/amazon/sync/status?amazonAccountId={}", w.a_amazon),
+        format!("/api/amazon/sync/status/{}.orders", w.a_amazon),
+        format!("/api/amazon/sync-logs?amazonAccountId={}", w.a_amazon),
     ] {
         hit("GET", &path);
         refused(&app.call("GET", &path, None, b).await, &path);
@@ -320,6 +350,21 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
             "/api/users/invitations/accept".into(),
             Some(json!({"token": a_invitation})),
         ),
+        (
+            "POST",
+            "/api/amazon/sync/trigger".into(),
+            Some(json!({"amazonAccountId": w.a_amazon, "syncType": "all"})),
+        ),
+        (
+            "DELETE",
+            format!("/api/amazon/sync/cancel/{}.all", w.a_amazon),
+            None,
+        ),
+        (
+            "POST",
+            format!("/api/amazon/error-recovery/retry/{}", w.a_amazon),
+            Some(json!({"queueName": "DATA_SYNC"})),
+        ),
     ];
     for (method, path, body) in writes {
         hit(method, &path);
@@ -403,15 +448,6 @@ async fn refresh_tokens_and_sessions_are_per_user() {
         )
         .await;
     assert_eq!(out.status, StatusCode::OK);
-    let r = w
-        .app
-        .call_with(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({})),
-            None,
-            Some(&w.a.refresh),
-        )
-        .await;
+    let r = w.app.refresh(&w.a.refresh).await;
     assert_eq!(r.status, StatusCode::OK, "A's session survives B's logout");
 }
