@@ -385,7 +385,10 @@ impl Header {
         for (at, i) in self.recent.get() {
             if at == key {
                 if let Some(name) = self.names.get(i as usize) {
-                    if **name == *column {
+                    // Names are short: compare inline rather than call memcmp.
+                    if name.len() == column.len()
+                        && name.bytes().zip(column.bytes()).all(|(a, b)| a == b)
+                    {
                         return Some(i as usize);
                     }
                 }
@@ -745,68 +748,90 @@ fn cp1252(bytes: &[u8], out: &mut String) {
 
 const CHUNK: usize = 1 << 20;
 
+fn io_error(e: std::io::Error) -> AmazonError {
+    AmazonError::Transport {
+        message: format!("report stream: {e}"),
+        attempts: 1,
+    }
+}
+
+/// Takes the text in buffers of any size and cut anywhere: complete lines are read straight
+/// from the buffer, only a line cut in two is copied (into `carry`).
+struct Feeder<F> {
+    state: State<F>,
+    charset: Charset,
+    decoded: String,
+    carry: Vec<u8>,
+}
+
+impl<F: FnMut(&Row) -> Result<(), AmazonError>> Feeder<F> {
+    fn new(charset: Charset, on_row: F) -> Self {
+        Feeder {
+            state: State {
+                header: None,
+                spans: Vec::with_capacity(64),
+                unquoted: String::new(),
+                line: 0,
+                out: Streamed::default(),
+                on_row,
+            },
+            charset,
+            decoded: String::new(),
+            carry: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, mut chunk: &[u8]) -> Result<(), AmazonError> {
+        self.state.out.bytes_decoded += chunk.len() as u64;
+        if !self.carry.is_empty() {
+            let Some(i) = memchr::memchr(b'\n', chunk) else {
+                self.carry.extend_from_slice(chunk);
+                return Ok(());
+            };
+            self.carry.extend_from_slice(&chunk[..=i]);
+            let carry = std::mem::take(&mut self.carry);
+            let done = self.state.chunk(&carry, self.charset, &mut self.decoded);
+            self.carry = carry;
+            self.carry.clear();
+            done?;
+            chunk = &chunk[i + 1..];
+        }
+        match memchr::memrchr(b'\n', chunk) {
+            Some(i) => {
+                self.state
+                    .chunk(&chunk[..=i], self.charset, &mut self.decoded)?;
+                self.carry.extend_from_slice(&chunk[i + 1..]);
+            }
+            None => self.carry.extend_from_slice(chunk),
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Streamed, AmazonError> {
+        if !self.carry.is_empty() {
+            let carry = std::mem::take(&mut self.carry);
+            self.state.chunk(&carry, self.charset, &mut self.decoded)?;
+        }
+        Ok(self.state.out)
+    }
+}
+
 /// Reads tab-separated rows from bytes (already gunzipped) in `charset`, in constant memory
-/// (one buffer of about a megabyte, more only for a longer line).
+/// (one buffer of a megabyte, plus the longest line).
 pub fn read_rows_in<R: Read>(
     mut reader: R,
     charset: Charset,
     on_row: impl FnMut(&Row) -> Result<(), AmazonError>,
 ) -> Result<Streamed, AmazonError> {
-    let io = |e: std::io::Error| AmazonError::Transport {
-        message: format!("report stream: {e}"),
-        attempts: 1,
-    };
-    let mut state = State {
-        header: None,
-        spans: Vec::with_capacity(64),
-        unquoted: String::new(),
-        line: 0,
-        out: Streamed::default(),
-        on_row,
-    };
-    let mut decoded = String::new();
+    let mut feeder = Feeder::new(charset, on_row);
     let mut buf = vec![0u8; CHUNK];
-    let mut filled = 0usize;
-    let mut first = true;
     loop {
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0); // one line longer than the buffer
+        match reader.read(&mut buf) {
+            Ok(0) => return feeder.finish(),
+            Ok(n) => feeder.feed(&buf[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(e)),
         }
-        let n = match reader.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(e)),
-        };
-        let eof = n == 0;
-        filled += n;
-        let mut begin = 0;
-        if first && filled >= 3 {
-            first = false;
-            if buf.starts_with(&[0xef, 0xbb, 0xbf]) {
-                begin = 3;
-            }
-        }
-        let complete = if eof {
-            filled
-        } else {
-            match memchr::memrchr(b'\n', &buf[begin..filled]) {
-                Some(i) => begin + i + 1,
-                None => {
-                    if begin > 0 {
-                        buf.copy_within(begin..filled, 0);
-                        filled -= begin;
-                    }
-                    continue;
-                }
-            }
-        };
-        state.out.bytes_decoded += (complete - begin) as u64;
-        state.chunk(&buf[begin..complete], charset, &mut decoded)?;
-        if eof {
-            return Ok(state.out);
-        }
-        buf.copy_within(complete..filled, 0);
-        filled -= complete;
     }
 }
 
@@ -917,13 +942,13 @@ where
         }
     });
     let parsed = tokio::task::spawn_blocking(move || {
-        let piped = Piped {
-            full: full_rx,
-            free: recycle,
-            current: Vec::new(),
-            at: 0,
-        };
-        read_rows_in(piped, charset, on_row)
+        let mut feeder = Feeder::new(charset, on_row);
+        for received in full_rx {
+            let buf = received.map_err(io_error)?;
+            feeder.feed(&buf)?;
+            let _ = recycle.try_send(buf);
+        }
+        feeder.finish()
     })
     .await
     .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?;
@@ -936,37 +961,6 @@ where
 
 /// Buffers in flight between the gunzip thread and the parser.
 const PIPE: usize = 3;
-
-/// The parser's end of the pipe: reads the buffers the gunzip thread sends, and sends each
-/// back for reuse once read.
-struct Piped {
-    full: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    free: std::sync::mpsc::SyncSender<Vec<u8>>,
-    current: Vec<u8>,
-    at: usize,
-}
-
-impl Read for Piped {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.current.len() {
-            match self.full.recv() {
-                Ok(Ok(next)) => {
-                    let used = std::mem::replace(&mut self.current, next);
-                    if used.capacity() > 0 {
-                        let _ = self.free.try_send(used);
-                    }
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0), // the sender finished: end of file
-            }
-        }
-        let n = out.len().min(self.current.len() - self.at);
-        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
 
 #[cfg(test)]
 mod tests {
