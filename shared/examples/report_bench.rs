@@ -5,7 +5,8 @@
 //!
 //! `cargo run --release -p shared --example report_bench -- make /tmp/settlement.tsv.gz 256`
 //! `cargo run --release -p shared --example report_bench -- both /tmp/settlement.tsv.gz`
-//! (or `plain` / `parse` alone)
+//! (or `plain` / `parse` alone; `both FILE 8` takes the best of 8 runs of each). Add
+//! `--no-default-features` to skip building the AWS SDK: the benchmark does not use it.
 
 use rust_decimal::Decimal;
 use shared::amazon::flatfile::{stream_document, DecimalStyle};

@@ -88,7 +88,7 @@ pub fn parse_amount_bytes(
     style: DecimalStyle,
 ) -> Result<Option<Decimal>, AmountError> {
     let t = trim_ascii(text);
-    if t.is_empty() || t == b"--" {
+    if t.is_empty() || (t.len() == 2 && t[0] == b'-' && t[1] == b'-') {
         return Ok(None);
     }
     let (negative, body) = match t[0] {
@@ -516,6 +516,7 @@ pub struct Streamed {
 }
 
 const TABS: u64 = 0x0909_0909_0909_0909;
+const QUOTES: u64 = 0x2222_2222_2222_2222;
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// The high bit of each byte of `v` that is zero, and no other bit (exact, no false hits).
@@ -530,33 +531,45 @@ fn zero_bytes(v: u64) -> u64 {
 fn split<'t>(line: &'t str, spans: &mut Vec<(u32, u32)>, unquoted: &'t mut String) -> &'t str {
     spans.clear();
     let bytes = line.as_bytes();
-    if memchr::memchr(b'"', bytes).is_none() {
-        // Fields are short (a few bytes): test eight bytes at a time for tabs rather than
-        // call a search per tab.
-        let mut start = 0u32;
-        let mut chunks = bytes.chunks_exact(8);
-        let mut base = 0u32;
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            let mut tabs = zero_bytes(word ^ TABS);
-            while tabs != 0 {
-                let i = base + tabs.trailing_zeros() / 8;
-                spans.push((start, i));
-                start = i + 1;
-                tabs &= tabs - 1;
-            }
-            base += 8;
+    // Fields are short (a few bytes): test eight bytes at a time for tabs (and for a quote,
+    // which sends the line the careful way) rather than call a search per tab.
+    let mut plain = true;
+    let mut start = 0u32;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0u32;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        if zero_bytes(word ^ QUOTES) != 0 {
+            plain = false;
+            break;
         }
+        let mut tabs = zero_bytes(word ^ TABS);
+        while tabs != 0 {
+            let i = base + tabs.trailing_zeros() / 8;
+            spans.push((start, i));
+            start = i + 1;
+            tabs &= tabs - 1;
+        }
+        base += 8;
+    }
+    if plain {
         for (k, &b) in chunks.remainder().iter().enumerate() {
+            if b == b'"' {
+                plain = false;
+                break;
+            }
             if b == b'\t' {
                 let i = base + k as u32;
                 spans.push((start, i));
                 start = i + 1;
             }
         }
+    }
+    if plain {
         spans.push((start, bytes.len() as u32));
         return line;
     }
+    spans.clear();
     unquoted.clear();
     let mut start = 0usize;
     loop {
@@ -732,18 +745,23 @@ fn cp1252(bytes: &[u8], out: &mut String) {
         }
         t
     });
-    out.reserve(bytes.len() + bytes.len() / 2);
+    let mut utf8 = std::mem::take(out).into_bytes();
+    utf8.clear();
+    utf8.reserve(bytes.len() + bytes.len() / 2);
     let mut rest = bytes;
     while !rest.is_empty() {
         let ascii = first_non_ascii(rest);
-        out.push_str(std::str::from_utf8(&rest[..ascii]).expect("ASCII"));
-        if let Some(&b) = rest.get(ascii) {
-            out.push(high[usize::from(b - 0x80)]);
-            rest = &rest[ascii + 1..];
-        } else {
-            break;
-        }
+        utf8.extend_from_slice(&rest[..ascii]);
+        let Some(&b) = rest.get(ascii) else { break };
+        let mut char_bytes = [0u8; 4];
+        utf8.extend_from_slice(
+            high[usize::from(b - 0x80)]
+                .encode_utf8(&mut char_bytes)
+                .as_bytes(),
+        );
+        rest = &rest[ascii + 1..];
     }
+    *out = String::from_utf8(utf8).expect("ASCII and whole characters");
 }
 
 const CHUNK: usize = 1 << 20;
