@@ -1342,7 +1342,8 @@ pub fn inventory_file(s: &Seller, marketplace_id: &str) -> FlatFile {
     }
 }
 
-/// FBA reimbursements approved in a window.
+/// FBA reimbursements approved in a window; reversals (`Reimbursement_Reversal`) carry a
+/// negative quantity and amount and name the reimbursement they reverse.
 pub fn reimbursements_file(
     s: &Seller,
     marketplace_id: &str,
@@ -1392,7 +1393,9 @@ pub fn reimbursements_file(
                 p.title.clone(),
                 "NewItem".into(),
                 r.currency.to_string(),
-                amount_text(r.amount_per_unit, comma),
+                // One file, both separators: EU files print the unit amount with a point
+                // and the total in the locale (`1.234,56`).
+                r.amount_per_unit.to_string(),
                 amount_text(r.amount_total, comma),
                 r.quantity.to_string(),
                 "0".into(),

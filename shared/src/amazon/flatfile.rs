@@ -88,7 +88,7 @@ pub fn parse_amount_bytes(
     style: DecimalStyle,
 ) -> Result<Option<Decimal>, AmountError> {
     let t = trim_ascii(text);
-    if t.is_empty() || t == b"--" {
+    if t.is_empty() || (t.len() == 2 && t[0] == b'-' && t[1] == b'-') {
         return Ok(None);
     }
     let (negative, body) = match t[0] {
@@ -100,6 +100,7 @@ pub fn parse_amount_bytes(
         return Err(AmountError::Invalid);
     }
     // One pass: the digits as an integer, and where the separators are.
+    let mut small: u64 = 0;
     let mut mantissa: i128 = 0;
     let mut digits = 0usize;
     let (mut points, mut commas) = (0usize, 0usize);
@@ -108,10 +109,17 @@ pub fn parse_amount_bytes(
         match b {
             b'0'..=b'9' => {
                 digits += 1;
-                if digits > 28 {
-                    return Err(AmountError::Invalid);
+                if digits <= 18 {
+                    small = small * 10 + u64::from(b - b'0');
+                } else {
+                    if digits == 19 {
+                        mantissa = i128::from(small);
+                    }
+                    if digits > 28 {
+                        return Err(AmountError::Invalid);
+                    }
+                    mantissa = mantissa * 10 + i128::from(b - b'0');
                 }
-                mantissa = mantissa * 10 + i128::from(b - b'0');
             }
             b'.' => {
                 points += 1;
@@ -191,6 +199,13 @@ pub fn parse_amount_bytes(
         if seps_mixed || !grouped(&groups[..n]) {
             return Err(AmountError::Invalid);
         }
+    }
+    if digits <= 18 {
+        let mut d = Decimal::from(small);
+        d.set_scale(frac_len as u32)
+            .map_err(|_| AmountError::Invalid)?;
+        d.set_sign_negative(negative);
+        return Ok(Some(d));
     }
     let value = if negative { -mantissa } else { mantissa };
     Decimal::try_from_i128_with_scale(value, frac_len as u32)
@@ -370,7 +385,10 @@ impl Header {
         for (at, i) in self.recent.get() {
             if at == key {
                 if let Some(name) = self.names.get(i as usize) {
-                    if **name == *column {
+                    // Names are short: compare inline rather than call memcmp.
+                    if name.len() == column.len()
+                        && name.bytes().zip(column.bytes()).all(|(a, b)| a == b)
+                    {
                         return Some(i as usize);
                     }
                 }
@@ -497,6 +515,15 @@ pub struct Streamed {
     pub bytes_decoded: u64,
 }
 
+const TABS: u64 = 0x0909_0909_0909_0909;
+const QUOTES: u64 = 0x2222_2222_2222_2222;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each byte of `v` that is zero, and no other bit (exact, no false hits).
+fn zero_bytes(v: u64) -> u64 {
+    !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
+}
+
 /// Splits one line into fields. Fields without a `"` are taken as they are; a field that
 /// starts with `"` and has its closing `"` right before a tab or the line end is unquoted
 /// (`""` inside is one `"`). A `"` anywhere else (`12" pan`) is plain text and never joins
@@ -504,15 +531,45 @@ pub struct Streamed {
 fn split<'t>(line: &'t str, spans: &mut Vec<(u32, u32)>, unquoted: &'t mut String) -> &'t str {
     spans.clear();
     let bytes = line.as_bytes();
-    if memchr::memchr(b'"', bytes).is_none() {
-        let mut start = 0usize;
-        for tab in memchr::memchr_iter(b'\t', bytes) {
-            spans.push((start as u32, tab as u32));
-            start = tab + 1;
+    // Fields are short (a few bytes): test eight bytes at a time for tabs (and for a quote,
+    // which sends the line the careful way) rather than call a search per tab.
+    let mut plain = true;
+    let mut start = 0u32;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0u32;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        if zero_bytes(word ^ QUOTES) != 0 {
+            plain = false;
+            break;
         }
-        spans.push((start as u32, bytes.len() as u32));
+        let mut tabs = zero_bytes(word ^ TABS);
+        while tabs != 0 {
+            let i = base + tabs.trailing_zeros() / 8;
+            spans.push((start, i));
+            start = i + 1;
+            tabs &= tabs - 1;
+        }
+        base += 8;
+    }
+    if plain {
+        for (k, &b) in chunks.remainder().iter().enumerate() {
+            if b == b'"' {
+                plain = false;
+                break;
+            }
+            if b == b'\t' {
+                let i = base + k as u32;
+                spans.push((start, i));
+                start = i + 1;
+            }
+        }
+    }
+    if plain {
+        spans.push((start, bytes.len() as u32));
         return line;
     }
+    spans.clear();
     unquoted.clear();
     let mut start = 0usize;
     loop {
@@ -629,10 +686,14 @@ impl<F: FnMut(&Row) -> Result<(), AmazonError>> State<F> {
                         let line_end = memchr::memchr(b'\n', &bytes[bad..])
                             .map_or(bytes.len(), |i| bad + i + 1);
                         decoded.clear();
-                        let mut decoder = fallback.new_decoder_without_bom_handling();
                         let line = &bytes[line_start..line_end];
-                        decoded.reserve(line.len() * 3);
-                        let _ = decoder.decode_to_string(line, decoded, true);
+                        if fallback == encoding_rs::WINDOWS_1252 {
+                            cp1252(line, decoded);
+                        } else {
+                            let mut decoder = fallback.new_decoder_without_bom_handling();
+                            decoded.reserve(line.len() * 3);
+                            let _ = decoder.decode_to_string(line, decoded, true);
+                        }
                         let text = std::mem::take(decoded);
                         let r = self.lines(&text);
                         *decoded = text;
@@ -648,70 +709,147 @@ impl<F: FnMut(&Row) -> Result<(), AmazonError>> State<F> {
     }
 }
 
+/// The position of the first byte that is not ASCII (or the length), eight bytes at a time.
+fn first_non_ascii(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let high = word & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return at + high.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    at + chunks
+        .remainder()
+        .iter()
+        .position(|&b| b >= 0x80)
+        .unwrap_or(chunks.remainder().len())
+}
+
+/// Windows-1252 to UTF-8: ASCII runs copied as they are, other bytes through a table (built
+/// once from encoding_rs, so the mapping is the WHATWG one).
+fn cp1252(bytes: &[u8], out: &mut String) {
+    static HIGH: std::sync::OnceLock<[char; 128]> = std::sync::OnceLock::new();
+    let high = HIGH.get_or_init(|| {
+        let mut t = ['\u{fffd}'; 128];
+        for (i, c) in t.iter_mut().enumerate() {
+            let b = [0x80 + i as u8];
+            *c = encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&b)
+                .0
+                .chars()
+                .next()
+                .unwrap_or('\u{fffd}');
+        }
+        t
+    });
+    let mut utf8 = std::mem::take(out).into_bytes();
+    utf8.clear();
+    utf8.reserve(bytes.len() + bytes.len() / 2);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let ascii = first_non_ascii(rest);
+        utf8.extend_from_slice(&rest[..ascii]);
+        let Some(&b) = rest.get(ascii) else { break };
+        let mut char_bytes = [0u8; 4];
+        utf8.extend_from_slice(
+            high[usize::from(b - 0x80)]
+                .encode_utf8(&mut char_bytes)
+                .as_bytes(),
+        );
+        rest = &rest[ascii + 1..];
+    }
+    *out = String::from_utf8(utf8).expect("ASCII and whole characters");
+}
+
 const CHUNK: usize = 1 << 20;
 
+fn io_error(e: std::io::Error) -> AmazonError {
+    AmazonError::Transport {
+        message: format!("report stream: {e}"),
+        attempts: 1,
+    }
+}
+
+/// Takes the text in buffers of any size and cut anywhere: complete lines are read straight
+/// from the buffer, only a line cut in two is copied (into `carry`).
+struct Feeder<F> {
+    state: State<F>,
+    charset: Charset,
+    decoded: String,
+    carry: Vec<u8>,
+}
+
+impl<F: FnMut(&Row) -> Result<(), AmazonError>> Feeder<F> {
+    fn new(charset: Charset, on_row: F) -> Self {
+        Feeder {
+            state: State {
+                header: None,
+                spans: Vec::with_capacity(64),
+                unquoted: String::new(),
+                line: 0,
+                out: Streamed::default(),
+                on_row,
+            },
+            charset,
+            decoded: String::new(),
+            carry: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, mut chunk: &[u8]) -> Result<(), AmazonError> {
+        self.state.out.bytes_decoded += chunk.len() as u64;
+        if !self.carry.is_empty() {
+            let Some(i) = memchr::memchr(b'\n', chunk) else {
+                self.carry.extend_from_slice(chunk);
+                return Ok(());
+            };
+            self.carry.extend_from_slice(&chunk[..=i]);
+            let carry = std::mem::take(&mut self.carry);
+            let done = self.state.chunk(&carry, self.charset, &mut self.decoded);
+            self.carry = carry;
+            self.carry.clear();
+            done?;
+            chunk = &chunk[i + 1..];
+        }
+        match memchr::memrchr(b'\n', chunk) {
+            Some(i) => {
+                self.state
+                    .chunk(&chunk[..=i], self.charset, &mut self.decoded)?;
+                self.carry.extend_from_slice(&chunk[i + 1..]);
+            }
+            None => self.carry.extend_from_slice(chunk),
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Streamed, AmazonError> {
+        if !self.carry.is_empty() {
+            let carry = std::mem::take(&mut self.carry);
+            self.state.chunk(&carry, self.charset, &mut self.decoded)?;
+        }
+        Ok(self.state.out)
+    }
+}
+
 /// Reads tab-separated rows from bytes (already gunzipped) in `charset`, in constant memory
-/// (one buffer of about a megabyte, more only for a longer line).
+/// (one buffer of a megabyte, plus the longest line).
 pub fn read_rows_in<R: Read>(
     mut reader: R,
     charset: Charset,
     on_row: impl FnMut(&Row) -> Result<(), AmazonError>,
 ) -> Result<Streamed, AmazonError> {
-    let io = |e: std::io::Error| AmazonError::Transport {
-        message: format!("report stream: {e}"),
-        attempts: 1,
-    };
-    let mut state = State {
-        header: None,
-        spans: Vec::with_capacity(64),
-        unquoted: String::new(),
-        line: 0,
-        out: Streamed::default(),
-        on_row,
-    };
-    let mut decoded = String::new();
+    let mut feeder = Feeder::new(charset, on_row);
     let mut buf = vec![0u8; CHUNK];
-    let mut filled = 0usize;
-    let mut first = true;
     loop {
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0); // one line longer than the buffer
+        match reader.read(&mut buf) {
+            Ok(0) => return feeder.finish(),
+            Ok(n) => feeder.feed(&buf[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(e)),
         }
-        let n = match reader.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(e)),
-        };
-        let eof = n == 0;
-        filled += n;
-        let mut begin = 0;
-        if first && filled >= 3 {
-            first = false;
-            if buf.starts_with(&[0xef, 0xbb, 0xbf]) {
-                begin = 3;
-            }
-        }
-        let complete = if eof {
-            filled
-        } else {
-            match memchr::memrchr(b'\n', &buf[begin..filled]) {
-                Some(i) => begin + i + 1,
-                None => {
-                    if begin > 0 {
-                        buf.copy_within(begin..filled, 0);
-                        filled -= begin;
-                    }
-                    continue;
-                }
-            }
-        };
-        state.out.bytes_decoded += (complete - begin) as u64;
-        state.chunk(&buf[begin..complete], charset, &mut decoded)?;
-        if eof {
-            return Ok(state.out);
-        }
-        buf.copy_within(complete..filled, 0);
-        filled -= complete;
     }
 }
 
@@ -822,13 +960,13 @@ where
         }
     });
     let parsed = tokio::task::spawn_blocking(move || {
-        let piped = Piped {
-            full: full_rx,
-            free: recycle,
-            current: Vec::new(),
-            at: 0,
-        };
-        read_rows_in(piped, charset, on_row)
+        let mut feeder = Feeder::new(charset, on_row);
+        for received in full_rx {
+            let buf = received.map_err(io_error)?;
+            feeder.feed(&buf)?;
+            let _ = recycle.try_send(buf);
+        }
+        feeder.finish()
     })
     .await
     .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?;
@@ -841,35 +979,6 @@ where
 
 /// Buffers in flight between the gunzip thread and the parser.
 const PIPE: usize = 3;
-
-/// The parser's end of the pipe: reads the buffers the gunzip thread sends, and sends each
-/// back for reuse once read.
-struct Piped {
-    full: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    free: std::sync::mpsc::SyncSender<Vec<u8>>,
-    current: Vec<u8>,
-    at: usize,
-}
-
-impl Read for Piped {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.current.len() {
-            match self.full.recv() {
-                Ok(Ok(next)) => {
-                    let used = std::mem::replace(&mut self.current, next);
-                    let _ = self.free.try_send(used);
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0), // the sender finished: end of file
-            }
-        }
-        let n = out.len().min(self.current.len() - self.at);
-        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -1116,6 +1225,38 @@ mod tests {
             seen,
             [("1".into(), long.len()), ("2".into(), 5), ("3".into(), 4)]
         );
+    }
+
+    #[test]
+    fn windows_1252_lines_of_every_length_decode_whole() {
+        for pad in 0..20 {
+            let mut line = b"sku\tname\nA\t".to_vec();
+            line.extend(std::iter::repeat_n(b'x', pad));
+            line.extend_from_slice(b"Gr\xf6\xdfe Caf\xe9 \x80");
+            line.extend(std::iter::repeat_n(b'y', pad));
+            line.push(b'\n');
+            let (_, r) = rows(&line, Charset::from_label(None));
+            let x = "x".repeat(pad);
+            let y = "y".repeat(pad);
+            assert_eq!(r[0][1], format!("{x}Größe Café €{y}"));
+        }
+    }
+
+    #[test]
+    fn columns_are_found_by_name_whatever_string_asks() {
+        let text = "a\tb\tc\n1\t2\t3\n4\t5\t6\n";
+        let mut seen = vec![];
+        read_rows(text.as_bytes(), |r| {
+            for name in ["c", "a", "b", "c"] {
+                let owned = name.to_string();
+                seen.push(r.get(&owned).unwrap().to_string());
+                seen.push(r.get(name).unwrap().to_string());
+            }
+            assert_eq!(r.get("d"), None);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.concat(), "3311223366445566");
     }
 
     #[test]

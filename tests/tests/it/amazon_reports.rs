@@ -620,23 +620,45 @@ async fn settlement_files_of_both_layouts_reconcile_and_equal_the_ground_truth()
 #[tokio::test]
 async fn reimbursement_reversals_are_negative_and_conditions_read_new_item() {
     let w = world(2500).await;
-    let s = &w.st.seller;
-    let end = s.spec.end;
+    let end = w.st.seller.spec.end;
     let start = end - chrono::Duration::days(730);
-    let url = report_url(&w, "GET_FBA_REIMBURSEMENTS_DATA", US, start, end).await;
-    let (_, rows) = rows_of(&url).await;
-    let style = DecimalStyle::of_report("GET_FBA_REIMBURSEMENTS_DATA", US);
+    // DE mixes separators in one file: `24.99` per unit, `1.234,56` in total.
+    let mut mixed = false;
+    for mid in [US, DE] {
+        let url = report_url(&w, "GET_FBA_REIMBURSEMENTS_DATA", mid, start, end).await;
+        let (_, rows) = rows_of(&url).await;
+        mixed |= rows
+            .iter()
+            .any(|r| r["amount-per-unit"].contains('.') && r["amount-total"].contains(','));
+        reimbursements_match(&w, mid, &rows);
+    }
+    assert!(mixed, "the German file mixes both separators");
+}
+
+fn reimbursements_match(
+    w: &super::amazon_client::World,
+    mid: &str,
+    rows: &[BTreeMap<String, String>],
+) {
+    let s = &w.st.seller;
+    let style = DecimalStyle::of_report("GET_FBA_REIMBURSEMENTS_DATA", mid);
     let mut reversals = 0;
     let mut total = Decimal::ZERO;
     let ids: std::collections::BTreeSet<&str> = rows
         .iter()
         .map(|r| r["reimbursement-id"].as_str())
         .collect();
-    for r in &rows {
+    for r in rows {
         assert_eq!(r["condition"], "NewItem");
         let amount = parse_amount(&r["amount-total"], style).unwrap().unwrap();
+        let unit = parse_amount(&r["amount-per-unit"], style).unwrap().unwrap();
         let qty: i64 = r["quantity-reimbursed-total"].parse().unwrap();
         total += amount;
+        assert_eq!(
+            unit * Decimal::from(qty),
+            amount,
+            "{mid}: per unit times quantity"
+        );
         if r["reason"] == "Reimbursement_Reversal" {
             reversals += 1;
             assert!(
@@ -652,15 +674,15 @@ async fn reimbursement_reversals_are_negative_and_conditions_read_new_item() {
             assert!(amount > Decimal::ZERO && qty > 0);
         }
     }
-    assert!(reversals > 0, "the history has reversals");
+    assert!(reversals > 0, "{mid}: the history has reversals");
     // The money equals the ground truth's reimbursement lines in that marketplace.
     let truth: Decimal = GroundTruth::of(s)
         .amounts
         .iter()
-        .filter(|(k, _)| k.marketplace_id == US && k.amount_type == "FBA Inventory Reimbursement")
+        .filter(|(k, _)| k.marketplace_id == mid && k.amount_type == "FBA Inventory Reimbursement")
         .map(|(_, v)| *v)
         .sum();
-    assert_eq!(total, truth);
+    assert_eq!(total, truth, "{mid}");
 }
 
 #[tokio::test]
