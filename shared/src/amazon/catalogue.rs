@@ -521,26 +521,13 @@ op!(
     None,
     notifications::GetSubscriptionResponse
 );
-op!(
-    GET_SUBSCRIPTION_BY_ID,
-    "notifications",
-    "getSubscriptionById",
-    Get,
-    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
-    plan(1.0, 5),
-    None,
-    notifications::GetSubscriptionByIdResponse
-);
-op!(
-    DELETE_SUBSCRIPTION_BY_ID,
-    "notifications",
-    "deleteSubscriptionById",
-    Delete,
-    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
-    plan(1.0, 5),
-    None,
-    notifications::DeleteSubscriptionByIdResponse
-);
+// Amazon's model: reading or deleting a subscription by id is grantless, like destinations.
+op!(@build GET_SUBSCRIPTION_BY_ID, "notifications", "getSubscriptionById", Get,
+    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}", plan(1.0, 5), None,
+    None, notifications::GetSubscriptionByIdResponse, Auth::Grantless(NOTIFICATIONS_SCOPE));
+op!(@build DELETE_SUBSCRIPTION_BY_ID, "notifications", "deleteSubscriptionById", Delete,
+    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}", plan(1.0, 5), None,
+    None, notifications::DeleteSubscriptionByIdResponse, Auth::Grantless(NOTIFICATIONS_SCOPE));
 
 /// The Ads API operations. Amazon sets Ads limits per profile and changes them without
 /// notice, so their plan is the client's conservative default ([`ADS_PLAN`]), which a caller
