@@ -713,11 +713,4 @@ mod tests {
         assert!(GET_LISTINGS_ITEM.render(&[("sellerId", "A1")]).is_err());
         assert!(GET_ORDER_V0.render(&[("orderId", "")]).is_err());
     }
-
-    #[test]
-    fn the_pagination_of_the_models_is_the_catalogues() {
-        for (key, param) in crate::amazon::models::PAGINATION_PARAMS {
-            assert_eq!(pagination_param(key), Some(*param), "{key}");
-        }
-    }
 }
