@@ -521,26 +521,13 @@ op!(
     None,
     notifications::GetSubscriptionResponse
 );
-op!(
-    GET_SUBSCRIPTION_BY_ID,
-    "notifications",
-    "getSubscriptionById",
-    Get,
-    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
-    plan(1.0, 5),
-    None,
-    notifications::GetSubscriptionByIdResponse
-);
-op!(
-    DELETE_SUBSCRIPTION_BY_ID,
-    "notifications",
-    "deleteSubscriptionById",
-    Delete,
-    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
-    plan(1.0, 5),
-    None,
-    notifications::DeleteSubscriptionByIdResponse
-);
+// Amazon's model: reading or deleting a subscription by id is grantless, like destinations.
+op!(@build GET_SUBSCRIPTION_BY_ID, "notifications", "getSubscriptionById", Get,
+    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}", plan(1.0, 5), None,
+    None, notifications::GetSubscriptionByIdResponse, Auth::Grantless(NOTIFICATIONS_SCOPE));
+op!(@build DELETE_SUBSCRIPTION_BY_ID, "notifications", "deleteSubscriptionById", Delete,
+    "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}", plan(1.0, 5), None,
+    None, notifications::DeleteSubscriptionByIdResponse, Auth::Grantless(NOTIFICATIONS_SCOPE));
 
 /// The Ads API operations. Amazon sets Ads limits per profile and changes them without
 /// notice, so their plan is the client's conservative default ([`ADS_PLAN`]), which a caller
@@ -725,12 +712,5 @@ mod tests {
         );
         assert!(GET_LISTINGS_ITEM.render(&[("sellerId", "A1")]).is_err());
         assert!(GET_ORDER_V0.render(&[("orderId", "")]).is_err());
-    }
-
-    #[test]
-    fn the_pagination_of_the_models_is_the_catalogues() {
-        for (key, param) in crate::amazon::models::PAGINATION_PARAMS {
-            assert_eq!(pagination_param(key), Some(*param), "{key}");
-        }
     }
 }

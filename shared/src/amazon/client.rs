@@ -234,6 +234,9 @@ impl Executor {
         // Amazon's id of the last response, for support cases and for matching logs.
         let mut request_id = String::new();
         loop {
+            // The token first: a bucket token must be spent at once, not held through a wait
+            // for another process's refresh (Amazon's bucket would refill less meanwhile).
+            let token = self.token(op, ctx).await?;
             if let Err(wait) = self
                 .limiter
                 .acquire(
@@ -248,7 +251,6 @@ impl Executor {
                 continue;
             }
             attempts += 1;
-            let token = self.token(op, ctx).await?;
             let mut rb = self
                 .http
                 .request(

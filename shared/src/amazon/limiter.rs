@@ -10,6 +10,9 @@ use chrono::Duration;
 use rust_decimal::prelude::*;
 use std::sync::Arc;
 
+/// Tokens below one plus this are not yet a token.
+const SLACK: f64 = 1e-6;
+
 pub struct RateLimiter {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -55,8 +58,12 @@ impl RateLimiter {
             };
             let elapsed = (now_ms - at).max(0) as f64 / 1000.0;
             let available = (tokens + elapsed * rate).min(burst);
-            if available < 1.0 {
-                let wait_ms = ((1.0 - available) / rate * 1000.0).ceil() as i64;
+            // A token is there only with a margin: Amazon's bucket counts in its own floating
+            // point, and a token we see at 0.9999999 + rounding must not be spent early.
+            // (A full bucket of one token holds exactly one.)
+            let needed = (1.0 + SLACK).min(burst);
+            if available < needed {
+                let wait_ms = ((needed - available) / rate * 1000.0).ceil() as i64;
                 return Ok(Err(Duration::milliseconds(wait_ms.max(1))));
             }
             let version = read("version").unwrap_or(0.0) as i64;
@@ -66,7 +73,7 @@ impl RateLimiter {
                     "tokens",
                     Decimal::from_f64(available - 1.0)
                         .unwrap_or_default()
-                        .round_dp(6),
+                        .round_dp_with_strategy(6, RoundingStrategy::ToZero),
                 )
                 .n("at", now_ms)
                 .decimal(

@@ -991,8 +991,8 @@ impl Listings<'_> {
     }
 }
 
-/// Notifications v1. Destinations belong to the application (grantless: `ctx` only carries
-/// the deadline and the usage-plan key); subscriptions to the seller.
+/// Notifications v1. Destinations and subscriptions by id are grantless: for those `ctx` only
+/// carries the deadline; creating a subscription and reading it by type act for the seller.
 pub struct Notifications<'a>(&'a SpApi);
 
 /// Query parameters of `getSubscription`.

@@ -61,37 +61,14 @@ pub struct ErrorList {
 }
 
 /// A response that may have a next page; the token goes back in the request parameter that
-/// [`PAGINATION_PARAMS`] names for the operation.
+/// the operation's [`crate::amazon::catalogue::Pagination`] names.
 pub trait Paged {
     /// The token of the next page, `None` on the last page.
     fn next_token(&self) -> Option<&str>;
 }
 
-/// The query parameter that carries a page token back to Amazon, by operation: it differs per
-/// API, and the response field it comes from differs too (see each module's [`Paged`] impl).
-pub const PAGINATION_PARAMS: &[(&str, &str)] = &[
-    ("orders_v0.getOrders", "NextToken"),
-    ("orders_v0.getOrderItems", "NextToken"),
-    ("orders.searchOrders", "paginationToken"),
-    ("finances.listTransactions", "nextToken"),
-    ("finances_v0.listFinancialEventGroups", "NextToken"),
-    ("finances_v0.listFinancialEventsByGroupId", "NextToken"),
-    ("finances_v0.listFinancialEventsByOrderId", "NextToken"),
-    ("finances_v0.listFinancialEvents", "NextToken"),
-    ("reports.getReports", "nextToken"),
-    ("fba_inventory.getInventorySummaries", "nextToken"),
-    ("catalog.searchCatalogItems", "pageToken"),
-    ("listings.searchListingsItems", "pageToken"),
-];
-
-/// The page-token parameter of an operation named `module.operationId`, as in
-/// [`PAGINATION_PARAMS`].
-pub fn pagination_param(operation: &str) -> Option<&'static str> {
-    PAGINATION_PARAMS
-        .iter()
-        .find(|(op, _)| *op == operation)
-        .map(|(_, param)| *param)
-}
+/// The page-token parameter of an operation named `module.operationId`, from the catalogue.
+pub use super::catalogue::pagination_param;
 
 /// Why a body did not read into its model: the path of the field that failed, as
 /// `payload.Orders[3].IsReplacementOrder`, and what was wrong there.
