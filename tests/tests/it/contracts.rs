@@ -20,7 +20,8 @@ fn moto_endpoint() -> String {
 }
 
 async fn sdk() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    // The production loader, so the contracts run over the HTTPS client the Lambdas ship.
+    shared::bootstrap::sdk_loader()
         .endpoint_url(moto_endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
