@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// naming what is missing.
 pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::from_env()?;
-    let sdk = sdk_loader().load().await;
+    let sdk = sdk_config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Arc::new(DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
@@ -55,14 +55,46 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
     })
 }
 
-/// The SDK configuration loader every AWS client of ours starts from: the environment's region,
-/// credentials and endpoint, and one HTTPS client (hyper 1, rustls on ring).
-pub fn sdk_loader() -> aws_config::ConfigLoader {
+/// The SDK configuration of a Lambda, from the variables the Lambda service sets: `AWS_REGION`
+/// and the execution role's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`,
+/// plus `AWS_ENDPOINT_URL` when set (the emulator in benchmarks).
+///
+/// Not `aws_config::load_defaults`: its provider chain (profiles, SSO, web identity through STS,
+/// ECS, IMDS) is code a Lambda never runs, and about a tenth of each binary.
+pub fn sdk_config() -> Result<aws_config::SdkConfig, Box<dyn std::error::Error + Send + Sync>> {
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .map_err(|_| "AWS_REGION is not set")?;
+    Ok(sdk_config_with(
+        aws_config::Region::new(region),
+        aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        std::env::var("AWS_ENDPOINT_URL").ok(),
+    ))
+}
+
+/// The SDK configuration every AWS client of ours uses, with its region, credentials and
+/// (optional) endpoint given: one HTTPS client (hyper 1, rustls on ring) and the SDK's defaults
+/// for retries, timeouts and sleeping.
+pub fn sdk_config_with(
+    region: aws_config::Region,
+    credentials: impl aws_credential_types::provider::ProvideCredentials + 'static,
+    endpoint_url: Option<String>,
+) -> aws_config::SdkConfig {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http)
+    let mut b = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .http_client(http);
+    if let Some(url) = endpoint_url {
+        b = b.endpoint_url(url);
+    }
+    b.build()
 }
 
 /// Mail while SMTP is not configured: every send fails, and the failure is logged where it

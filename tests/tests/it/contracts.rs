@@ -20,15 +20,12 @@ fn moto_endpoint() -> String {
 }
 
 async fn sdk() -> aws_config::SdkConfig {
-    // The production loader, so the contracts run over the HTTPS client the Lambdas ship.
-    shared::bootstrap::sdk_loader()
-        .endpoint_url(moto_endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
+    // The production configuration, so the contracts run over the client the Lambdas ship.
+    shared::bootstrap::sdk_config_with(
+        aws_config::Region::new("us-east-1"),
+        aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"),
+        Some(moto_endpoint()),
+    )
 }
 
 /// A fresh table shaped like template.yaml's (keys, two GSIs), deleted afterwards.
