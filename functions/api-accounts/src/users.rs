@@ -11,7 +11,7 @@ use shared::domain::{check_password_strength, Email, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::identity::tenancy::{self, Context, Membership, Role, ADMIN};
-use shared::identity::{mails, passwords, rfc3339, sessions, users};
+use shared::identity::{passwords, rfc3339, sessions, users};
 use shared::ports::store::TxOp;
 
 fn role_refs(roles: &[Role]) -> Vec<Json_> {
@@ -109,14 +109,7 @@ pub async fn update_me(
     let email_changed = email.as_ref().is_some_and(|e| e != &user.email);
     if let (true, Some(e)) = (email_changed, email) {
         users::change_email(store, &mut user, e, now).await?;
-        mails::send_verification(
-            state.store.as_ref(),
-            state.mailer.as_ref(),
-            &state.config,
-            state.clock.now(),
-            &user,
-        )
-        .await;
+        state.mails().send_verification(&user).await;
     } else {
         users::save(store, &mut user, now).await?;
     }

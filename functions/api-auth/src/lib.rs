@@ -13,7 +13,7 @@ use shared::domain::{check_password_strength, Email, TenantId, UserId};
 use shared::error::{Error, Result, Validator};
 use shared::http::{cookie, AppState, AuthUser, ClientIp, JsonBody, QueryParams};
 use shared::identity::tokens::{self, Kind};
-use shared::identity::{mails, passwords, rfc3339, sessions, tenancy, throttle, users};
+use shared::identity::{passwords, rfc3339, sessions, tenancy, throttle, users};
 use shared::ports::mail::Mail;
 use shared::ports::store::{Key, StoreError, TxOp};
 
@@ -179,14 +179,7 @@ async fn register(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(user_id = %user.id, account_id = %account.id, "user registered");
-    mails::send_verification(
-        state.store.as_ref(),
-        state.mailer.as_ref(),
-        &state.config,
-        state.clock.now(),
-        &user,
-    )
-    .await;
+    state.mails().send_verification(&user).await;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -513,14 +506,7 @@ async fn resend_verification(
         .await?
         .filter(|u| u.is_active && !u.is_verified)
     {
-        mails::send_verification(
-            state.store.as_ref(),
-            state.mailer.as_ref(),
-            &state.config,
-            state.clock.now(),
-            &user,
-        )
-        .await;
+        state.mails().send_verification(&user).await;
     }
     Ok(
         Json(json!({"message": "If the address needs verifying, a new link has been sent"}))

@@ -28,6 +28,18 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
 }
 
+impl AppState {
+    /// The identity mails on this state's ports.
+    pub fn mails(&self) -> crate::identity::mails::Mails<'_> {
+        crate::identity::mails::Mails {
+            store: self.store.as_ref(),
+            mailer: self.mailer.as_ref(),
+            clock: self.clock.as_ref(),
+            config: &self.config,
+        }
+    }
+}
+
 /// CORS for the configured exact origins, with credentials, as the frontend needs.
 pub fn cors(config: &Config) -> CorsLayer {
     let origins: Vec<HeaderValue> = config

@@ -5,17 +5,33 @@ use super::users::User;
 use crate::config::Config;
 use crate::error::Error;
 use crate::ports::mail::{Mail, Mailer};
-use crate::ports::Store;
-use chrono::{DateTime, Duration, Utc};
+use crate::ports::{Clock, Store};
+use chrono::Duration;
 
-/// Mails a verification link. A mail failure is logged, not returned: the user can resend.
-pub async fn send_verification(
+/// What identity mails need: the ports and the settings (`AppState::mails` lends them).
+#[derive(Clone, Copy)]
+pub struct Mails<'a> {
+    pub store: &'a dyn Store,
+    pub mailer: &'a dyn Mailer,
+    pub clock: &'a dyn Clock,
+    pub config: &'a Config,
+}
+
+impl Mails<'_> {
+    /// Mails a verification link. A mail failure is logged, not returned: the user can resend.
+    pub async fn send_verification(&self, user: &User) {
+        send_verification(self.store, self.mailer, self.config, self.clock, user).await
+    }
+}
+
+async fn send_verification(
     store: &dyn Store,
     mailer: &dyn Mailer,
     config: &Config,
-    now: DateTime<Utc>,
+    clock: &dyn Clock,
     user: &User,
 ) {
+    let now = clock.now();
     let ttl = Duration::hours(config.email_verify_ttl_hours);
     let sent = async {
         let token = tokens::issue(store, Kind::VerifyEmail, &user.id, user.email.as_str(), now, ttl).await?;
