@@ -4,19 +4,25 @@ Lambda Runtime API on loopback. Each binary is started RUNS times; each run serv
 
 usage: cold_start.py RUNS NAME=BINARY:EVENT_FILE [...]   (EVENT_FILE '-' sends {})
 Environment for the binaries (AWS endpoint, table, secret) is inherited from this process.
+
+The names listed in BASELINES (default "hello,sdk") are baselines: every other binary's p50
+cold start and size are reported as ratios to each of them. `hello` answers without touching
+AWS; `sdk` builds the same SDK clients and reads one secret from the same emulator, so the
+ratio to it is what our own init and code cost.
 """
 import json, os, statistics, subprocess, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-state = {"event": b"{}", "done": threading.Event(), "served": threading.Event(), "status": None}
-
 class Runtime(BaseHTTPRequestHandler):
+    """The Runtime API of one run. Each run has its own server and state, so a late request of
+    the previous (killed) process can never take the next process's event."""
     protocol_version = "HTTP/1.0"
 
     def log_message(self, *a):
         pass
 
     def do_GET(self):
+        state = self.server.state
         if not self.path.endswith("/invocation/next"):
             self.send_error(404)
             return
@@ -36,6 +42,7 @@ class Runtime(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self):
+        state = self.server.state
         n = int(self.headers.get("Content-Length", "0"))
         payload = self.rfile.read(n)
         if "/response" in self.path or "/error" in self.path:
@@ -51,30 +58,45 @@ class Runtime(BaseHTTPRequestHandler):
 
 def main():
     runs = int(sys.argv[1])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     env = dict(os.environ)
     env.update({
-        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_LEVEL": "error",
     })
     for spec in sys.argv[2:]:
         name, rest = spec.split("=", 1)
         binary, event = rest.split(":", 1)
-        state["event"] = b"{}" if event == "-" else open(event, "rb").read()
+        body = b"{}" if event == "-" else open(event, "rb").read()
         times, statuses = [], set()
         for _ in range(runs):
-            state["done"].clear(); state["served"].clear(); state["status"] = None
+            state = {"event": body, "done": threading.Event(), "served": threading.Event(), "status": None}
+            server = ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
+            server.daemon_threads = True
+            server.state = state
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{server.server_address[1]}"
             t0 = time.perf_counter()
-            p = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            p = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL)
             if not state["done"].wait(30):
                 p.kill(); sys.exit(f"{name}: no response within 30 s")
             times.append((state["at"] - t0) * 1000)
             statuses.add(state["status"])
             p.kill(); p.wait()
+            server.shutdown(); server.server_close()
         times.sort()
-        print(f"{name:14s} size={os.path.getsize(binary)/1024/1024:6.2f} MiB  cold start p50={statistics.median(times):6.1f} ms  "
+        size = os.path.getsize(binary) / 1024 / 1024
+        p50 = statistics.median(times)
+        results[name] = (p50, size)
+        print(f"{name:14s} size={size:6.2f} MiB  cold start p50={p50:6.1f} ms  "
               f"min={times[0]:6.1f}  max={times[-1]:6.1f}  (n={runs}, responses {sorted(map(str, statuses))})")
+    baselines = [b for b in os.environ.get("BASELINES", "hello,sdk").split(",") if b in results]
+    for name, (p50, size) in results.items():
+        if name in baselines:
+            continue
+        ratios = "  ".join(
+            f"vs {b}: cold start {p50 / results[b][0]:5.2f}x, size {size / results[b][1]:5.2f}x"
+            for b in baselines)
+        print(f"{name:14s} {ratios}")
 
+results = {}
 main()

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks for the foundation (not tests): release binary sizes, cold start of each function
-# beside a hello-world lambda_runtime binary, and login/me latency through the local runner.
+# beside two baselines (a hello-world lambda_runtime binary, and one that builds the same SDK
+# clients and reads one secret from the same emulator), and login/me latency through the local
+# runner (LATENCY=0 skips it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
 source infra/moto.sh
-cargo build --release -p api-auth -p api-accounts -p bench-hello -p beddora-local
+# The Lambdas on their own, as they ship (building them with the local runner would unify the
+# embedded features into them); the runner is built after the cold starts.
+cargo build --release -p api-auth -p api-accounts -p bench-hello -p bench-sdk
 bin="$CARGO_TARGET_DIR/release"
 moto_start
 data=$(mktemp -d)
@@ -22,8 +26,11 @@ PY
 export TABLE_NAME=bench APP_SECRET_NAME=beddora/bench/app CORS_ORIGINS=http://localhost:5100 FRONTEND_URL=http://localhost:5100 MAIL_FROM=bench@example.com
 python3 infra/bench/cold_start.py "${RUNS:-20}" \
   hello="$bin/bench-hello:-" \
+  sdk="$bin/bench-sdk:-" \
   api-auth="$bin/api-auth:events/api-auth/health.json" \
   api-accounts="$bin/api-accounts:events/api-accounts/marketplaces-list.json"
+[[ "${LATENCY:-1}" == 0 ]] && exit 0
+cargo build --release -p beddora-local
 PORT=3099 DATA_DIR="$data" "$bin/beddora-local" >/dev/null 2>&1 &
 local_pid=$!
 sleep 1

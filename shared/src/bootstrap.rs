@@ -1,11 +1,15 @@
 //! Cold-start wiring for the Lambda functions: typed config, one `SdkConfig`, the AWS
 //! adapters, the app secret. Mains call this once and hand the state to their router.
+//!
+//! Init also opens the connections the first request would otherwise pay for: the secret read
+//! opens Secrets Manager's, and one key lookup opens DynamoDB's (both run concurrently).
 
 use crate::adapters::{DynamoStore, SecretsManager, SmtpMailer};
 use crate::config::Config;
 use crate::http::{AppState, TokenKeys};
 use crate::ports::mail::{Mail, MailError, Mailer};
-use crate::ports::{Clock, SystemClock};
+use crate::ports::store::Key;
+use crate::ports::{Clock, Store, SystemClock};
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -14,7 +18,7 @@ use std::sync::Arc;
 /// naming what is missing.
 pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::from_env()?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = sdk_config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Arc::new(DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
@@ -24,7 +28,16 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(
         &sdk,
     )));
-    let keys = TokenKeys::load(secrets.as_ref(), &config.app_secret_name).await?;
+    let warm_key = Key::new("WARMUP", "WARMUP");
+    let (keys, warm) = tokio::join!(
+        TokenKeys::load(secrets.as_ref(), &config.app_secret_name),
+        store.get(&warm_key),
+    );
+    let keys = keys?;
+    if let Err(e) = warm {
+        // Not fatal: the first request will open the connection (and report the failure).
+        tracing::warn!(error = %e, "could not reach the table during init");
+    }
     let mailer: Arc<dyn Mailer> = match &keys.smtp_url {
         Some(url) => Arc::new(SmtpMailer::new(url.expose_secret(), &config.mail_from)?),
         None => {
@@ -41,6 +54,48 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
         keys: Arc::new(keys),
         background: Default::default(),
     })
+}
+
+/// The SDK configuration of a Lambda, from the variables the Lambda service sets: `AWS_REGION`
+/// and the execution role's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`,
+/// plus `AWS_ENDPOINT_URL` when set (the emulator in benchmarks).
+///
+/// Not `aws_config::load_defaults`: its provider chain (profiles, SSO, web identity through STS,
+/// ECS, IMDS) is code a Lambda never runs, and about a tenth of each binary.
+pub fn sdk_config() -> Result<aws_config::SdkConfig, Box<dyn std::error::Error + Send + Sync>> {
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .map_err(|_| "AWS_REGION is not set")?;
+    Ok(sdk_config_with(
+        aws_config::Region::new(region),
+        aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        std::env::var("AWS_ENDPOINT_URL").ok(),
+    ))
+}
+
+/// The SDK configuration every AWS client of ours uses, with its region, credentials and
+/// (optional) endpoint given: one HTTPS client (hyper 1, rustls on ring) and the SDK's defaults
+/// for retries, timeouts and sleeping.
+pub fn sdk_config_with(
+    region: aws_config::Region,
+    credentials: impl aws_credential_types::provider::ProvideCredentials + 'static,
+    endpoint_url: Option<String>,
+) -> aws_config::SdkConfig {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut b = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .http_client(http);
+    if let Some(url) = endpoint_url {
+        b = b.endpoint_url(url);
+    }
+    b.build()
 }
 
 /// Mail while SMTP is not configured: every send fails, and the failure is logged where it
@@ -67,7 +122,7 @@ pub struct JobPorts {
 /// The ports of a job function in AWS; fails the cold start naming what is missing.
 pub async fn aws_jobs() -> Result<JobPorts, Box<dyn std::error::Error + Send + Sync>> {
     let config = crate::config::JobConfig::from_env()?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = sdk_config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(JobPorts {
         store: Arc::new(DynamoStore::new(

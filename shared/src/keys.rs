@@ -11,6 +11,12 @@ use std::fmt;
 
 /// A tenant the caller is entitled to act on. There is no public way to make one from a
 /// [`TenantId`]: it is handed out by the membership check, or minted for a new account.
+///
+/// ```compile_fail
+/// // A tenant id taken from a request cannot address a partition.
+/// let requested = shared::domain::TenantId::new();
+/// let t = shared::keys::Tenant::verified(requested);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tenant(TenantId);
 

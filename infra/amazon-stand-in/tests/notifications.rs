@@ -341,14 +341,11 @@ async fn duplicate_and_out_of_order_delivery_on_demand() {
 #[tokio::test]
 async fn notifications_arrive_as_real_sqs_messages() {
     let endpoint = std::env::var("BEDDORA_TEST_AWS_ENDPOINT").unwrap_or_else(|_| panic!("BEDDORA_TEST_AWS_ENDPOINT is not set: run the tests with ./infra/test.sh, which starts moto (the AWS emulator)"));
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await;
+    let conf = shared::bootstrap::sdk_config_with(
+        aws_config::Region::new("us-east-1"),
+        aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "tests"),
+        Some(endpoint),
+    );
     let sqs = aws_sdk_sqs::Client::new(&conf);
     let name = format!("spapi-{}", uuid::Uuid::new_v4());
     let url = sqs

@@ -1209,3 +1209,47 @@ async fn members_join_by_accepting_a_mailed_invitation_and_can_leave() {
         StatusCode::CONFLICT,
     );
 }
+
+#[tokio::test]
+async fn a_new_refresh_token_keeps_the_sellers_own_lwa_app_and_jobs_read_it_typed() {
+    let app = TestApp::new();
+    let s = app.signed_up("ann@example.com").await;
+    let linked = app
+        .call(
+            "POST",
+            "/api/accounts/link",
+            Some(json!({"marketplace": "DE", "sellerId": "A1SELLER", "refreshToken": "Atzr|IwEBI-first-token-0123456789", "lwaClientId": "amzn1.application-oa2-client.own", "lwaClientSecret": "own-secret"})),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::CREATED);
+    let id = linked.body["id"].as_str().unwrap().to_string();
+    let upd = app
+        .call(
+            "PATCH",
+            &format!("/api/accounts/{id}"),
+            Some(json!({"refreshToken": "Atzr|IwEBI-second-token-0123456789"})),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(upd.status, StatusCode::OK);
+    let name = format!(
+        "{}tenants/{}/amazon/{id}",
+        app.state.config.secret_prefix, s.account_id
+    );
+    let stored = shared::amazon::connection::credentials(app.secrets.as_ref(), &name)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.refresh_token.expose_secret(),
+        "Atzr|IwEBI-second-token-0123456789"
+    );
+    assert_eq!(
+        stored.lwa_client_id.as_deref(),
+        Some("amzn1.application-oa2-client.own")
+    );
+    assert_eq!(
+        stored.lwa_client_secret.unwrap().expose_secret(),
+        "own-secret"
+    );
+}

@@ -20,14 +20,12 @@ fn moto_endpoint() -> String {
 }
 
 pub(crate) async fn sdk() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
+    // The production configuration, so the contracts run over the client the Lambdas ship.
+    shared::bootstrap::sdk_config_with(
+        aws_config::Region::new("us-east-1"),
+        aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"),
+        Some(moto_endpoint()),
+    )
 }
 
 /// A fresh table shaped like template.yaml's (keys, two GSIs), deleted afterwards.
