@@ -95,20 +95,19 @@ pub(crate) struct Request<'a> {
     pub bucket: Bucket,
 }
 
-/// Decodes a response body into its model. Error text names the operation and what serde
-/// reports.
-// TODO: swap for `models::decode` (field paths) once it lands.
+/// Decodes a response body into its model. A body that is not whole JSON (truncated, cut
+/// off) is worth asking again; JSON of another shape is an error that names the operation and
+/// the field path that failed (`payload.Orders[3].OrderTotal.Amount: …`).
 fn decode<T: DeserializeOwned>(op: &Operation, bytes: &[u8]) -> Result<T, Decoded> {
     let body: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            Decoded::Unexpected(AmazonError::Dependency(format!(
-                "unexpected {} response: {e}",
-                op.name
-            )))
-        } else {
-            Decoded::Broken
-        }
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+        return Err(Decoded::Broken);
+    }
+    super::models::decode(body).map_err(|e| {
+        Decoded::Unexpected(AmazonError::Dependency(format!(
+            "unexpected {} response at {}: {}",
+            op.name, e.path, e.message
+        )))
     })
 }
 
@@ -404,4 +403,38 @@ pub(crate) fn query_of<P: Serialize>(params: &P) -> Result<Vec<(String, String)>
             other => Some((k, text(other))),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amazon::catalogue;
+    use crate::amazon::models::orders_v0::GetOrdersResponse;
+
+    fn get_orders() -> &'static Operation {
+        catalogue::by_key("orders_v0.getOrders").expect("getOrders is catalogued")
+    }
+
+    #[test]
+    fn a_body_of_the_wrong_shape_names_the_field_path() {
+        let body = br#"{"payload":{"Orders":[{"AmazonOrderId":"1","PurchaseDate":"2026-01-01T00:00:00Z","LastUpdateDate":"2026-01-01T00:00:00Z","OrderStatus":"Shipped"},{"AmazonOrderId":"2","PurchaseDate":"2026-01-01T00:00:00Z","LastUpdateDate":"2026-01-01T00:00:00Z","OrderStatus":"Shipped","OrderTotal":{"CurrencyCode":"USD","Amount":"ten"}}]}}"#;
+        match decode::<GetOrdersResponse>(get_orders(), body) {
+            Err(Decoded::Unexpected(AmazonError::Dependency(m))) => {
+                assert!(m.contains("getOrders"), "{m}");
+                assert!(m.contains("payload.Orders[1].OrderTotal.Amount"), "{m}");
+            }
+            Err(Decoded::Broken) => panic!("well-formed JSON is not a broken body"),
+            Err(Decoded::Unexpected(e)) => panic!("unexpected error {e:?}"),
+            Ok(_) => panic!("an amount of \"ten\" must not decode"),
+        }
+    }
+
+    #[test]
+    fn a_truncated_body_is_broken_and_worth_asking_again() {
+        let body = br#"{"payload":{"Orders":[{"AmazonOrderId":"1","Purcha"#;
+        assert!(matches!(
+            decode::<GetOrdersResponse>(get_orders(), body),
+            Err(Decoded::Broken)
+        ));
+    }
 }
