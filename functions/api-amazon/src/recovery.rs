@@ -115,16 +115,10 @@ async fn retry_one(state: &AppState, tenant: &Tenant, id: &str) -> Result<bool> 
         f.message.dataset.as_deref().and_then(Dataset::parse),
     ) {
         let now = state.clock.now();
-        for _ in 0..3 {
-            let Some(current) = sync::get(store, tenant, conn, dataset).await? else {
-                break;
-            };
-            if current.status == Status::Running
-                || sync::update(store, tenant, &current, current.due_now(now)).await?
-            {
-                break;
-            }
-        }
+        sync::modify(store, tenant, conn, dataset, |s| {
+            (s.status != Status::Running).then(|| s.due_now(now))
+        })
+        .await?;
     }
     Ok(jobs::remove_failure(store, tenant, id).await?)
 }

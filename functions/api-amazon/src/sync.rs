@@ -13,6 +13,7 @@ use shared::connections::Connections;
 use shared::domain::AmazonAccountId;
 use shared::error::{Error, Result};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
+use shared::identity::tenancy::Context;
 use shared::keys::Tenant;
 use shared::ports::store::rfc3339;
 use shared::sync::{self, Dataset, Status, SyncState};
@@ -57,6 +58,21 @@ async fn connection(state: &AppState, t: &Tenant, raw: &str) -> Result<AmazonAcc
     .await?
     .ok_or_else(not_found)?;
     Ok(id)
+}
+
+/// The caller's tenant, allowed to read, and the connection a query names (if any, in it).
+async fn reading(
+    state: &AppState,
+    auth: &AuthUser,
+    amazon_account_id: Option<&str>,
+) -> Result<(Context, Option<AmazonAccountId>)> {
+    let ctx = context(state, auth).await?;
+    ctx.require("accounts.read")?;
+    let only = match amazon_account_id {
+        Some(raw) => Some(connection(state, ctx.tenant(), raw).await?),
+        None => None,
+    };
+    Ok((ctx, only))
 }
 
 /// A job id names a connection and a sync type: `<amazonAccountId>.<syncType>`.
@@ -150,18 +166,11 @@ pub async fn trigger(
     let now = state.clock.now();
     sync::register(store, ctx.tenant(), id.as_str(), now).await?;
     for d in &datasets {
-        // A version conflict means a worker moved the state just now: read again.
-        for _ in 0..3 {
-            let current = sync::get(store, ctx.tenant(), id.as_str(), *d)
-                .await?
-                .ok_or_else(|| Error::Internal("sync state vanished after register".into()))?;
-            if current.status == Status::Running {
-                break;
-            }
-            if sync::update(store, ctx.tenant(), &current, current.due_now(now)).await? {
-                break;
-            }
-        }
+        // A running dataset keeps running: its run already brings everything new.
+        sync::modify(store, ctx.tenant(), id.as_str(), *d, |s| {
+            (s.status != Status::Running).then(|| s.due_now(now))
+        })
+        .await?;
     }
     tracing::info!(tenant = %ctx.tenant(), connection = %id, sync_type, "sync triggered");
     Ok((
@@ -195,12 +204,7 @@ pub async fn status(
     auth: AuthUser,
     QueryParams(q): QueryParams<StatusQuery>,
 ) -> Result<Response> {
-    let ctx = context(&state, &auth).await?;
-    ctx.require("accounts.read")?;
-    let only = match &q.amazon_account_id {
-        Some(raw) => Some(connection(&state, ctx.tenant(), raw).await?),
-        None => None,
-    };
+    let (ctx, only) = reading(&state, &auth, q.amazon_account_id.as_deref()).await?;
     let now = state.clock.now();
     let mut states: Vec<SyncState> = sync::all(state.store.as_ref(), ctx.tenant())
         .await?
@@ -265,21 +269,12 @@ pub async fn cancel(
     let now = state.clock.now();
     let mut cancelled = 0;
     for d in datasets {
-        for _ in 0..3 {
-            let Some(current) = sync::get(store, ctx.tenant(), id.as_str(), d).await? else {
-                break;
-            };
-            if matches!(
-                current.status,
-                Status::Cancelled | Status::NeedsReauthorization
-            ) {
-                break;
-            }
-            if sync::update(store, ctx.tenant(), &current, current.cancelled(now)).await? {
-                cancelled += 1;
-                break;
-            }
-        }
+        let done = sync::modify(store, ctx.tenant(), id.as_str(), d, |s| {
+            (!matches!(s.status, Status::Cancelled | Status::NeedsReauthorization))
+                .then(|| s.cancelled(now))
+        })
+        .await?;
+        cancelled += usize::from(done);
     }
     if cancelled == 0 {
         return Err(Error::Conflict(
@@ -335,12 +330,7 @@ pub async fn logs(
     auth: AuthUser,
     QueryParams(q): QueryParams<LogsQuery>,
 ) -> Result<Response> {
-    let ctx = context(&state, &auth).await?;
-    ctx.require("accounts.read")?;
-    let only = match &q.amazon_account_id {
-        Some(raw) => Some(connection(&state, ctx.tenant(), raw).await?),
-        None => None,
-    };
+    let (ctx, only) = reading(&state, &auth, q.amazon_account_id.as_deref()).await?;
     let dataset = match q.sync_type.as_deref() {
         None => None,
         Some(t) => Some(Dataset::parse(t).ok_or_else(|| {

@@ -595,3 +595,27 @@ pub async fn runs(
         }
     }
 }
+
+/// Reads a dataset's state and writes what `change` makes of it, again on a version conflict
+/// (a worker moved it meanwhile), up to three reads. `change` answers `None` to leave it as it
+/// is. Returns whether a change was written; `false` also when there is no such state.
+pub async fn modify(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+    dataset: Dataset,
+    change: impl Fn(&SyncState) -> Option<SyncState>,
+) -> Result<bool, StoreError> {
+    for _ in 0..3 {
+        let Some(current) = get(store, tenant, connection, dataset).await? else {
+            return Ok(false);
+        };
+        let Some(next) = change(&current) else {
+            return Ok(false);
+        };
+        if update(store, tenant, &current, next).await? {
+            return Ok(true);
+        }
+    }
+    Err(StoreError::ConditionFailed)
+}
