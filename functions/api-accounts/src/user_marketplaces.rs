@@ -46,17 +46,17 @@ async fn authorize(
     Ok((ctx, target))
 }
 
-async fn to_json(state: &AppState, t: &Tenant, l: &MarketplaceLink) -> Json_ {
+/// A link's response shape, with its Amazon connection; a store failure is the request's
+/// failure, not a link shown without its connection.
+async fn to_json(state: &AppState, t: &Tenant, l: &MarketplaceLink) -> Result<Json_> {
     let amazon = match &l.amazon_account_id {
         Some(id) => connections(state)
             .find(t, id)
-            .await
-            .ok()
-            .flatten()
+            .await?
             .map(|a| amazon_accounts::to_json(&a)),
         None => None,
     };
-    json!({
+    Ok(json!({
         "id": l.id,
         "userId": l.user_id,
         "marketplaceId": l.marketplace_id,
@@ -68,7 +68,7 @@ async fn to_json(state: &AppState, t: &Tenant, l: &MarketplaceLink) -> Json_ {
         "updatedAt": rfc3339(l.updated_at),
         "marketplace": marketplaces::by_id(&l.marketplace_id),
         "amazonAccount": amazon,
-    })
+    }))
 }
 
 /// `GET`: `{data: [...]}`, newest link first.
@@ -86,7 +86,7 @@ pub async fn list(
     links.sort_by_key(|l| std::cmp::Reverse(l.linked_at));
     let mut data = Vec::new();
     for l in &links {
-        data.push(to_json(&state, ctx.tenant(), l).await);
+        data.push(to_json(&state, ctx.tenant(), l).await?);
     }
     Ok(Json(json!({"data": data})).into_response())
 }
@@ -185,7 +185,7 @@ pub async fn create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"data": to_json(&state, ctx.tenant(), &link).await})),
+        Json(json!({"data": to_json(&state, ctx.tenant(), &link).await?})),
     )
         .into_response())
 }
@@ -235,7 +235,7 @@ pub async fn update(
     links
         .save(ctx.tenant(), &mut link, state.clock.now())
         .await?;
-    Ok(Json(json!({"data": to_json(&state, ctx.tenant(), &link).await})).into_response())
+    Ok(Json(json!({"data": to_json(&state, ctx.tenant(), &link).await?})).into_response())
 }
 
 /// `DELETE`: `{success: true}`.

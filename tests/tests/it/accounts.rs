@@ -1253,3 +1253,61 @@ async fn a_new_refresh_token_keeps_the_sellers_own_lwa_app_and_jobs_read_it_type
         "own-secret"
     );
 }
+
+/// A store outage while a marketplace link's Amazon connection is read fails the request; it
+/// never answers the link as if it had no connection.
+#[tokio::test]
+async fn a_store_outage_never_shows_a_link_without_its_connection() {
+    use shared::ports::store::StoreError;
+    let clock = std::sync::Arc::new(shared::ports::FixedClock::new(start_time()));
+    let faulty = std::sync::Arc::new(FaultyStore {
+        inner: std::sync::Arc::new(shared::adapters::EmbeddedStore::in_memory(clock.clone())),
+        failure: std::sync::Mutex::new(None),
+    });
+    let app = TestApp::with_store(
+        shared::config::Config::local_defaults(),
+        clock,
+        faulty.clone(),
+    );
+    let s = app.signed_up("links@example.com").await;
+    let amazon = app.link_amazon(&s, "US").await;
+    let path = format!("/api/users/{}/marketplaces", s.user_id);
+    let made = app
+        .call(
+            "POST",
+            &path,
+            Some(json!({"marketplaceId": "ATVPDKIKX0DER", "amazonAccountId": amazon})),
+            Some(&s.token),
+        )
+        .await;
+    assert!(made.status.is_success(), "{:?}", made.body);
+    let mut saw_outage = false;
+    // Fail the store at every point of the request in turn.
+    for after in 0..40 {
+        faulty.fail_with(
+            after,
+            Some(|| StoreError::Unavailable("connection reset by peer".into())),
+        );
+        let r = app.call("GET", &path, None, Some(&s.token)).await;
+        faulty.fail_with(0, None);
+        if r.status == StatusCode::OK {
+            assert_eq!(
+                r.body["data"][0]["amazonAccount"]["id"], amazon,
+                "after {after} store calls: {:?}",
+                r.body
+            );
+            if saw_outage {
+                return;
+            }
+        } else {
+            assert_eq!(
+                r.status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "after {after} store calls: {:?}",
+                r.body
+            );
+            saw_outage = true;
+        }
+    }
+    panic!("the request never completed with the store healthy");
+}
