@@ -94,16 +94,19 @@ async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()
         .map_err(|_| "STAND_IN_ORDERS must be a number")?
         .unwrap_or(2000);
+    // The demo seller's two years end now (to the hour, so a restart within the hour makes
+    // the same seller), so "today" and "last 30 days" hold real figures.
+    let now = chrono::Utc::now();
     let seller = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
         orders,
+        end: chrono::DurationRound::duration_trunc(now, chrono::Duration::hours(1)).unwrap_or(now),
         ..Default::default()
     });
-    let end = seller.spec.end;
     let st = amazon_stand_in::StandIn::new(
         seller,
         amazon_stand_in::limits::Clock::Real {
             started: std::time::Instant::now(),
-            at_start: end,
+            at_start: now,
         },
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
