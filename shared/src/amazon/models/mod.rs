@@ -253,7 +253,8 @@ pub mod flex_bool {
 
 /// An optional value where Amazon sends an empty string for "none" (getInventorySummaries
 /// sends `"lastUpdatedTime": ""`): `""`, blanks and `null` read as absent, anything else reads
-/// as `T` would. Used on every optional date-time, and on optional enums.
+/// as `T` would. Used on every optional date-time (typed, or kept as text as in Orders v0) and
+/// on optional enums.
 pub fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,

@@ -43,9 +43,17 @@ pub struct OrdersList {
     pub orders: Vec<Order>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_before: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_before: Option<String>,
 }
 
@@ -93,13 +101,29 @@ pub struct Order {
     pub cba_displayable_shipping_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub earliest_ship_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub latest_ship_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub earliest_delivery_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub latest_delivery_date: Option<String>,
     #[serde(
         deserialize_with = "super::flex_bool::option",
@@ -133,7 +157,11 @@ pub struct Order {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_replacement_order: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub promise_response_due_date: Option<String>,
     #[serde(
         deserialize_with = "super::flex_bool::option",
@@ -388,9 +416,17 @@ pub struct OrderItem {
     pub condition_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition_subtype_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scheduled_delivery_start_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scheduled_delivery_end_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_designation: Option<String>,

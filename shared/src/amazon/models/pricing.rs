@@ -324,7 +324,11 @@ pub struct DetailedShippingTimeType {
     pub minimum_hours: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_hours: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::empty_as_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub available_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<String>,
