@@ -6,6 +6,7 @@ use super::helpers::*;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Context, LambdaEvent, Service};
 use serde_json::{json, Value};
+use shared::ports::Clock;
 use std::path::PathBuf;
 
 fn events_dir() -> PathBuf {
@@ -18,6 +19,17 @@ async fn seed(app: &TestApp) -> Vec<(&'static str, String)> {
     let member = app.signed_up("member@example.com").await;
     app.add_member(&owner, &member, "VIEWER").await;
     let amazon = app.link_amazon(&owner, "US").await;
+    // The connection's datasets, as connecting registers them, for the sync events.
+    let tenant = shared::identity::tenancy::existing(
+        app.state.store.as_ref(),
+        &shared::domain::TenantId::parse(&owner.account_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    shared::sync::register(app.state.store.as_ref(), &tenant, &amazon, app.clock.now())
+        .await
+        .unwrap();
     let l = app
         .call(
             "POST",
@@ -56,7 +68,7 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
         &std::fs::read_to_string(events_dir().join("manifest.json")).expect("events/manifest.json"),
     )
     .expect("manifest JSON");
-    let files: usize = ["api-auth", "api-accounts"]
+    let files: usize = ["api-auth", "api-accounts", "api-amazon"]
         .iter()
         .map(|d| std::fs::read_dir(events_dir().join(d)).unwrap().count())
         .sum();
@@ -77,6 +89,7 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
         let router = match function {
             "api-auth" => api_auth::router(app.state.clone()),
             "api-accounts" => api_accounts::router(app.state.clone()),
+            "api-amazon" => api_amazon::router(app.state.clone()),
             other => panic!("{file}: unknown function {other}"),
         };
         let mut handler = lambda_http::Adapter::from(router);
