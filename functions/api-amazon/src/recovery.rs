@@ -106,8 +106,7 @@ pub async fn permanent(
 /// failure is not (or no longer) there.
 async fn retry_one(state: &AppState, tenant: &Tenant, id: &str) -> Result<bool> {
     let store = state.store.as_ref();
-    let failures = jobs::failures(store, tenant).await?;
-    let Some(f) = failures.iter().find(|f| f.id == id) else {
+    let Some(f) = jobs::failure(store, tenant, id).await? else {
         return Ok(false);
     };
     if let (Some(conn), Some(dataset)) = (

@@ -370,8 +370,7 @@ pub async fn logs(
 
 /// `GET /api/amazon/oauth/status`: whether "Connect Amazon" can be used. It cannot yet: the
 /// Login-with-Amazon connect flow is not built, so the UI says so instead of failing later.
-pub async fn oauth_status(auth: AuthUser) -> Result<Response> {
-    let _ = auth;
+pub async fn oauth_status(_signed_in: AuthUser) -> Result<Response> {
     Ok(Json(json!({
         "success": true,
         "data": {

@@ -27,6 +27,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// The envelope version this code writes and reads.
 pub const VERSION: u32 = 1;
@@ -271,26 +272,32 @@ impl Runtime {
             }
         };
         let span = tracing::info_span!("job", kind = %job.kind, tenant = %job.tenant, key = %job.key, receive_count = d.receive_count);
-        let _enter = span.enter();
-        if job.v != VERSION {
-            return self
-                .settle_failure(
-                    d,
-                    &job,
-                    None,
-                    format!("unknown message version {}", job.v),
-                    true,
-                )
-                .await;
-        }
+        // Instrumented, not entered: an entered span guard held across an await would tag
+        // other tasks' logs on this thread.
+        self.run(d, &job, deadline).instrument(span).await
+    }
+
+    async fn run(&self, d: &Received, job: &JobMessage, deadline: DateTime<Utc>) -> Disposition {
         let tenant = match tenancy::existing(self.store.as_ref(), &job.tenant).await {
             Ok(Some(t)) => t,
             Ok(None) => {
                 tracing::warn!("job for an account that no longer exists dropped");
                 return Disposition::Acknowledged;
             }
-            Err(e) => return self.retry(d, &job, None, e.to_string(), None).await,
+            Err(e) => return self.retry(d, job, None, e.to_string(), None).await,
         };
+        if job.v != VERSION {
+            // Written by another deployment: kept for the error-recovery API, never dropped.
+            return self
+                .settle_failure(
+                    d,
+                    job,
+                    Some(&tenant),
+                    format!("unknown message version {}", job.v),
+                    true,
+                )
+                .await;
+        }
         let done_key = keys::tenant(&tenant).job_done(&job.key);
         match self.store.get(&done_key).await {
             Ok(Some(_)) => {
@@ -298,11 +305,7 @@ impl Runtime {
                 return Disposition::Acknowledged;
             }
             Ok(None) => {}
-            Err(e) => {
-                return self
-                    .retry(d, &job, Some(&tenant), e.to_string(), None)
-                    .await
-            }
+            Err(e) => return self.retry(d, job, Some(&tenant), e.to_string(), None).await,
         }
         let ctx = JobContext {
             tenant: tenant.clone(),
@@ -310,16 +313,16 @@ impl Runtime {
             deadline,
             clock: self.clock.clone(),
         };
-        match self.handler.handle(&job, &ctx).await {
-            Ok(outcome) => match self.finish(&tenant, &job, outcome).await {
+        match self.handler.handle(job, &ctx).await {
+            Ok(outcome) => match self.finish(&tenant, job, outcome).await {
                 Ok(()) => Disposition::Acknowledged,
-                Err(e) => self.retry(d, &job, Some(&tenant), e, None).await,
+                Err(e) => self.retry(d, job, Some(&tenant), e, None).await,
             },
             Err(JobError::Retry { reason, after }) => {
-                self.retry(d, &job, Some(&tenant), reason, after).await
+                self.retry(d, job, Some(&tenant), reason, after).await
             }
             Err(JobError::Permanent(reason)) => {
-                self.settle_failure(d, &job, Some(&tenant), reason, true)
+                self.settle_failure(d, job, Some(&tenant), reason, true)
                     .await
             }
         }
@@ -429,13 +432,28 @@ pub async fn failures(store: &dyn Store, tenant: &Tenant) -> Result<Vec<JobFailu
     let items = crate::ports::store::query_all(store, keys::tenant(tenant).job_failures()).await?;
     let mut out = items
         .iter()
-        .map(|i| {
-            serde_json::from_str::<JobFailure>(&i.s("failure")?)
-                .map_err(|_| StoreError::Corrupt("failure".into()))
-        })
+        .map(parse_failure)
         .collect::<Result<Vec<_>, _>>()?;
     out.sort_by_key(|f| f.failed_at);
     Ok(out)
+}
+
+fn parse_failure(item: &crate::ports::store::Item) -> Result<JobFailure, StoreError> {
+    serde_json::from_str(&item.s("failure")?).map_err(|_| StoreError::Corrupt("failure".into()))
+}
+
+/// One recorded failure, by its id.
+pub async fn failure(
+    store: &dyn Store,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<Option<JobFailure>, StoreError> {
+    store
+        .get(&keys::tenant(tenant).job_failure(id))
+        .await?
+        .as_ref()
+        .map(parse_failure)
+        .transpose()
 }
 
 /// Sends a recorded failure's message again and removes the record; the message keeps its
@@ -447,12 +465,9 @@ pub async fn retry_failure(
     tenant: &Tenant,
     id: &str,
 ) -> Result<bool, JobError> {
-    let key = keys::tenant(tenant).job_failure(id);
-    let Some(item) = store.get(&key).await? else {
+    let Some(f) = failure(store, tenant, id).await? else {
         return Ok(false);
     };
-    let f: JobFailure = serde_json::from_str(&item.s("failure")?)
-        .map_err(|_| JobError::Permanent("stored failure is unreadable".into()))?;
     let body = serde_json::to_string(&f.message).map_err(|e| JobError::Permanent(e.to_string()))?;
     queues
         .send(queue, &body, Duration::zero())
@@ -461,10 +476,8 @@ pub async fn retry_failure(
             reason: e.to_string(),
             after: None,
         })?;
-    match store.delete(&key, Some(Condition::Exists)).await {
-        Ok(()) | Err(StoreError::ConditionFailed) => Ok(true),
-        Err(e) => Err(e.into()),
-    }
+    remove_failure(store, tenant, id).await?;
+    Ok(true)
 }
 
 /// Receives one batch from `queue`, handles it, and deletes what settled: the local runner's
