@@ -476,3 +476,24 @@ where
 async fn one_worker_wins_a_lease_race_on_dynamodb() {
     on_dynamodb(lease_race).await;
 }
+
+#[tokio::test]
+async fn a_message_of_another_version_is_recorded_for_recovery_not_dropped() {
+    let w = world().await;
+    let (h, rt) = w.scripted(0, false, 5).await;
+    // The first message was sent by `scripted`; this one comes from a newer deployment.
+    let newer = JobMessage {
+        v: jobs::VERSION + 1,
+        key: "orders:newer".into(),
+        ..w.first()
+    };
+    w.send(&newer).await;
+    w.drain(&rt).await;
+    let calls = h.calls.lock().unwrap().len();
+    assert_eq!(calls, 1, "only the message of this version ran");
+    let failures = w.failures().await;
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].permanent);
+    assert!(failures[0].error.contains("version"), "{:?}", failures[0]);
+    assert_eq!(failures[0].message, newer);
+}
