@@ -45,7 +45,17 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
             Arc::new(Unconfigured)
         }
     };
+    let amazon = crate::amazon::AmazonApp::load(
+        config.amazon.clone(),
+        secrets.as_ref(),
+        &config.app_secret_name,
+        store.clone(),
+        Arc::new(SystemClock),
+    )
+    .await?
+    .map(Arc::new);
     Ok(AppState {
+        amazon,
         config: Arc::new(config),
         store,
         secrets,

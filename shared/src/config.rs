@@ -39,6 +39,8 @@ pub struct Config {
     /// users who may trigger global actions such as fetching exchange rates. No tenant role
     /// grants this.
     pub operator_emails: Vec<String>,
+    /// Our Amazon application (`AMAZON_*`, see `crate::amazon::app`).
+    pub amazon: crate::amazon::AmazonSettings,
 }
 
 impl Config {
@@ -123,6 +125,7 @@ impl Config {
                 .map(|e| e.trim().to_lowercase())
                 .filter(|e| !e.is_empty())
                 .collect(),
+            amazon: crate::amazon::AmazonSettings::from_vars(vars)?,
         })
     }
 
@@ -146,6 +149,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             exchange_rates_url: None,
             operator_emails: vec![],
+            amazon: Default::default(),
         }
     }
 }

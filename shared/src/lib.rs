@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod keys;
 pub mod marketplaces;
 pub mod ports;
+pub mod records;
 pub mod sync;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -40,6 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     start_stand_in().await?;
     let state = AppState {
+        amazon: None,
         config: Arc::new(config),
         store,
         secrets: secrets as Arc<dyn Secrets>,

@@ -126,6 +126,20 @@ fn render(
             .map(|c| format!("({})", render(c, names, values)))
             .collect::<Vec<_>>()
             .join(" AND "),
+        Condition::Any(cs) if cs.is_empty() => {
+            "attribute_exists(pk) AND attribute_not_exists(pk)".into()
+        }
+        Condition::Any(cs) => cs
+            .iter()
+            .map(|c| format!("({})", render(c, names, values)))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+        Condition::Below(name, v) => {
+            let (n, p) = (format!("#c{}", names.len()), format!(":c{}", values.len()));
+            names.insert(n.clone(), name.clone());
+            values.insert(p.clone(), to_attr(v));
+            format!("{n} < {p}")
+        }
     }
 }
 

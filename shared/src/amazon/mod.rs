@@ -4,6 +4,7 @@
 //! catalogue of every operation with a typed method each.
 
 pub mod ads;
+pub mod app;
 pub mod backoff;
 pub mod catalogue;
 pub mod client;
@@ -19,6 +20,7 @@ pub mod reports;
 pub mod settlement;
 
 pub use crate::ports::{Pacer, SystemClock};
+pub use app::{AmazonApp, AmazonSettings};
 pub use client::{Context, Executor};
 pub use error::AmazonError;
 pub use limiter::RateLimiter;

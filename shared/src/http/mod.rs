@@ -28,6 +28,8 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub keys: Arc<TokenKeys>,
+    /// Our Amazon application; `None` while it is not configured (connecting is off).
+    pub amazon: Option<Arc<crate::amazon::AmazonApp>>,
     /// Work started by requests and not awaited by them (mail).
     pub background: Background,
 }

@@ -119,6 +119,12 @@ pub enum Condition {
     AttributeMissing(String),
     /// All of these hold.
     All(Vec<Condition>),
+    /// At least one of these holds.
+    Any(Vec<Condition>),
+    /// The stored item has this attribute, and it is lower than this value: strings compare
+    /// bytewise, numbers numerically, as DynamoDB's `<` does. The guard of newer-wins writes
+    /// (`Any([NotExists, Below("sourceVersion", v)])`).
+    Below(String, Value),
 }
 
 impl Condition {
@@ -130,6 +136,20 @@ impl Condition {
             Condition::Equals(name, v) => current.and_then(|i| i.get(name)) == Some(v),
             Condition::AttributeMissing(name) => current.and_then(|i| i.get(name)).is_none(),
             Condition::All(cs) => cs.iter().all(|c| c.holds(current)),
+            Condition::Any(cs) => cs.iter().any(|c| c.holds(current)),
+            Condition::Below(name, v) => match (current.and_then(|i| i.get(name)), v) {
+                (Some(Value::S(a)), Value::S(b)) => a.as_bytes() < b.as_bytes(),
+                (Some(Value::N(a)), Value::N(b)) => {
+                    match (
+                        a.parse::<rust_decimal::Decimal>(),
+                        b.parse::<rust_decimal::Decimal>(),
+                    ) {
+                        (Ok(a), Ok(b)) => a < b,
+                        _ => false,
+                    }
+                }
+                _ => false,
+            },
         }
     }
 }

@@ -7,6 +7,8 @@
 //! over [`DUE_SHARDS`] partitions so no single index partition takes every tenant's schedule.
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
+pub mod step;
+
 use crate::domain::TenantId;
 use crate::identity::tenancy;
 use crate::jobs::JobMessage;

@@ -18,6 +18,7 @@ fn item(pk: &str, sk: &str, extra: &[(&str, Value)]) -> Item {
 pub async fn run_all(store: &dyn Store, now: i64) {
     put_get_round_trips_every_value_type(store).await;
     conditional_put_and_delete(store).await;
+    newer_wins_guard(store).await;
     query_sort_key_conditions_and_order(store).await;
     query_pages_without_loss_or_repeat(store).await;
     gsi_queries_follow_updates_and_page(store).await;
@@ -176,6 +177,64 @@ async fn sks(store: &dyn Store, q: Query) -> Vec<String> {
         .iter()
         .map(|i| i.get(SK).and_then(Value::as_s).unwrap().to_string())
         .collect()
+}
+
+/// `Any` and `Below`: the newer-wins guard keeps the highest source version, whatever order
+/// the writes come in; strings compare bytewise and numbers by value.
+pub async fn newer_wins_guard(store: &dyn Store) {
+    let pk = unique("NEWER");
+    let key = Key::new(&pk, "X");
+    let guard = |v: &str| {
+        Some(Condition::Any(vec![
+            Condition::NotExists,
+            Condition::Below("src".into(), Value::S(v.into())),
+        ]))
+    };
+    let at = |v: &str| item(&pk, "X", &[("src", Value::S(v.into()))]);
+    store
+        .put(at("2026-03-01T10:00:00Z"), guard("2026-03-01T10:00:00Z"))
+        .await
+        .expect("first write");
+    store
+        .put(at("2026-03-02T08:00:00Z"), guard("2026-03-02T08:00:00Z"))
+        .await
+        .expect("newer replaces");
+    for older in ["2026-03-01T23:59:59Z", "2026-03-02T08:00:00Z"] {
+        assert!(
+            matches!(
+                store.put(at(older), guard(older)).await,
+                Err(StoreError::ConditionFailed)
+            ),
+            "{older} is not newer than the stored version"
+        );
+    }
+    let stored = store.get(&key).await.unwrap().expect("kept");
+    assert_eq!(
+        stored.get("src"),
+        Some(&Value::S("2026-03-02T08:00:00Z".into()))
+    );
+    // Numbers compare by value, not as text ("10" > "9").
+    let pk = unique("NEWERN");
+    let num = |n: &str| item(&pk, "X", &[("n", Value::N(n.into()))]);
+    let below = |n: &str| {
+        Some(Condition::Any(vec![
+            Condition::NotExists,
+            Condition::Below("n".into(), Value::N(n.into())),
+        ]))
+    };
+    store.put(num("9"), below("9")).await.expect("first");
+    store.put(num("10"), below("10")).await.expect("10 > 9");
+    assert!(matches!(
+        store.put(num("9.5"), below("9.5")).await,
+        Err(StoreError::ConditionFailed)
+    ));
+    assert!(
+        matches!(
+            store.put(num("1"), Some(Condition::Any(vec![]))).await,
+            Err(StoreError::ConditionFailed)
+        ),
+        "an empty Any holds for nothing"
+    );
 }
 
 pub async fn query_sort_key_conditions_and_order(store: &dyn Store) {

@@ -97,6 +97,7 @@ impl TestApp {
             mailer: Arc::new(outbox.clone()),
             clock: clock.clone(),
             keys: Arc::new(TokenKeys::from_key(SIGNING_KEY)),
+            amazon: None,
             background: Default::default(),
         };
         Self {
