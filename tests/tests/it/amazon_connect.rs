@@ -6,6 +6,7 @@
 
 use super::amazon_client::{world, Virtual, World};
 use super::helpers::*;
+use amazon_stand_in::server::{FaultKind, FaultRule};
 use axum::http::StatusCode;
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
@@ -316,6 +317,13 @@ async fn connecting_end_to_end_stores_the_connection_its_secret_states_and_subsc
     let amazon = amazon_app(&w, recording.clone(), Some(QUEUE_ARN));
     app.state.amazon = Some(amazon.clone());
     let c = Connected { app, w, amazon };
+    // Everything logged on this thread (the test, the API and the stand-in), at every level.
+    let logs = Logs::default();
+    let _logging = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(logs.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(_logging);
     let s = c.app.signed_up("seller@example.com").await;
 
     let url = authorize(&c, &s, "US").await;
@@ -363,6 +371,12 @@ async fn connecting_end_to_end_stores_the_connection_its_secret_states_and_subsc
         );
     }
     assert!(!r.body.to_string().contains(&refresh));
+    let logged = logs.text();
+    assert!(
+        logged.contains("amazon account connected"),
+        "the logs were captured"
+    );
+    assert!(!logged.contains(&refresh), "refresh token in the logs");
     assert!(!Value::Array(list.clone()).to_string().contains(&refresh));
     // And it works: Amazon answers the seller's calls with it.
     let ctx = seller_context(&c, &a).await;
@@ -428,6 +442,33 @@ async fn connecting_end_to_end_stores_the_connection_its_secret_states_and_subsc
     assert_eq!(again.body["success"], false);
     assert_eq!(again.body["code"], "state_invalid");
     assert_eq!(linked(&c, &s).await.len(), 1);
+}
+
+/// A log sink for `tracing_subscriber`.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
 }
 
 fn c_written(r: &Recording) -> Vec<String> {
@@ -847,4 +888,49 @@ async fn another_tenants_connection_is_not_found_in_the_sandbox() {
     assert_eq!(linked(&c, &a).await.len(), 1);
     assert_eq!(linked(&c, &b).await.len(), 1);
     assert_ne!(linked(&c, &b).await[0]["id"], id);
+}
+
+fn failing(operation: &str) -> FaultRule {
+    FaultRule {
+        operation: Some(operation.into()),
+        kind: FaultKind::Status { code: 503 },
+        every: 1,
+        times: None,
+        seen: 0,
+        fired: 0,
+    }
+}
+
+#[tokio::test]
+async fn an_amazon_failure_is_a_502_that_leaves_nothing_a_new_consent_cannot_fix() {
+    let c = connected().await;
+    let s = c.app.signed_up("flaky@example.com").await;
+    for operation in ["getMarketplaceParticipations", "createSubscription"] {
+        c.w.st.add_fault(failing(operation));
+        let url = authorize(&c, &s, "US").await;
+        let q = consent(&url, false).await;
+        let r = callback(&c, &callback_path(&q), &s).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_GATEWAY,
+            "{operation}: {:?}",
+            r.body
+        );
+        assert_eq!(r.body["success"], false);
+        let text = r.body["error"].as_str().unwrap();
+        assert!(text.contains("Connect Amazon\" again"), "{text}");
+        assert!(
+            linked(&c, &s).await.is_empty(),
+            "{operation}: nothing connected"
+        );
+        let tenant = tenant_of(&c, &s).await;
+        assert!(sync::all(c.app.store.as_ref(), &tenant)
+            .await
+            .unwrap()
+            .is_empty());
+        c.w.st.clear_faults();
+    }
+    // A new consent connects.
+    connect(&c, &s).await;
+    assert_eq!(linked(&c, &s).await.len(), 1);
 }
