@@ -17,4 +17,5 @@ mod isolation;
 mod job_events;
 mod jobs;
 mod queues;
+mod sync_money;
 mod sync_state;

@@ -1,0 +1,381 @@
+//! The money datasets (transactions, settlements, fee estimates) synced step by step against
+//! the stand-in on its virtual clock, the way the worker drives them: short deadlines so every
+//! run checkpoints many times, faults on the way, then every record compared with the
+//! stand-in's ground truth to the cent, and replays that must leave the store as it was.
+
+use super::amazon_client::{client, context, world, Virtual, World};
+use amazon_stand_in::ground_truth::GroundTruth;
+use amazon_stand_in::server::{FaultKind, FaultRule};
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+use shared::amazon::{AmazonError, Context, SpApi};
+use shared::connections::AmazonAccount;
+use shared::keys::{self, Tenant};
+use shared::ports::bus::DomainEvent;
+use shared::ports::store::{query_all, Item};
+use shared::ports::Pacer;
+use shared::records::transactions::{self as tx_records, TransactionRecord};
+use shared::sync::step::{DatasetSync, StepContext, StepError};
+use shared::sync::transactions::TransactionsSync;
+use shared::sync::{self, Dataset};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One seller connection of a fresh tenant, with its client.
+struct Seller {
+    w: World,
+    api: SpApi,
+    ctx: Context,
+    tenant: Tenant,
+    account: AmazonAccount,
+    pacer: Arc<dyn Pacer>,
+}
+
+async fn seller(orders: usize) -> Seller {
+    let w = world(orders).await;
+    let (_, api) = client(&w);
+    let refresh = SecretString::from(w.st.issue_refresh_token());
+    let tenant = Tenant::create();
+    let account = AmazonAccount::new(
+        &tenant,
+        "US",
+        w.st.seller.seller_id.clone(),
+        "na",
+        w.st.seller
+            .marketplaces
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect(),
+        w.st.now(),
+    );
+    let ctx = context(&w, &account.id.to_string(), &refresh);
+    let pacer: Arc<dyn Pacer> = Arc::new(Virtual(w.st.clone()));
+    sync::register(
+        w.store.as_ref(),
+        &tenant,
+        &account.id.to_string(),
+        w.st.now(),
+    )
+    .await
+    .unwrap();
+    Seller {
+        w,
+        api,
+        ctx,
+        tenant,
+        account,
+        pacer,
+    }
+}
+
+/// What one run took.
+#[derive(Debug, Default)]
+struct Ran {
+    steps: u32,
+    written: u64,
+    retried: u32,
+    events: Vec<DomainEvent>,
+    /// The events of each step, in order.
+    by_step: Vec<Vec<DomainEvent>>,
+}
+
+impl Seller {
+    /// Drives one run of `dataset` to its end the way the worker does: a step with a short
+    /// deadline, its checkpoint saved, a wait when it asks for one, a retry when Amazon failed.
+    async fn run(&self, sync_impl: &dyn DatasetSync, dataset: Dataset, step_secs: i64) -> Ran {
+        let store = self.w.store.as_ref();
+        let connection = self.account.id.to_string();
+        let mut ran = Ran::default();
+        loop {
+            assert!(ran.steps < 5_000, "a run ends");
+            let state = sync::get(store, &self.tenant, &connection, dataset)
+                .await
+                .unwrap()
+                .expect("registered");
+            let deadline = self.w.st.now() + Duration::seconds(step_secs);
+            let amazon = self.ctx.until(deadline);
+            let cx = StepContext {
+                tenant: &self.tenant,
+                account: &self.account,
+                store,
+                api: &self.api,
+                amazon: &amazon,
+                pacer: &self.pacer,
+                deadline,
+            };
+            ran.steps += 1;
+            match sync_impl.step(&cx, &state).await {
+                Ok(r) => {
+                    let now = self.w.st.now();
+                    let mut next = state.progressed(r.cursor, r.progress, now);
+                    if r.done {
+                        next = next.finished(now);
+                    }
+                    assert!(sync::update(store, &self.tenant, &state, next)
+                        .await
+                        .unwrap());
+                    ran.written += r.written;
+                    ran.events.extend(r.events.clone());
+                    ran.by_step.push(r.events);
+                    if let Some(wait) = r.next_in {
+                        self.w.st.advance(wait);
+                    }
+                    if r.done {
+                        return ran;
+                    }
+                }
+                Err(StepError::Amazon(AmazonError::RetryLater { at })) => {
+                    let now = self.w.st.now();
+                    if at > now {
+                        self.w.st.advance(at - now);
+                    }
+                }
+                Err(StepError::Amazon(
+                    AmazonError::Server { .. }
+                    | AmazonError::Transport { .. }
+                    | AmazonError::Throttled { .. }
+                    | AmazonError::Forbidden(_),
+                )) => {
+                    ran.retried += 1;
+                    assert!(ran.retried < 50, "retries end");
+                    self.w.st.advance(Duration::seconds(30));
+                }
+                Err(e) => panic!("{dataset} step failed: {e}"),
+            }
+        }
+    }
+
+    /// Every stored item under a sort-key prefix of the tenant.
+    async fn items(&self, q: shared::ports::store::Query) -> Vec<Item> {
+        query_all(self.w.store.as_ref(), q).await.unwrap()
+    }
+}
+
+fn fault(operation: &str, kind: FaultKind, every: u32, times: u32) -> FaultRule {
+    FaultRule {
+        operation: Some(operation.into()),
+        kind,
+        every,
+        times: Some(times),
+        seen: 0,
+        fired: 0,
+    }
+}
+
+// ------------------------------------------------------------------ transactions
+
+/// The settlement file's transaction type of a Finances transaction type.
+fn settlement_type(t: &str) -> &'static str {
+    match t {
+        "Shipment" => "Order",
+        "Refund" => "Refund",
+        _ => "other-transaction",
+    }
+}
+
+type DayKey = (String, String, NaiveDate, String, String, String);
+
+/// Stored transactions summed as the ground truth keys them (settlement dimension dropped).
+fn by_day(records: &[TransactionRecord]) -> BTreeMap<DayKey, Decimal> {
+    let mut out: BTreeMap<DayKey, Decimal> = BTreeMap::new();
+    for r in records {
+        for item in &r.items {
+            for category in &item.breakdowns {
+                for kind in &category.breakdowns {
+                    *out.entry((
+                        r.marketplace_id.clone(),
+                        item.sku.clone().unwrap_or_default(),
+                        r.posted_day,
+                        settlement_type(&r.transaction_type).to_string(),
+                        category.breakdown_type.clone(),
+                        kind.breakdown_type.clone(),
+                    ))
+                    .or_default() += kind.amount;
+                }
+            }
+        }
+    }
+    out.retain(|_, v| !v.is_zero());
+    out
+}
+
+fn truth_by_day(truth: &GroundTruth) -> BTreeMap<DayKey, Decimal> {
+    truth
+        .by_day()
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                (
+                    k.marketplace_id,
+                    k.sku,
+                    k.date,
+                    k.transaction_type,
+                    k.amount_type,
+                    k.amount_description,
+                ),
+                v,
+            )
+        })
+        .collect()
+}
+
+/// Every transaction the stand-in has, stored exactly: per id, its total, currency, status,
+/// order and settlement; and all of them, summed by the ground truth's key, to the cent.
+async fn assert_transactions_equal_the_truth(s: &Seller) {
+    let stored = tx_records::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap();
+    let seller = &s.w.st.seller;
+    let now = s.w.st.now();
+    assert_eq!(
+        stored.len(),
+        seller.transactions.len(),
+        "every transaction, once"
+    );
+    let by_id: BTreeMap<&str, &TransactionRecord> = stored
+        .iter()
+        .map(|r| (r.transaction_id.as_str(), r))
+        .collect();
+    for t in &seller.transactions {
+        let r = by_id
+            .get(t.id.as_str())
+            .unwrap_or_else(|| panic!("{} stored", t.id));
+        assert_eq!(r.total, t.total(), "{}: total to the cent", t.id);
+        assert_eq!(r.currency, t.currency);
+        assert_eq!(r.marketplace_id, t.marketplace_id);
+        assert_eq!(r.posted, t.posted);
+        assert_eq!(r.order_id(), t.order_id.as_deref());
+        assert_eq!(
+            r.settlement_id(),
+            t.settlement.map(|i| seller.settlements[i].id.as_str())
+        );
+        let deferred = t.release > now;
+        assert_eq!(r.is_deferred(), deferred, "{}: status {}", t.id, r.status);
+        let lines: Decimal = r
+            .items
+            .iter()
+            .flat_map(|i| i.breakdowns.iter())
+            .map(|b| b.amount)
+            .sum();
+        assert_eq!(lines, r.total, "{}: breakdowns add up", t.id);
+    }
+    assert_eq!(
+        by_day(&stored),
+        truth_by_day(s.w.st.ground_truth()),
+        "every amount by marketplace, SKU, day and kind equals the ground truth"
+    );
+}
+
+#[tokio::test]
+async fn transactions_backfill_newest_first_then_sweeps_release_deferred_money() {
+    let s = seller(2500).await;
+    let sync_impl = TransactionsSync::default();
+    let end = s.w.st.now();
+
+    let backfill = s.run(&sync_impl, Dataset::Transactions, 8).await;
+    assert!(backfill.steps > 10, "checkpointed {} times", backfill.steps);
+    // Newest first: windows of 30 days, newest first (pages within one run oldest first), so
+    // no step names a day newer than the window the step before it was in.
+    let days = |events: &[DomainEvent]| -> Vec<NaiveDate> {
+        events
+            .iter()
+            .flat_map(|e| e.detail["postedDays"].as_array().unwrap().clone())
+            .map(|d| d.as_str().unwrap().parse().unwrap())
+            .collect()
+    };
+    let spans: Vec<(NaiveDate, NaiveDate)> = backfill
+        .by_step
+        .iter()
+        .map(|e| days(e))
+        .filter(|d| !d.is_empty())
+        .map(|d| (*d.iter().min().unwrap(), *d.iter().max().unwrap()))
+        .collect();
+    assert!(spans[0].1 >= (end - Duration::days(1)).date_naive());
+    for pair in spans.windows(2) {
+        assert!(
+            pair[1].1 <= pair[0].0 + Duration::days(31),
+            "newest first: {pair:?} of {spans:?}"
+        );
+    }
+    assert!(backfill
+        .events
+        .iter()
+        .all(|e| e.detail_type == "TransactionsChanged"
+            && e.detail["tenant"] == s.tenant.to_string()
+            && e.detail["postedDays"].as_array().unwrap().len() <= 100));
+    let stored = tx_records::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap();
+    let deferred = stored.iter().filter(|r| r.is_deferred()).count();
+    assert!(deferred > 0, "US money is still held at the end of history");
+
+    // Time passes beyond every release; the next sweep finds them released in place.
+    s.w.st.advance(Duration::days(40));
+    let sweep = s.run(&sync_impl, Dataset::Transactions, 8).await;
+    assert!(
+        sweep.written as usize >= deferred,
+        "released ones rewritten"
+    );
+    assert_transactions_equal_the_truth(&s).await;
+
+    // Replay: the whole backfill again leaves the store byte for byte as it was.
+    let before = s.items(keys::tenant(&s.tenant).transactions()).await;
+    sync::modify(
+        s.w.store.as_ref(),
+        &s.tenant,
+        &s.account.id.to_string(),
+        Dataset::Transactions,
+        |st| {
+            let mut n = st.due_now(st.updated_at);
+            n.cursor = serde_json::Value::Null;
+            Some(n)
+        },
+    )
+    .await
+    .unwrap();
+    let replay = s.run(&sync_impl, Dataset::Transactions, 8).await;
+    assert_eq!(replay.written, 0, "nothing newer");
+    assert!(
+        replay.events.is_empty(),
+        "nothing changed, nothing announced"
+    );
+    assert_eq!(
+        s.items(keys::tenant(&s.tenant).transactions()).await,
+        before
+    );
+}
+
+#[tokio::test]
+async fn transactions_lose_nothing_to_throttling_server_errors_and_truncated_pages() {
+    let s = seller(1500).await;
+    let st = &s.w.st;
+    st.add_fault(fault(
+        "listTransactions",
+        FaultKind::Status { code: 429 },
+        2,
+        30,
+    ));
+    st.add_fault(fault(
+        "listTransactions",
+        FaultKind::Status { code: 503 },
+        5,
+        6,
+    ));
+    st.add_fault(fault(
+        "listTransactions",
+        FaultKind::Status { code: 500 },
+        7,
+        4,
+    ));
+    st.add_fault(fault("listTransactions", FaultKind::Truncate, 3, 5));
+    st.add_fault(fault("listTransactions", FaultKind::Drop, 11, 2));
+    s.run(&TransactionsSync::default(), Dataset::Transactions, 15)
+        .await;
+    assert!(st.stats()["listTransactions"].faults >= 30, "faults met");
+    st.clear_faults();
+    st.advance(Duration::days(40));
+    s.run(&TransactionsSync::default(), Dataset::Transactions, 15)
+        .await;
+    assert_transactions_equal_the_truth(&s).await;
+}
