@@ -6,6 +6,7 @@
 use super::amazon_client::{client, context, world, Virtual, World};
 use amazon_stand_in::ground_truth::GroundTruth;
 use amazon_stand_in::server::{FaultKind, FaultRule};
+use amazon_stand_in::StandIn;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -15,7 +16,9 @@ use shared::keys::{self, Tenant};
 use shared::ports::bus::DomainEvent;
 use shared::ports::store::{query_all, Item};
 use shared::ports::Pacer;
+use shared::records::settlements::{self as stl_records, Document};
 use shared::records::transactions::{self as tx_records, TransactionRecord};
+use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::{DatasetSync, StepContext, StepError};
 use shared::sync::transactions::TransactionsSync;
 use shared::sync::{self, Dataset};
@@ -33,7 +36,25 @@ struct Seller {
 }
 
 async fn seller(orders: usize) -> Seller {
-    let w = world(orders).await;
+    seller_of(world(orders).await).await
+}
+
+/// A world around a generated seller the test has changed.
+async fn world_of(generated: amazon_stand_in::Seller) -> World {
+    let st = StandIn::virtual_clock(generated, false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = amazon_stand_in::router(st.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let clock: Arc<dyn shared::ports::Clock> = Arc::new(Virtual(st.clone()));
+    World {
+        st,
+        base,
+        store: Arc::new(shared::adapters::EmbeddedStore::in_memory(clock)),
+    }
+}
+
+async fn seller_of(w: World) -> Seller {
     let (_, api) = client(&w);
     let refresh = SecretString::from(w.st.issue_refresh_token());
     let tenant = Tenant::create();
@@ -378,4 +399,257 @@ async fn transactions_lose_nothing_to_throttling_server_errors_and_truncated_pag
     s.run(&TransactionsSync::default(), Dataset::Transactions, 15)
         .await;
     assert_transactions_equal_the_truth(&s).await;
+}
+
+// ------------------------------------------------------------------ settlements
+
+/// The settlements Amazon lists at `at`: closed, deposited within the last 90 days.
+fn listed_at(
+    s: &Seller,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<&amazon_stand_in::model::Settlement> {
+    s.w.st
+        .seller
+        .settlements
+        .iter()
+        .filter(|x| {
+            x.closed
+                && x.deposit_date
+                    .is_some_and(|d| d <= at && d > at - Duration::days(90))
+        })
+        .collect()
+}
+
+type LineKey = (String, String, NaiveDate, String, String, String);
+
+/// Every stored settlement equals its payout, its lines sum to its total, and its lines
+/// summed by the ground truth's key equal the ground truth; returns the ids.
+async fn assert_settlements_equal_the_truth(s: &Seller) -> Vec<String> {
+    let store = s.w.store.as_ref();
+    let truth = s.w.st.ground_truth();
+    let stored = stl_records::all(store, &s.tenant).await.unwrap();
+    let mut from_lines: BTreeMap<LineKey, Decimal> = BTreeMap::new();
+    for r in &stored {
+        let payout = truth
+            .payouts
+            .iter()
+            .find(|p| p.settlement_id == r.settlement_id)
+            .unwrap_or_else(|| panic!("{} is a payout", r.settlement_id));
+        assert_eq!(r.total, payout.total, "{}: payout", r.settlement_id);
+        assert_eq!(r.currency, payout.currency);
+        assert_eq!(r.marketplace_id, payout.marketplace_id);
+        assert_eq!((r.start, r.end), (Some(payout.start), Some(payout.end)));
+        assert!(payout.closed);
+        let lines = stl_records::lines(store, &s.tenant, &r.settlement_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            lines.len() as u64,
+            r.lines,
+            "{}: every line",
+            r.settlement_id
+        );
+        let sum: Decimal = lines.iter().map(|l| l.amount).sum();
+        assert_eq!(sum, r.total, "{}: lines sum to the total", r.settlement_id);
+        for l in lines {
+            *from_lines
+                .entry((
+                    l.settlement_id,
+                    l.sku,
+                    l.posted_day.expect("posted"),
+                    l.transaction_type,
+                    l.amount_type,
+                    l.description,
+                ))
+                .or_default() += l.amount;
+        }
+    }
+    let ids: Vec<String> = stored.iter().map(|r| r.settlement_id.clone()).collect();
+    let mut expected: BTreeMap<LineKey, Decimal> = BTreeMap::new();
+    for (k, v) in &truth.amounts {
+        let Some(id) = k.settlement_id.clone().filter(|id| ids.contains(id)) else {
+            continue;
+        };
+        *expected
+            .entry((
+                id,
+                k.sku.clone(),
+                k.date,
+                k.transaction_type.clone(),
+                k.amount_type.clone(),
+                k.amount_description.clone(),
+            ))
+            .or_default() += *v;
+    }
+    expected.retain(|_, v| !v.is_zero());
+    from_lines.retain(|_, v| !v.is_zero());
+    assert_eq!(
+        from_lines, expected,
+        "every settlement line equals the ground truth"
+    );
+    ids
+}
+
+fn settlements_sync() -> SettlementsSync {
+    SettlementsSync::new(reqwest::Client::new())
+}
+
+async fn all_settlement_items(s: &Seller) -> Vec<Item> {
+    let t = keys::tenant(&s.tenant);
+    let mut items = vec![];
+    for prefix in ["STL#", "STLLINE#", "STLDOC#"] {
+        items.extend(
+            s.items(
+                shared::ports::store::Query::partition(shared::ports::store::Index::Table, t.pk())
+                    .sk(shared::ports::store::SortKey::BeginsWith(prefix.into())),
+            )
+            .await,
+        );
+    }
+    items
+}
+
+#[tokio::test]
+async fn settlements_of_the_last_90_days_equal_their_payouts_each_document_read_once() {
+    let s = seller(2500).await;
+    let start = s.w.st.now();
+    let first = s.run(&settlements_sync(), Dataset::Settlements, 90).await;
+    let end = s.w.st.now();
+    assert!(first.steps > 3, "checkpointed {} times", first.steps);
+    let ids = assert_settlements_equal_the_truth(&s).await;
+    // Every settlement listed all along the run is in, and nothing else.
+    let must: Vec<String> = listed_at(&s, start)
+        .into_iter()
+        .filter(|x| x.deposit_date.unwrap() > end - Duration::days(90))
+        .map(|x| x.id.clone())
+        .collect();
+    assert!(must.len() >= 10, "{} settlements", must.len());
+    for id in &must {
+        assert!(ids.contains(id), "{id} stored");
+    }
+    // Both layouts are listed; each period's document is downloaded once (V2).
+    let docs = s.w.st.stats()["getReportDocument"].calls;
+    assert_eq!(docs as usize, ids.len(), "one document per settlement");
+    let stored = stl_records::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap();
+    assert!(stored
+        .iter()
+        .all(|r| r.layout == shared::amazon::settlement::Layout::V2));
+    let announced: std::collections::BTreeSet<String> = first
+        .events
+        .iter()
+        .filter(|e| e.detail_type == "SettlementsChanged")
+        .flat_map(|e| e.detail["settlementIds"].as_array().unwrap().clone())
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(announced.len(), ids.len(), "each settlement announced");
+
+    // The daily check finds nothing new; a replay from scratch changes nothing.
+    let before = all_settlement_items(&s).await;
+    s.w.st.advance(Duration::days(1));
+    let daily = s.run(&settlements_sync(), Dataset::Settlements, 90).await;
+    assert_eq!(daily.written, 0);
+    sync::modify(
+        s.w.store.as_ref(),
+        &s.tenant,
+        &s.account.id.to_string(),
+        Dataset::Settlements,
+        |st| {
+            let mut n = st.due_now(st.updated_at);
+            n.cursor = serde_json::Value::Null;
+            Some(n)
+        },
+    )
+    .await
+    .unwrap();
+    let replay = s.run(&settlements_sync(), Dataset::Settlements, 90).await;
+    assert_eq!(replay.written, 0, "nothing rewritten");
+    assert!(replay.events.is_empty());
+    assert_eq!(
+        s.w.st.stats()["getReportDocument"].calls,
+        docs,
+        "no document downloaded twice"
+    );
+    assert_eq!(all_settlement_items(&s).await, before);
+}
+
+#[tokio::test]
+async fn settlements_lose_nothing_to_throttling_server_errors_and_truncated_documents() {
+    let s = seller(1500).await;
+    let st = &s.w.st;
+    st.add_fault(fault("getReports", FaultKind::Status { code: 429 }, 2, 4));
+    st.add_fault(fault("getReports", FaultKind::Status { code: 503 }, 3, 2));
+    st.add_fault(fault(
+        "getReportDocument",
+        FaultKind::Status { code: 500 },
+        4,
+        3,
+    ));
+    st.add_fault(fault("getReportDocument", FaultKind::Truncate, 5, 2));
+    st.add_fault(fault("downloadDocument", FaultKind::Truncate, 3, 3));
+    let ran = s.run(&settlements_sync(), Dataset::Settlements, 90).await;
+    assert!(ran.retried > 0, "a truncated document is retried");
+    assert!(st.stats()["downloadDocument"].faults >= 3);
+    let ids = assert_settlements_equal_the_truth(&s).await;
+    let start_listed = listed_at(&s, st.now());
+    for x in start_listed {
+        assert!(ids.contains(&x.id), "{} stored", x.id);
+    }
+}
+
+#[tokio::test]
+async fn a_settlement_whose_lines_do_not_add_up_is_rejected_and_the_others_are_read() {
+    let mut generated = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
+        orders: 1200,
+        ..Default::default()
+    });
+    let end = generated.spec.end;
+    let bad = generated
+        .settlements
+        .iter()
+        .position(|x| {
+            x.closed
+                && x.deposit_date
+                    .is_some_and(|d| d <= end && d > end - Duration::days(60))
+        })
+        .unwrap();
+    generated.settlements[bad].total += Decimal::new(1, 2);
+    let bad_id = generated.settlements[bad].id.clone();
+    let bad_market = generated.settlements[bad].marketplace_id;
+    let period = stl_records::period(
+        "",
+        Some(generated.settlements[bad].start),
+        Some(generated.settlements[bad].end),
+    );
+    let s = seller_of(world_of(generated).await).await;
+    s.run(&settlements_sync(), Dataset::Settlements, 90).await;
+    let store = s.w.store.as_ref();
+    assert!(stl_records::get(store, &s.tenant, &bad_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(stl_records::lines(store, &s.tenant, &bad_id)
+        .await
+        .unwrap()
+        .is_empty());
+    match stl_records::document(store, &s.tenant, bad_market, &period)
+        .await
+        .unwrap()
+    {
+        Some(Document::Rejected { reason, .. }) => {
+            assert!(
+                reason.contains(&bad_id) && reason.contains("0.01"),
+                "{reason}"
+            )
+        }
+        other => panic!("rejected, not {other:?}"),
+    }
+    // The rejected document is not downloaded again by the next check; the rest are in.
+    let docs = s.w.st.stats()["getReportDocument"].calls;
+    let ids = assert_settlements_equal_the_truth(&s).await;
+    assert!(ids.len() >= 10);
+    s.w.st.advance(Duration::days(1));
+    s.run(&settlements_sync(), Dataset::Settlements, 90).await;
+    assert_eq!(s.w.st.stats()["getReportDocument"].calls, docs);
 }
