@@ -653,3 +653,93 @@ async fn a_settlement_whose_lines_do_not_add_up_is_rejected_and_the_others_are_r
     s.run(&settlements_sync(), Dataset::Settlements, 90).await;
     assert_eq!(s.w.st.stats()["getReportDocument"].calls, docs);
 }
+
+// ------------------------------------------------------------------ fee estimates
+
+#[tokio::test]
+async fn fee_estimates_cover_every_unsettled_sale_at_amazons_fee_schedule() {
+    use amazon_stand_in::model::TxKind;
+    use shared::records::fee_estimates as fee_records;
+    use shared::sync::fee_estimates::FeeEstimatesSync;
+    let s = seller(1500).await;
+    s.run(&TransactionsSync::default(), Dataset::Transactions, 600)
+        .await;
+    let st = &s.w.st;
+    st.add_fault(fault(
+        "getMyFeesEstimates",
+        FaultKind::Status { code: 429 },
+        3,
+        3,
+    ));
+    st.add_fault(fault("getMyFeesEstimates", FaultKind::Truncate, 4, 2));
+    let start = st.now();
+    let sync_impl = FeeEstimatesSync {
+        batch: 3,
+        ..Default::default()
+    };
+    let ran = s.run(&sync_impl, Dataset::FeeEstimates, 7).await;
+
+    // Expected straight from the generated seller: shipped, not settled, in the last 45 days.
+    let seller = &st.seller;
+    let mut expected = BTreeMap::new();
+    for t in seller.transactions.iter().filter(|t| {
+        t.kind == TxKind::Shipment
+            && t.settlement.is_none()
+            && t.posted >= start - Duration::days(45)
+            && t.posted < start
+    }) {
+        let order = seller.order(t.order_id.as_deref().unwrap()).unwrap();
+        for item in &t.items {
+            let principal: Decimal = item
+                .lines
+                .iter()
+                .filter(|l| l.category == "ItemPrice" && l.kind == "Principal")
+                .map(|l| l.amount)
+                .sum();
+            let product = &seller.products[item.product.unwrap()];
+            let price = (principal / Decimal::from(item.quantity))
+                .round_dp(2)
+                .normalize();
+            let fba = order.fulfillment == amazon_stand_in::model::Fulfillment::Afn;
+            let (referral, fulfilment) =
+                amazon_stand_in::catalog::unit_fees(product, price, t.currency, fba);
+            expected.insert(
+                (
+                    t.marketplace_id.to_string(),
+                    product.sku.clone(),
+                    price,
+                    order.fulfillment.code().to_string(),
+                ),
+                referral + fulfilment,
+            );
+        }
+    }
+    assert!(expected.len() >= 10, "{} listings", expected.len());
+    let stored: BTreeMap<_, _> = fee_records::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let q = e.query;
+            ((q.marketplace_id, q.sku, q.price, q.channel), e.total)
+        })
+        .collect();
+    assert_eq!(
+        stored, expected,
+        "every unsettled sale, Amazon's fees to the cent"
+    );
+    assert!(ran.steps > 2, "checkpointed {} times: {ran:?}", ran.steps);
+    let announced: usize = ran
+        .events
+        .iter()
+        .filter(|e| e.detail_type == "FeeEstimatesChanged")
+        .map(|e| e.detail["skus"].as_array().unwrap().len())
+        .sum();
+    assert!(announced > 0);
+
+    // Estimates younger than a week are not asked again.
+    let calls = st.stats()["getMyFeesEstimates"].calls;
+    let again = s.run(&sync_impl, Dataset::FeeEstimates, 7).await;
+    assert_eq!(again.written, 0);
+    assert_eq!(st.stats()["getMyFeesEstimates"].calls, calls);
+}
