@@ -241,6 +241,8 @@ impl TenantKey<'_> {
     pub fn orders_purchased(&self, marketplace_id: &str, from: &str, to: &str) -> Query {
         Query::partition(Index::Gsi1, self.orders_by_purchase_pk(marketplace_id))
             .sk(SortKey::Between(from.to_string(), format!("{to}~")))
+    }
+
     /// `ACCT#<t>/FTX#<transactionId>`: a Finances 2024-06-19 transaction.
     pub fn transaction(&self, transaction_id: &str) -> Key {
         self.key(format!("{FIN_TRANSACTION}{transaction_id}"))
