@@ -38,7 +38,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 // ---------------------------------------------------------------------------------------------
-// Heap of the worker thread: the stand-in serves from its own thread, uncounted.
+// Heap allocated by the worker thread, wherever it is freed: each block carries a tag saying
+// whether it was counted (the store frees written items on its blocking threads; the
+// stand-in serves from its own thread, uncounted).
 
 struct Tracking;
 
@@ -52,20 +54,35 @@ fn counted() -> bool {
     COUNTED.try_with(|c| c.get()).unwrap_or(false)
 }
 
+/// The block with room for the tag before the caller's bytes (at least 16, kept aligned).
+fn tagged(layout: Layout) -> (Layout, usize) {
+    let pre = layout.align().max(16);
+    let full = Layout::from_size_align(layout.size() + pre, pre).expect("layout");
+    (full, pre)
+}
+
 unsafe impl GlobalAlloc for Tracking {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counted() {
-            let now =
-                LIVE.fetch_add(layout.size() as i64, Ordering::Relaxed) + layout.size() as i64;
+        let (full, pre) = tagged(layout);
+        let base = System.alloc(full);
+        if base.is_null() {
+            return base;
+        }
+        let on = counted();
+        *base.add(pre - 1) = on as u8;
+        if on {
+            let size = layout.size() as i64;
+            let now = LIVE.fetch_add(size, Ordering::Relaxed) + size;
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
-        System.alloc(layout)
+        base.add(pre)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if counted() {
+        let (full, pre) = tagged(layout);
+        if *ptr.sub(1) == 1 {
             LIVE.fetch_sub(layout.size() as i64, Ordering::Relaxed);
         }
-        System.dealloc(ptr, layout)
+        System.dealloc(ptr.sub(pre), full)
     }
 }
 
@@ -255,39 +272,50 @@ fn hours(d: Duration) -> String {
     format!("{:.2} h", d.num_seconds() as f64 / 3600.0)
 }
 
-/// Whether every order and every transaction of the last 30 days is stored.
+/// Whether every order and every transaction of the 30 days before `start` is stored (read
+/// through the same index ranges the profit work reads).
 async fn recent_complete(
     store: &dyn Store,
     tenant: &Tenant,
     st: &StandIn,
-    since: DateTime<Utc>,
+    start: DateTime<Utc>,
 ) -> bool {
-    let want_orders: BTreeSet<&str> = st
-        .seller
-        .orders
-        .iter()
-        .filter(|o| o.purchase_date >= since)
-        .map(|o| o.id.as_str())
-        .collect();
-    let orders = shared::records::orders::all(store, tenant)
-        .await
-        .unwrap_or_default();
-    let have: BTreeSet<&str> = orders.iter().map(|o| o.amazon_order_id.as_str()).collect();
-    if !want_orders.is_subset(&have) {
-        return false;
+    let since = start - Duration::days(30);
+    for m in &st.seller.marketplaces {
+        let want: BTreeSet<&str> = st
+            .seller
+            .orders
+            .iter()
+            .filter(|o| {
+                o.marketplace_id == m.id && o.purchase_date >= since && o.purchase_date < start
+            })
+            .map(|o| o.id.as_str())
+            .collect();
+        let have = shared::records::orders::purchased(store, tenant, m.id, since, start)
+            .await
+            .unwrap_or_default();
+        let have: BTreeSet<&str> = have.iter().map(|o| o.amazon_order_id.as_str()).collect();
+        if !want.is_subset(&have) {
+            return false;
+        }
+        // What Amazon lists: posted at least two minutes before the start.
+        let until = start - Duration::minutes(2);
+        let want: BTreeSet<&str> = st
+            .seller
+            .transactions
+            .iter()
+            .filter(|t| t.marketplace_id == m.id && t.posted >= since && t.posted < until)
+            .map(|t| t.id.as_str())
+            .collect();
+        let have = shared::records::transactions::posted_between(store, tenant, m.id, since, until)
+            .await
+            .unwrap_or_default();
+        let have: BTreeSet<&str> = have.iter().map(|t| t.transaction_id.as_str()).collect();
+        if !want.is_subset(&have) {
+            return false;
+        }
     }
-    let want_tx: BTreeSet<&str> = st
-        .seller
-        .transactions
-        .iter()
-        .filter(|t| t.posted >= since && t.posted <= st.now())
-        .map(|t| t.id.as_str())
-        .collect();
-    let txs = shared::records::transactions::all(store, tenant)
-        .await
-        .unwrap_or_default();
-    let have: BTreeSet<&str> = txs.iter().map(|t| t.transaction_id.as_str()).collect();
-    want_tx.is_subset(&have)
+    true
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -436,14 +464,13 @@ async fn main() {
         );
         sim.enter();
         local.spawn_local(async move {
-            let since = start - Duration::days(30);
             loop {
                 sync::dispatch(store.as_ref(), queues.as_ref(), &sync_q, sim.now(), 100)
                     .await
                     .unwrap();
                 let states = sync::all(store.as_ref(), &tenant).await.unwrap();
                 if recent_at.lock().unwrap().is_none()
-                    && recent_complete(store.as_ref(), &tenant, &st, since).await
+                    && recent_complete(store.as_ref(), &tenant, &st, start).await
                 {
                     *recent_at.lock().unwrap() = Some(sim.now());
                 }
