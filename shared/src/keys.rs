@@ -224,6 +224,34 @@ fn user_pk(u: &UserId) -> String {
     format!("USER#{u}")
 }
 
+/// gsi2 partition of one Amazon seller's connections, across tenants: an Amazon notification
+/// names only the seller (`SELLER#<sellerId>`).
+pub fn seller_connections_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}")
+}
+
+/// gsi2 sort key of a connection in its seller's partition (`<t>#<connection>`).
+pub fn seller_connection_sk(t: &Tenant, connection: &AmazonAccountId) -> String {
+    format!("{t}#{connection}")
+}
+
+/// Every connection of one Amazon seller, in every tenant that connected it.
+pub fn seller_connections(seller_id: &str) -> Query {
+    Query::partition(Index::Gsi2, seller_connections_pk(seller_id))
+}
+
+/// `NOTIFERR` / `<messageId>`: an Amazon notification that could not be read or routed to any
+/// tenant (malformed, or naming no seller we know), kept for the operators with its cause.
+pub fn notification_failure(message_id: &str) -> Key {
+    Key::new(NOTIFICATION_FAILURES, message_id)
+}
+
+pub fn notification_failures() -> Query {
+    Query::partition(Index::Table, NOTIFICATION_FAILURES)
+}
+
+const NOTIFICATION_FAILURES: &str = "NOTIFERR";
+
 #[cfg(test)]
 mod tests {
     use super::*;
