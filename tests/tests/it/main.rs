@@ -18,3 +18,4 @@ mod job_events;
 mod jobs;
 mod queues;
 mod sync_state;
+mod sync_worker;
