@@ -72,8 +72,7 @@ impl AmazonAccount {
                 .s(GSI2PK, keys::seller_connections_pk(&self.seller_id))
                 .s(GSI2SK, keys::seller_connection_sk(&self.tenant, &self.id));
         }
-        b
-            .s("type", "amazon-account")
+        b.s("type", "amazon-account")
             .s("id", self.id.as_str())
             .s("accountId", self.tenant.as_str())
             .s("marketplace", self.marketplace.clone())

@@ -38,9 +38,10 @@
 //! connection; one older than the connection itself (it concerns an earlier authorisation) is
 //! ignored.
 
+use crate::amazon::app::region_of;
 use crate::amazon::models::notification_payloads::{decode_notification, Received as Decoded};
 use crate::amazon::models::reports::ProcessingStatus;
-use crate::amazon::AmazonApp;
+use crate::amazon::{AmazonApp, AmazonError};
 use crate::connections::{AmazonAccount, Connections};
 use crate::jobs::lambda::Batch;
 use crate::jobs::{self, Disposition, JobFailure, JobMessage};
@@ -48,6 +49,7 @@ use crate::keys;
 use crate::ports::queue::{Queue, QueueError, QueueRef, Received};
 use crate::ports::store::{query_all, ItemBuilder, ItemExt, StoreError};
 use crate::ports::{Pacer, Secrets, Store};
+use crate::sync::step::StepContext;
 use crate::sync::{self, Dataset, Status, SyncState};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -225,7 +227,11 @@ pub fn read(body: &str, message_id: &str) -> Reading {
         Decoded::OrderChange(n) => {
             let p = &n.payload.order_change_notification;
             Reading::Notice(Notice {
-                id: id_or(n.notification_metadata.as_ref().map(|m| m.notification_id.clone())),
+                id: id_or(
+                    n.notification_metadata
+                        .as_ref()
+                        .map(|m| m.notification_id.clone()),
+                ),
                 kind: kind_text,
                 event_time: n.event_time,
                 seller_id: Some(p.seller_id.clone()),
@@ -238,7 +244,11 @@ pub fn read(body: &str, message_id: &str) -> Reading {
         Decoded::TransactionUpdate(n) => {
             let p = &n.payload.transaction_update_notification;
             Reading::Notice(Notice {
-                id: id_or(n.notification_metadata.as_ref().map(|m| m.notification_id.clone())),
+                id: id_or(
+                    n.notification_metadata
+                        .as_ref()
+                        .map(|m| m.notification_id.clone()),
+                ),
                 kind: kind_text,
                 event_time: n.event_time,
                 seller_id: Some(p.selling_partner_metadata.selling_partner_id.clone()),
@@ -391,15 +401,14 @@ pub struct UnroutedNotification {
 
 /// The unreadable or unroutable notifications of the last 30 days.
 pub async fn unrouted(store: &dyn Store) -> Result<Vec<UnroutedNotification>, StoreError> {
-    let mut out: Vec<UnroutedNotification> =
-        query_all(store, keys::notification_failures())
-            .await?
-            .iter()
-            .map(|i| {
-                serde_json::from_str(&i.s("failure")?)
-                    .map_err(|_| StoreError::Corrupt("failure".into()))
-            })
-            .collect::<Result<_, _>>()?;
+    let mut out: Vec<UnroutedNotification> = query_all(store, keys::notification_failures())
+        .await?
+        .iter()
+        .map(|i| {
+            serde_json::from_str(&i.s("failure")?)
+                .map_err(|_| StoreError::Corrupt("failure".into()))
+        })
+        .collect::<Result<_, _>>()?;
     out.sort_by_key(|f| f.failed_at);
     Ok(out)
 }
@@ -548,7 +557,12 @@ impl Consumer {
     }
 
     /// Applies a notice to one connection, once.
-    async fn apply(&self, n: &Notice, a: &AmazonAccount, deadline: DateTime<Utc>) -> Result<(), Fail> {
+    async fn apply(
+        &self,
+        n: &Notice,
+        a: &AmazonAccount,
+        deadline: DateTime<Utc>,
+    ) -> Result<(), Fail> {
         let store = self.store.as_ref();
         let marker = keys::tenant(&a.tenant).job_done(&format!("notification:{}:{}", n.id, a.id));
         if store.get(&marker).await?.is_some() {
@@ -571,14 +585,7 @@ impl Consumer {
                 if n.event_time < a.created_at {
                     tracing::info!(connection = %conn, "authorisation event older than the connection; ignored");
                 } else {
-                    for dataset in Dataset::ALL {
-                        sync::modify(store, &a.tenant, conn, dataset, |s| {
-                            (s.status != Status::NeedsReauthorization)
-                                .then(|| s.needs_reauthorization(reason.clone(), now))
-                        })
-                        .await?;
-                    }
-                    tracing::warn!(tenant = %a.tenant, connection = %conn, "connection needs re-authorisation (APPLICATION_OAUTH)");
+                    sync::needs_reauthorization(store, &a.tenant, conn, reason, now).await?;
                 }
             }
             Effect::Nothing { why } => {
@@ -595,17 +602,75 @@ impl Consumer {
         Ok(())
     }
 
-    /// Brings one order up to date. Without our Amazon application (or with the connection
-    /// stopped), the orders sweep is made due instead.
+    /// Brings one order up to date: reads it from Amazon as it is now and stores it
+    /// newer-wins, so duplicates and any order of arrival end with Amazon's latest. Without our
+    /// Amazon application the orders sweep is made due instead; a connection that waits for
+    /// the seller is left alone.
     async fn refresh_order(
         &self,
         a: &AmazonAccount,
         order_id: &str,
-        _deadline: DateTime<Utc>,
+        deadline: DateTime<Utc>,
     ) -> Result<(), Fail> {
-        let _ = order_id;
-        wake(self.store.as_ref(), a, Dataset::Orders, self.pacer.now()).await?;
+        let store = self.store.as_ref();
+        let Some(app) = &self.amazon else {
+            wake(store, a, Dataset::Orders, self.pacer.now()).await?;
+            return Ok(());
+        };
+        let orders = sync::get(store, &a.tenant, a.id.as_str(), Dataset::Orders).await?;
+        if orders.is_some_and(|s| s.status == Status::NeedsReauthorization) {
+            tracing::info!(connection = %a.id, "connection waits for the seller; order not read");
+            return Ok(());
+        }
+        let api = app.sp_api(region_of(a));
+        let secret = self.connections().secret_name(a);
+        let amazon = match app
+            .context(self.secrets.as_ref(), &secret, a, deadline)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return self.amazon_failed(a, e).await,
+        };
+        let cx = StepContext {
+            tenant: &a.tenant,
+            account: a,
+            store,
+            api: &api,
+            amazon: &amazon,
+            pacer: &self.pacer,
+            deadline,
+        };
+        let _ = (cx, order_id);
+        wake(store, a, Dataset::Orders, self.pacer.now()).await?;
         Ok(())
+    }
+
+    /// What an Amazon failure means for a notification: a lost authorisation stops the
+    /// connection (and the notification is done), a passing one is retried, the rest recorded.
+    async fn amazon_failed(&self, a: &AmazonAccount, e: AmazonError) -> Result<(), Fail> {
+        match e {
+            AmazonError::NeedsReauthorization(reason) => {
+                sync::needs_reauthorization(
+                    self.store.as_ref(),
+                    &a.tenant,
+                    a.id.as_str(),
+                    &reason,
+                    self.pacer.now(),
+                )
+                .await?;
+                Ok(())
+            }
+            e @ (AmazonError::RetryLater { .. }
+            | AmazonError::Throttled { .. }
+            | AmazonError::Server { .. }
+            | AmazonError::Transport { .. }
+            | AmazonError::Dependency(_)
+            // Amazon may not show a just-changed order yet.
+            | AmazonError::NotFound(_)) => Err(Fail::Retry(e.to_string())),
+            e @ (AmazonError::Configuration(_)
+            | AmazonError::Forbidden(_)
+            | AmazonError::InvalidInput { .. }) => Err(Fail::Permanent(e.to_string())),
+        }
     }
 
     /// Records a failure under the connection's tenant, for the error-recovery API.
@@ -625,7 +690,13 @@ impl Consumer {
         )
         .connection(a.id.as_str())
         .step(serde_json::json!({"notificationType": n.kind, "notificationId": n.id}));
-        if let Some(ds) = n.effect.dataset() {
+        let dataset = n.effect.dataset().or(match n.kind.as_str() {
+            // An unreadable one: the dataset its type keeps current.
+            "ORDER_CHANGE" => Some(Dataset::Orders),
+            "TRANSACTION_UPDATE" => Some(Dataset::Transactions),
+            _ => None,
+        });
+        if let Some(ds) = dataset {
             message = message.dataset(ds.as_str());
         }
         let failure = JobFailure {
@@ -694,7 +765,10 @@ impl Consumer {
         };
         match result {
             Ok(()) => Disposition::Recorded,
-            Err(e) => self.hand_back(d, &format!("recording it failed: {e}")).await,
+            Err(e) => {
+                self.hand_back(d, &format!("recording it failed: {e}"))
+                    .await
+            }
         }
     }
 
@@ -717,7 +791,11 @@ impl Consumer {
     /// Receives one batch from the notifications queue, handles it, and deletes what settled:
     /// the local runner's loop, and the tests' way of driving the consumer without Lambda.
     /// Returns how many messages were received.
-    pub async fn poll_once(&self, visibility: Duration, budget: Duration) -> Result<usize, QueueError> {
+    pub async fn poll_once(
+        &self,
+        visibility: Duration,
+        budget: Duration,
+    ) -> Result<usize, QueueError> {
         let queue = self.settings.queue.clone();
         let batch = self
             .queues
@@ -805,7 +883,10 @@ mod tests {
         assert_eq!(seller_hint.as_deref(), Some("A1Y"));
         assert!(cause.starts_with("ORDER_CHANGE: "), "{cause}");
         assert_eq!(
-            read(&json!({"notificationType": "PRICING_HEALTH"}).to_string(), "m"),
+            read(
+                &json!({"notificationType": "PRICING_HEALTH"}).to_string(),
+                "m"
+            ),
             Reading::Ignored {
                 kind: "PRICING_HEALTH".into()
             }
