@@ -703,3 +703,86 @@ async fn the_seller_index_finds_every_tenant_of_a_seller_on_dynamodb() {
     assert!(connections.by_seller("A3NOBODY").await.unwrap().is_empty());
     table.drop().await;
 }
+
+fn sample(file: &str) -> SqsEvent {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/job-notifications")
+        .join(file);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("sample event"))
+        .expect("an SQS event")
+}
+
+#[tokio::test]
+async fn the_sample_events_go_through_the_lambda_handler() {
+    let clock = Arc::new(shared::ports::FixedClock::new(super::helpers::start_time()));
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+    let secrets = Arc::new(EmbeddedSecrets::in_memory());
+    let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
+    let queue = queues.declare("notifications", None);
+    let tenant = tenant_in(store.as_ref(), clock.now()).await;
+    let a = AmazonAccount::new(
+        &tenant,
+        "US",
+        "A1SAMPLESELLER01".into(),
+        "NA",
+        vec![US.into()],
+        clock.now(),
+    );
+    Connections::new(store.as_ref(), secrets.as_ref(), PREFIX)
+        .create(
+            &a,
+            &ConnectionSecret::new(SecretString::from("Atzr|x".to_string())),
+        )
+        .await
+        .unwrap();
+    sync::register(store.as_ref(), &tenant, a.id.as_str(), clock.now())
+        .await
+        .unwrap();
+    for d in Dataset::ALL {
+        sync::modify(store.as_ref(), &tenant, a.id.as_str(), d, |s| {
+            Some(s.finished(clock.now()))
+        })
+        .await
+        .unwrap();
+    }
+    clock.advance(Duration::minutes(15));
+    let c = job_notifications::consumer(job_notifications::Ports {
+        store: store.clone(),
+        secrets,
+        secret_prefix: PREFIX.into(),
+        queues,
+        pacer: clock.clone(),
+        amazon: None,
+        queue,
+    });
+    let deadline = (clock.now() + Duration::minutes(1)).timestamp_millis() as u64;
+    let state = |d| {
+        let store = store.clone();
+        let (tenant, id) = (tenant.clone(), a.id.clone());
+        async move {
+            sync::get(store.as_ref(), &tenant, id.as_str(), d)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+
+    let r = job_notifications::handle(&c, sample("sqs-notifications.json"), deadline).await;
+    assert!(r.batch_item_failures.is_empty());
+    for (d, woken) in [
+        (Dataset::Orders, true),
+        (Dataset::Transactions, true),
+        (Dataset::Settlements, true),
+        (Dataset::FeeEstimates, false),
+    ] {
+        let s = state(d).await;
+        assert_eq!(s.next_due <= clock.now(), woken, "{d}");
+    }
+
+    let r =
+        job_notifications::handle(&c, sample("eventbridge-application-oauth.json"), deadline).await;
+    assert!(r.batch_item_failures.is_empty());
+    for d in Dataset::ALL {
+        assert_eq!(state(d).await.status, Status::NeedsReauthorization, "{d}");
+    }
+}
