@@ -84,6 +84,7 @@ const JOB_FAILURE: &str = "JOBERR#";
 const LEASE: &str = "LEASE#";
 const SYNC_STATE: &str = "SYNC#";
 const SYNC_RUN: &str = "SYNCLOG#";
+const AMAZON_SUBSCRIPTIONS: &str = "AMZSUB#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +205,11 @@ impl TenantKey<'_> {
         self.prefix(SYNC_RUN)
     }
 
+    /// `ACCT#<t>/AMZSUB#<id>`: the notification subscriptions Amazon made for a connection.
+    pub fn amazon_subscriptions(&self, id: &AmazonAccountId) -> Key {
+        self.key(format!("{AMAZON_SUBSCRIPTIONS}{id}"))
+    }
+
     /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).
     pub fn lease(&self, name: &str) -> Key {
         self.key(format!("{LEASE}{name}"))
@@ -218,6 +224,18 @@ pub fn user_account(u: &UserId, t: &TenantId) -> Key {
 /// Every account link of a user.
 pub fn user_accounts(u: &UserId) -> Query {
     Query::partition(Index::Table, user_pk(u)).sk(SortKey::BeginsWith("ACCT#".into()))
+}
+
+/// `OAUTHSTATE#<sha256 of the state>/STATE`: a pending "Connect Amazon", found from the
+/// `state` Amazon hands back alone (the callback carries no bearer). Only the digest is stored.
+pub fn oauth_state(state_digest: &str) -> Key {
+    Key::new(format!("OAUTHSTATE#{state_digest}"), "STATE")
+}
+
+/// `AMZAPP#NOTIFICATIONS/DEST#<region>`: our application's one notification destination in
+/// a region (Amazon's id of it).
+pub fn notification_destination(region: &str) -> Key {
+    Key::new("AMZAPP#NOTIFICATIONS", format!("DEST#{region}"))
 }
 
 fn user_pk(u: &UserId) -> String {

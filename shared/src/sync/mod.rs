@@ -370,6 +370,24 @@ pub async fn register(
     Ok(())
 }
 
+/// Removes every dataset state of a connection (it was disconnected): the dispatcher finds
+/// nothing due for it any more, and a worker holding a message for it finds no state.
+pub async fn remove_connection(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+) -> Result<(), StoreError> {
+    for dataset in Dataset::ALL {
+        store
+            .delete(
+                &keys::tenant(tenant).sync_state(connection, dataset.as_str()),
+                None,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn get(
     store: &dyn Store,
     tenant: &Tenant,
