@@ -35,8 +35,8 @@
 //!  "notificationMetadata": {"applicationId": "…", "publishTime": "…", "notificationId": "…"}}
 //! ```
 //! Any event but a grant (`AUTHORIZED`, `GRANTED`, `AUTHORIZATION_GRANTED`) stops the
-//! connection; one older than the connection itself (it concerns an earlier authorisation) is
-//! ignored.
+//! connection; one older than the seller's last consent (a revocation delivered after they
+//! reconnected) is ignored.
 
 use crate::amazon::app::region_of;
 use crate::amazon::models::notification_payloads::{decode_notification, Received as Decoded};
@@ -582,8 +582,8 @@ impl Consumer {
                 wake(store, a, Dataset::Settlements, now).await?;
             }
             Effect::Reauthorize { reason } => {
-                if n.event_time < a.created_at {
-                    tracing::info!(connection = %conn, "authorisation event older than the connection; ignored");
+                if n.event_time < a.authorized_at.unwrap_or(a.created_at) {
+                    tracing::info!(connection = %conn, "authorisation event older than the seller's last consent; ignored");
                 } else {
                     sync::needs_reauthorization(store, &a.tenant, conn, reason, now).await?;
                 }

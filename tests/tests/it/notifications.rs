@@ -465,6 +465,7 @@ async fn a_revoked_authorisation_stops_the_connection_and_the_dispatcher_leaves_
     assert!(w.due(&t, &a).await.is_empty());
 
     // Long after every sweep would be due, the dispatcher starts only the other connection.
+    let later = w.now() + Duration::days(2);
     w.st.advance(Duration::days(2));
     let sync_queue = w.queues.declare("sync", None);
     let started = sync::dispatch(
@@ -481,6 +482,32 @@ async fn a_revoked_authorisation_stops_the_connection_and_the_dispatcher_leaves_
         .iter()
         .all(|m| m.connection.as_deref() == Some(a_other.id.as_str())));
     assert_eq!(w.left_on_queue().await, 0);
+    assert_eq!(w.now(), later);
+
+    // The seller reconnects (as the OAuth callback does); a copy of the revocation that Amazon
+    // delivers only now concerns the old consent and changes nothing.
+    let mut a = w.connections().find(&t, &a.id).await.unwrap().unwrap();
+    a.authorized_at = Some(w.now());
+    w.connections().save(&mut a, w.now()).await.unwrap();
+    let now = w.now();
+    for d in Dataset::ALL {
+        sync::modify(w.store.as_ref(), &t, a.id.as_str(), d, |s| {
+            Some(s.due_now(now))
+        })
+        .await
+        .unwrap();
+    }
+    let delayed = oauth(
+        &seller,
+        "AUTHORIZATION_REVOKED",
+        now - Duration::days(2),
+        "o-2",
+    );
+    w.enqueue(&[delayed]).await;
+    w.drain(&c).await;
+    for d in Dataset::ALL {
+        assert_eq!(w.state(&t, &a, d).await.status, Status::Idle, "{d}");
+    }
 }
 
 #[tokio::test]
