@@ -46,10 +46,11 @@ use crate::connections::{AmazonAccount, Connections};
 use crate::jobs::lambda::Batch;
 use crate::jobs::{self, Disposition, JobFailure, JobMessage};
 use crate::keys;
+use crate::ports::bus::EventBus;
 use crate::ports::queue::{Queue, QueueError, QueueRef, Received};
 use crate::ports::store::{query_all, ItemBuilder, ItemExt, StoreError};
 use crate::ports::{Pacer, Secrets, Store};
-use crate::sync::step::StepContext;
+use crate::sync::step::{StepContext, StepError};
 use crate::sync::{self, Dataset, Status, SyncState};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -435,26 +436,36 @@ pub struct Consumer {
     /// Our Amazon application; without it ORDER_CHANGE makes the orders sweep due instead of
     /// reading the order.
     amazon: Option<Arc<AmazonApp>>,
+    /// Where `OrdersChanged` goes when a refreshed order is newer than the stored one.
+    bus: Option<Arc<dyn EventBus>>,
     settings: Settings,
 }
 
+/// What the consumer runs on.
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub secrets: Arc<dyn Secrets>,
+    /// The prefix of the connections' secrets (`SECRET_PREFIX`).
+    pub secret_prefix: String,
+    pub queues: Arc<dyn Queue>,
+    /// Every "now" and every wait.
+    pub pacer: Arc<dyn Pacer>,
+    /// Our Amazon application; without it ORDER_CHANGE makes the orders sweep due.
+    pub amazon: Option<Arc<AmazonApp>>,
+    /// Where `OrdersChanged` is published; without it nothing is.
+    pub bus: Option<Arc<dyn EventBus>>,
+}
+
 impl Consumer {
-    pub fn new(
-        store: Arc<dyn Store>,
-        secrets: Arc<dyn Secrets>,
-        secret_prefix: impl Into<String>,
-        queues: Arc<dyn Queue>,
-        pacer: Arc<dyn Pacer>,
-        amazon: Option<Arc<AmazonApp>>,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(p: Ports, settings: Settings) -> Self {
         Self {
-            store,
-            secrets,
-            secret_prefix: secret_prefix.into(),
-            queues,
-            pacer,
-            amazon,
+            store: p.store,
+            secrets: p.secrets,
+            secret_prefix: p.secret_prefix,
+            queues: p.queues,
+            pacer: p.pacer,
+            amazon: p.amazon,
+            bus: p.bus,
             settings,
         }
     }
@@ -533,7 +544,7 @@ impl Consumer {
         let mut pending: Option<String> = None;
         let mut recorded = false;
         for a in serving {
-            let result = self.apply(n, a, deadline).await;
+            let result = self.apply(n, a, deadline, d.receive_count).await;
             let (reason, permanent) = match result {
                 Ok(()) => continue,
                 Err(Fail::Permanent(r)) => (r, true),
@@ -562,6 +573,7 @@ impl Consumer {
         n: &Notice,
         a: &AmazonAccount,
         deadline: DateTime<Utc>,
+        attempt: u32,
     ) -> Result<(), Fail> {
         let store = self.store.as_ref();
         let marker = keys::tenant(&a.tenant).job_done(&format!("notification:{}:{}", n.id, a.id));
@@ -573,7 +585,7 @@ impl Consumer {
         let conn = a.id.as_str();
         match &n.effect {
             Effect::RefreshOrder { order_id, .. } => {
-                self.refresh_order(a, order_id, deadline).await?;
+                self.refresh_order(a, order_id, deadline, attempt).await?;
             }
             Effect::TransactionsChanged { .. } => {
                 wake(store, a, Dataset::Transactions, now).await?;
@@ -611,6 +623,7 @@ impl Consumer {
         a: &AmazonAccount,
         order_id: &str,
         deadline: DateTime<Utc>,
+        attempt: u32,
     ) -> Result<(), Fail> {
         let store = self.store.as_ref();
         let Some(app) = &self.amazon else {
@@ -640,8 +653,28 @@ impl Consumer {
             pacer: &self.pacer,
             deadline,
         };
-        let _ = (cx, order_id);
-        wake(store, a, Dataset::Orders, self.pacer.now()).await?;
+        let written = match sync::orders::refresh_order(&cx, order_id).await {
+            Ok(w) => w,
+            Err(StepError::Amazon(e)) => return self.amazon_failed(a, e).await,
+            Err(StepError::Store(e)) => return Err(e.into()),
+            Err(StepError::Permanent(m)) => return Err(Fail::Permanent(m)),
+        };
+        // A newer order changes figures: say so. Also on a redelivery, whose first attempt may
+        // have stored the order and then failed to publish (a repeated event is harmless, a
+        // lost one is not).
+        if let (Some(bus), true) = (&self.bus, written.stored() || attempt > 1) {
+            if let Some(order) = crate::records::orders::get(store, &a.tenant, order_id).await? {
+                let event = sync::orders::orders_changed(
+                    &a.tenant,
+                    a.id.as_str(),
+                    &order.marketplace_id,
+                    &[&order],
+                );
+                bus.publish(&[event])
+                    .await
+                    .map_err(|e| Fail::Retry(format!("publishing OrdersChanged: {e}")))?;
+            }
+        }
         Ok(())
     }
 

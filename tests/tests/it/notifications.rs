@@ -15,11 +15,13 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use shared::adapters::{EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, SqsQueue};
+use shared::adapters::embedded_bus::Pattern;
+use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, SqsQueue};
+use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::jobs;
 use shared::keys::Tenant;
-use shared::notifications::{self, Consumer};
+use shared::notifications::{self, Consumer, Ports};
 use shared::ports::queue::{Queue, QueueRef};
 use shared::ports::{Clock, Pacer, Store};
 use shared::sync::{self, Dataset, Status, SyncState};
@@ -39,6 +41,9 @@ struct World {
     queue: QueueRef,
     sink: Arc<MemorySink>,
     pacer: Arc<dyn Pacer>,
+    bus: Arc<EmbeddedBus>,
+    /// Where the bus routes `OrdersChanged`.
+    events: QueueRef,
 }
 
 /// The stand-in (US only, on its virtual clock) on a loopback port, subscribed to the four
@@ -62,6 +67,15 @@ async fn world(orders: usize) -> World {
     let queue = queues.declare("notifications", Some(("notifications-dlq", 5)));
     let sink = Arc::new(MemorySink::default());
     st.set_sink(sink.clone());
+    let events = queues.declare("events", None);
+    let bus = Arc::new(EmbeddedBus::new(queues.clone(), clock.clone()));
+    bus.route(
+        Pattern {
+            source: sync::orders::EVENT_SOURCE.into(),
+            detail_types: vec![sync::orders::ORDERS_CHANGED.into()],
+        },
+        events.clone(),
+    );
     let w = World {
         st,
         base,
@@ -72,6 +86,8 @@ async fn world(orders: usize) -> World {
         queue,
         sink,
         pacer,
+        bus,
+        events,
     };
     w.subscribe(&[
         "ORDER_CHANGE",
@@ -159,15 +175,42 @@ impl World {
     }
 
     fn consumer_on(&self, store: Arc<dyn Store>) -> Consumer {
-        job_notifications::consumer(job_notifications::Ports {
+        job_notifications::consumer(self.ports(store, None), self.queue.clone())
+    }
+
+    fn ports(&self, store: Arc<dyn Store>, amazon: Option<Arc<AmazonApp>>) -> Ports {
+        Ports {
             store,
             secrets: self.secrets.clone(),
             secret_prefix: PREFIX.into(),
             queues: self.queues.clone(),
             pacer: self.pacer.clone(),
-            amazon: None,
-            queue: self.queue.clone(),
-        })
+            amazon,
+            bus: Some(self.bus.clone()),
+        }
+    }
+
+    /// The consumer with our Amazon application on the stand-in: ORDER_CHANGE reads the order.
+    fn consumer_with_amazon(&self) -> Consumer {
+        let app = AmazonApp::new(
+            AmazonSettings {
+                application_id: Some("amzn1.sp.solution.beddora-test".into()),
+                base_url: Some(self.base.clone()),
+                ..Default::default()
+            },
+            Credentials {
+                client_id: self.st.apps.client_id.clone(),
+                client_secret: SecretString::from(self.st.apps.client_secret.clone()),
+                token_url: format!("{}/auth/o2/token", self.base),
+            },
+            self.store.clone(),
+            self.pacer.clone(),
+            &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
+        );
+        job_notifications::consumer(
+            self.ports(self.store.clone(), Some(Arc::new(app))),
+            self.queue.clone(),
+        )
     }
 
     fn connections(&self) -> Connections<'_> {
@@ -655,15 +698,13 @@ async fn notifications_arrive_over_sqs_and_are_applied_through_the_sqs_adapter()
     .await
     .unwrap();
     let queues: Arc<dyn Queue> = Arc::new(SqsQueue::new(client.clone()));
-    let c = job_notifications::consumer(job_notifications::Ports {
-        store: w.store.clone(),
-        secrets: w.secrets.clone(),
-        secret_prefix: PREFIX.into(),
-        queues: queues.clone(),
-        pacer: w.pacer.clone(),
-        amazon: None,
-        queue: QueueRef::new(&url),
-    });
+    let c = job_notifications::consumer(
+        Ports {
+            queues: queues.clone(),
+            ..w.ports(w.store.clone(), None)
+        },
+        QueueRef::new(&url),
+    );
     let mut received = 0;
     for _ in 0..5 {
         received += c
@@ -773,15 +814,18 @@ async fn the_sample_events_go_through_the_lambda_handler() {
         .unwrap();
     }
     clock.advance(Duration::minutes(15));
-    let c = job_notifications::consumer(job_notifications::Ports {
-        store: store.clone(),
-        secrets,
-        secret_prefix: PREFIX.into(),
-        queues,
-        pacer: clock.clone(),
-        amazon: None,
+    let c = job_notifications::consumer(
+        Ports {
+            store: store.clone(),
+            secrets,
+            secret_prefix: PREFIX.into(),
+            queues,
+            pacer: clock.clone(),
+            amazon: None,
+            bus: None,
+        },
         queue,
-    });
+    );
     let deadline = (clock.now() + Duration::minutes(1)).timestamp_millis() as u64;
     let state = |d| {
         let store = store.clone();
@@ -812,4 +856,147 @@ async fn the_sample_events_go_through_the_lambda_handler() {
     for d in Dataset::ALL {
         assert_eq!(state(d).await.status, Status::NeedsReauthorization, "{d}");
     }
+}
+
+/// An earlier ORDER_CHANGE of the same order: its status and times as they were a day before,
+/// under its own notification id.
+fn earlier(body: &str, status: &str, id: &str) -> String {
+    let mut v: Value = serde_json::from_str(body).unwrap();
+    let at = |t: &Value| {
+        let t = DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap();
+        json!(shared::ports::store::rfc3339(
+            t.with_timezone(&Utc) - Duration::days(1)
+        ))
+    };
+    v["EventTime"] = at(&v["EventTime"]);
+    let n = &mut v["Payload"]["OrderChangeNotification"];
+    n["OrderChangeTrigger"]["TimeOfOrderChange"] =
+        at(&n["OrderChangeTrigger"]["TimeOfOrderChange"]);
+    n["Summary"]["OrderStatus"] = json!(status);
+    with_id(&v.to_string(), id)
+}
+
+#[tokio::test]
+async fn an_order_that_changed_twice_delivered_newest_first_ends_as_amazon_has_it() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    // A recent order that has moved on from Pending; its earlier notification said Pending.
+    let newest = w
+        .notify("ORDER_CHANGE", 30)
+        .await
+        .into_iter()
+        .find(|b| !b.contains("\"OrderStatus\":\"Pending\""))
+        .expect("a recent order past Pending");
+    let raw: Value = serde_json::from_str(&newest).unwrap();
+    let order_id = raw["Payload"]["OrderChangeNotification"]["AmazonOrderId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let truth =
+        w.st.seller
+            .orders
+            .iter()
+            .find(|o| o.id == order_id)
+            .unwrap()
+            .clone();
+    let older = earlier(&newest, "Pending", "earlier-1");
+
+    // Newest first, each twice (Amazon's at-least-once, unordered delivery).
+    w.enqueue(&[newest.clone(), newest.clone(), older.clone(), older])
+        .await;
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 0);
+
+    let stored = shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+        .await
+        .unwrap()
+        .expect("the order is stored");
+    assert_eq!(
+        stored.last_updated, truth.last_update,
+        "Amazon's latest version"
+    );
+    // Amazon's current status, as its Orders API shows it now.
+    let token = w
+        .lwa(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &w.st.issue_refresh_token()),
+        ])
+        .await;
+    let now_at_amazon: Value = w
+        .http
+        .get(format!("{}/orders/2026-01-01/orders/{order_id}", w.base))
+        .query(&[("includedData", "FULFILLMENT")])
+        .header("x-amz-access-token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.status,
+        now_at_amazon["order"]["fulfillment"]["fulfillmentStatus"]
+            .as_str()
+            .unwrap()
+    );
+    assert_ne!(
+        stored.status, "PENDING",
+        "the older notification did not win"
+    );
+    // One change, one OrdersChanged; the orders sweep was not needed.
+    let events = w
+        .queues
+        .receive(&w.events, 10, Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].body.contains(&order_id));
+    assert!(w.due(&t, &a).await.is_empty());
+
+    // The same notifications again, later: nothing changes.
+    w.enqueue(&[newest]).await;
+    w.drain(&c).await;
+    let again = shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, stored);
+}
+
+#[tokio::test]
+async fn an_order_change_after_the_seller_revoked_stops_the_connection_without_a_loop() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    w.st.revoke_refresh_tokens();
+    let bodies = w.notify("ORDER_CHANGE", 2).await;
+    let lwa_calls = || {
+        w.st.stats()
+            .get("lwaToken")
+            .map(|s| s.calls)
+            .unwrap_or_default()
+    };
+    let before = lwa_calls();
+    w.enqueue(&bodies).await;
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 0, "acknowledged, not retried");
+    for d in Dataset::ALL {
+        assert_eq!(
+            w.state(&t, &a, d).await.status,
+            Status::NeedsReauthorization,
+            "{d}"
+        );
+    }
+    assert!(jobs::failures(w.store.as_ref(), &t)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        lwa_calls() - before,
+        1,
+        "one refused token refresh; the second notification finds the connection stopped"
+    );
 }

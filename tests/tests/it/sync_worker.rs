@@ -221,6 +221,7 @@ async fn world(spec: SellerSpec) -> World {
             application_id: Some("amzn1.sp.solution.test".into()),
             base_url: Some(base.clone()),
             sandbox: false,
+            notifications_queue_arn: None,
         },
         Credentials {
             client_id: st.apps.client_id.clone(),
