@@ -367,8 +367,8 @@ fn read_oauth(v: &Value, message_id: &str) -> Result<Notice, String> {
 /// Why applying a notice to a connection failed.
 #[derive(Debug)]
 enum Fail {
-    /// May pass: try again later.
-    Retry(String),
+    /// May pass: try again later (at the given instant, when the cause knows it).
+    Retry(String, Option<DateTime<Utc>>),
     /// Will fail the same way every time.
     Permanent(String),
 }
@@ -377,14 +377,14 @@ impl From<StoreError> for Fail {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(m) | StoreError::Corrupt(m) => Fail::Permanent(m),
-            other => Fail::Retry(other.to_string()),
+            other => Fail::Retry(other.to_string(), None),
         }
     }
 }
 
 impl From<crate::Error> for Fail {
     fn from(e: crate::Error) -> Self {
-        Fail::Retry(e.to_string())
+        Fail::Retry(e.to_string(), None)
     }
 }
 
@@ -527,7 +527,7 @@ impl Consumer {
         };
         let accounts = match self.connections().by_seller(seller).await {
             Ok(a) => a,
-            Err(e) => return self.hand_back(d, &e.to_string()).await,
+            Err(e) => return self.hand_back(d, &e.to_string(), None).await,
         };
         if accounts.is_empty() {
             tracing::info!(notification_type = %n.kind, notification_id = %n.id, seller_id = %seller, "no connection of this seller; acknowledged");
@@ -541,27 +541,31 @@ impl Consumer {
             }
             _ => accounts.iter().collect(),
         };
-        let mut pending: Option<String> = None;
+        let mut pending: Option<(String, Option<DateTime<Utc>>)> = None;
         let mut recorded = false;
         for a in serving {
             let result = self.apply(n, a, deadline, d.receive_count).await;
             let (reason, permanent) = match result {
                 Ok(()) => continue,
                 Err(Fail::Permanent(r)) => (r, true),
-                Err(Fail::Retry(r)) if d.receive_count >= self.settings.max_attempts => (r, false),
-                Err(Fail::Retry(r)) => {
+                Err(Fail::Retry(r, _)) if d.receive_count >= self.settings.max_attempts => {
+                    (r, false)
+                }
+                Err(Fail::Retry(r, at)) => {
                     tracing::warn!(tenant = %a.tenant, connection = %a.id, error = %r, "notification not applied; will retry");
-                    pending = Some(r);
+                    // The latest instant any connection asked for.
+                    let at = at.max(pending.as_ref().and_then(|p| p.1));
+                    pending = Some((r, at));
                     continue;
                 }
             };
             match self.record(d, n, a, &reason, permanent).await {
                 Ok(()) => recorded = true,
-                Err(e) => pending = Some(format!("{reason}; recording it failed: {e}")),
+                Err(e) => pending = Some((format!("{reason}; recording it failed: {e}"), None)),
             }
         }
         match pending {
-            Some(reason) => self.hand_back(d, &reason).await,
+            Some((reason, at)) => self.hand_back(d, &reason, at).await,
             None if recorded => Disposition::Recorded,
             None => Disposition::Acknowledged,
         }
@@ -672,7 +676,7 @@ impl Consumer {
                 );
                 bus.publish(&[event])
                     .await
-                    .map_err(|e| Fail::Retry(format!("publishing OrdersChanged: {e}")))?;
+                    .map_err(|e| Fail::Retry(format!("publishing OrdersChanged: {e}"), None))?;
             }
         }
         Ok(())
@@ -693,13 +697,16 @@ impl Consumer {
                 .await?;
                 Ok(())
             }
-            e @ (AmazonError::RetryLater { .. }
-            | AmazonError::Throttled { .. }
+            AmazonError::RetryLater { at } => Err(Fail::Retry(
+                format!("Amazon's rate limit allows the call at {at}"),
+                Some(at),
+            )),
+            e @ (AmazonError::Throttled { .. }
             | AmazonError::Server { .. }
             | AmazonError::Transport { .. }
             | AmazonError::Dependency(_)
             // Amazon may not show a just-changed order yet.
-            | AmazonError::NotFound(_)) => Err(Fail::Retry(e.to_string())),
+            | AmazonError::NotFound(_)) => Err(Fail::Retry(e.to_string(), None)),
             e @ (AmazonError::Configuration(_)
             | AmazonError::Forbidden(_)
             | AmazonError::InvalidInput { .. }) => Err(Fail::Permanent(e.to_string())),
@@ -755,7 +762,7 @@ impl Consumer {
         let accounts = match seller_hint {
             Some(s) => match self.connections().by_seller(&s).await {
                 Ok(a) => a,
-                Err(e) => return self.hand_back(d, &e.to_string()).await,
+                Err(e) => return self.hand_back(d, &e.to_string(), None).await,
             },
             None => vec![],
         };
@@ -799,17 +806,26 @@ impl Consumer {
         match result {
             Ok(()) => Disposition::Recorded,
             Err(e) => {
-                self.hand_back(d, &format!("recording it failed: {e}"))
+                self.hand_back(d, &format!("recording it failed: {e}"), None)
                     .await
             }
         }
     }
 
-    /// Leaves a message for a retry, after a growing delay.
-    async fn hand_back(&self, d: &Received, reason: &str) -> Disposition {
-        let wait = jobs::retry_delay(d.receive_count).min(Duration::seconds(
-            crate::ports::queue::MAX_VISIBILITY_SECONDS,
-        ));
+    /// Leaves a message for a retry: at `at` when the cause said when, else after a growing
+    /// delay.
+    async fn hand_back(
+        &self,
+        d: &Received,
+        reason: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Disposition {
+        let wait = at
+            .map(|t| (t - self.pacer.now()).max(Duration::seconds(1)))
+            .unwrap_or_else(|| jobs::retry_delay(d.receive_count))
+            .min(Duration::seconds(
+                crate::ports::queue::MAX_VISIBILITY_SECONDS,
+            ));
         tracing::warn!(error = %reason, retry_in_s = wait.num_seconds(), "notification handed back for a retry");
         if let Err(e) = self
             .queues

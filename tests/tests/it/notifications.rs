@@ -1000,3 +1000,45 @@ async fn an_order_change_after_the_seller_revoked_stops_the_connection_without_a
         "one refused token refresh; the second notification finds the connection stopped"
     );
 }
+
+#[tokio::test]
+async fn an_order_change_amazon_keeps_failing_comes_back_and_is_applied_later() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, _) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    let body = w.notify("ORDER_CHANGE", 1).await.remove(0);
+    let raw: Value = serde_json::from_str(&body).unwrap();
+    let order_id = raw["Payload"]["OrderChangeNotification"]["AmazonOrderId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.st.add_fault(FaultRule {
+        operation: Some("getOrder2026".into()),
+        ..fault(FaultKind::Status { code: 503 })
+    });
+    w.enqueue(&[body]).await;
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 1, "kept for a retry");
+    assert!(
+        shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    w.st.clear_faults();
+    w.st.advance(Duration::minutes(20));
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 0);
+    assert!(
+        shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(jobs::failures(w.store.as_ref(), &t)
+        .await
+        .unwrap()
+        .is_empty());
+}
