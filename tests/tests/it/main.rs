@@ -18,5 +18,6 @@ mod job_events;
 mod jobs;
 mod notifications;
 mod queues;
+mod sync_money;
 mod sync_state;
 mod sync_worker;

@@ -190,9 +190,9 @@ impl World {
         }
     }
 
-    /// The consumer with our Amazon application on the stand-in: ORDER_CHANGE reads the order.
-    fn consumer_with_amazon(&self) -> Consumer {
-        let app = AmazonApp::new(
+    /// Our Amazon application on the stand-in.
+    fn amazon_app(&self) -> Arc<AmazonApp> {
+        Arc::new(AmazonApp::new(
             AmazonSettings {
                 application_id: Some("amzn1.sp.solution.beddora-test".into()),
                 base_url: Some(self.base.clone()),
@@ -206,9 +206,13 @@ impl World {
             self.store.clone(),
             self.pacer.clone(),
             &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
-        );
+        ))
+    }
+
+    /// The consumer with our Amazon application on the stand-in: ORDER_CHANGE reads the order.
+    fn consumer_with_amazon(&self) -> Consumer {
         job_notifications::consumer(
-            self.ports(self.store.clone(), Some(Arc::new(app))),
+            self.ports(self.store.clone(), Some(self.amazon_app())),
             self.queue.clone(),
         )
     }
@@ -1041,4 +1045,92 @@ async fn an_order_change_amazon_keeps_failing_comes_back_and_is_applied_later() 
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_transaction_updates_end_with_amazons_transactions_stored() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer();
+    w.st.add_fault(fault(FaultKind::DuplicateNotifications));
+    let mut bodies = w.notify("TRANSACTION_UPDATE", 4).await;
+    bodies.reverse();
+    w.enqueue(&bodies).await;
+    w.drain(&c).await;
+    assert_eq!(w.due(&t, &a).await, [Dataset::Transactions]);
+
+    // The dispatcher starts the woken sweep; the sync worker runs it to its end.
+    let sync_queue = w.queues.declare("sync", None);
+    let mut datasets = shared::sync::worker::Registry::new();
+    datasets.insert(
+        Dataset::Transactions,
+        Arc::new(shared::sync::transactions::TransactionsSync::default())
+            as Arc<dyn shared::sync::step::DatasetSync>,
+    );
+    let worker = job_sync_worker::runtime_with(
+        &job_sync_worker::Ports {
+            store: w.store.clone(),
+            queues: w.queues.clone(),
+            secrets: w.secrets.clone(),
+            bus: w.bus.clone(),
+            amazon: w.amazon_app(),
+            pacer: w.pacer.clone(),
+        },
+        PREFIX,
+        sync_queue.clone(),
+        datasets,
+    );
+    let started = sync::dispatch(
+        w.store.as_ref(),
+        w.queues.as_ref(),
+        &sync_queue,
+        w.now(),
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].dataset.as_deref(), Some("transactions"));
+    for _ in 0..100_000 {
+        let n = jobs::poll_once(
+            &worker,
+            w.queues.as_ref(),
+            Duration::minutes(15),
+            Duration::minutes(2),
+        )
+        .await
+        .unwrap();
+        if n == 0 {
+            if w.queues.stats(&sync_queue).await.unwrap().total() == 0 {
+                break;
+            }
+            w.st.advance(Duration::seconds(15));
+        }
+    }
+    assert_eq!(w.queues.stats(&sync_queue).await.unwrap().total(), 0);
+    assert_eq!(
+        w.state(&t, &a, Dataset::Transactions).await.status,
+        Status::Idle
+    );
+
+    // Every notified transaction is stored as Amazon has it, to the cent.
+    for body in &bodies {
+        let v: Value = serde_json::from_str(body).unwrap();
+        let n = &v["Payload"]["TransactionUpdateNotification"];
+        let id = n["TransactionId"].as_str().unwrap();
+        let stored = shared::records::transactions::get(w.store.as_ref(), &t, id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("transaction {id} stored"));
+        let total: rust_decimal::Decimal = n["TotalAmount"]["CurrencyAmount"]
+            .to_string()
+            .parse()
+            .unwrap();
+        assert_eq!(stored.total, total, "{id}");
+        assert_eq!(
+            stored.currency,
+            n["TotalAmount"]["CurrencyCode"].as_str().unwrap()
+        );
+    }
 }
