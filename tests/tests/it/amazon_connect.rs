@@ -934,3 +934,20 @@ async fn an_amazon_failure_is_a_502_that_leaves_nothing_a_new_consent_cannot_fix
     connect(&c, &s).await;
     assert_eq!(linked(&c, &s).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_forged_seller_id_in_the_callback_is_refused() {
+    let c = connected().await;
+    let s = c.app.signed_up("forger@example.com").await;
+    let url = authorize(&c, &s, "US").await;
+    let mut q = consent(&url, false).await;
+    for (k, v) in q.iter_mut() {
+        if k == "selling_partner_id" {
+            *v = "A3VICTIMSELLER".into();
+        }
+    }
+    let r = callback(&c, &callback_path(&q), &s).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+    assert_eq!(r.body["code"], "seller_mismatch");
+    assert!(linked(&c, &s).await.is_empty());
+}
