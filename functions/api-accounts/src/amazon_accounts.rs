@@ -258,13 +258,19 @@ pub async fn remove(
     // subscription left behind only sends notifications nobody matches).
     sync::remove_connection(state.store.as_ref(), ctx.tenant(), account.id.as_str()).await?;
     if let Some(amazon) = &state.amazon {
-        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(15);
-        match subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline).await {
-            Ok(n) => {
+        // Within this function's few seconds, however Amazon answers.
+        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(4);
+        let unsubscribe =
+            subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), unsubscribe).await {
+            Ok(Ok(n)) => {
                 tracing::info!(amazon_account_id = %account.id, deleted = n, "notification subscriptions deleted")
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::warn!(amazon_account_id = %account.id, error = %e, "notification subscriptions not deleted")
+            }
+            Err(_) => {
+                tracing::warn!(amazon_account_id = %account.id, "notification subscriptions not deleted: Amazon did not answer in time")
             }
         }
         if let Err(e) = amazon.tokens.invalidate(account.id.as_str()).await {

@@ -951,3 +951,28 @@ async fn a_forged_seller_id_in_the_callback_is_refused() {
     assert_eq!(r.body["code"], "seller_mismatch");
     assert!(linked(&c, &s).await.is_empty());
 }
+
+#[tokio::test]
+async fn disconnecting_succeeds_when_amazon_cannot_delete_the_subscriptions() {
+    let c = connected().await;
+    let s = c.app.signed_up("offline@example.com").await;
+    let data = connect(&c, &s).await;
+    let id = data["amazonAccountId"].as_str().unwrap().to_string();
+    c.w.st.add_fault(failing("deleteSubscriptionById"));
+    let r = c
+        .app
+        .call(
+            "DELETE",
+            &format!("/api/accounts/linked/{id}"),
+            None,
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    assert!(linked(&c, &s).await.is_empty());
+    let tenant = tenant_of(&c, &s).await;
+    assert!(sync::all(c.app.store.as_ref(), &tenant)
+        .await
+        .unwrap()
+        .is_empty());
+}
