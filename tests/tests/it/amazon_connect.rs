@@ -634,7 +634,16 @@ async fn a_redirect_to_a_foreign_origin_or_an_unknown_marketplace_is_refused() {
 
 #[tokio::test]
 async fn the_same_seller_connecting_again_replaces_its_token_and_restarts_its_jobs() {
-    let c = connected().await;
+    reconnecting(TestApp::new()).await;
+}
+
+#[tokio::test]
+async fn the_same_seller_connecting_again_replaces_its_token_and_restarts_its_jobs_on_dynamodb() {
+    reconnecting(TestApp::on_dynamodb().await).await;
+}
+
+async fn reconnecting(app: TestApp) {
+    let c = connected_on(app, Some(QUEUE_ARN)).await;
     let s = c.app.signed_up("again@example.com").await;
     let first = connect(&c, &s).await;
     let id = first["amazonAccountId"].as_str().unwrap().to_string();
@@ -743,7 +752,16 @@ async fn connecting_without_a_notification_queue_skips_the_subscriptions() {
 
 #[tokio::test]
 async fn disconnecting_removes_the_subscriptions_the_jobs_and_the_secret() {
-    let c = connected().await;
+    disconnecting_removes_everything(TestApp::new()).await;
+}
+
+#[tokio::test]
+async fn disconnecting_removes_the_subscriptions_the_jobs_and_the_secret_on_dynamodb() {
+    disconnecting_removes_everything(TestApp::on_dynamodb().await).await;
+}
+
+async fn disconnecting_removes_everything(app: TestApp) {
+    let c = connected_on(app, Some(QUEUE_ARN)).await;
     let s = c.app.signed_up("bye@example.com").await;
     let data = connect(&c, &s).await;
     let id = data["amazonAccountId"].as_str().unwrap().to_string();
