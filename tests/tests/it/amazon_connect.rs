@@ -398,6 +398,22 @@ async fn connecting_end_to_end_stores_the_connection_its_secret_states_and_subsc
         assert!(st.next_due <= c.app.clock.now(), "{d} is due now");
     }
 
+    // The dispatcher starts the backfill of every dataset of the new connection.
+    let queues = shared::adapters::EmbeddedQueue::in_memory(c.app.clock.clone());
+    let q = queues.declare("sync", None);
+    let started = sync::dispatch(c.app.store.as_ref(), &queues, &q, c.app.clock.now(), 100)
+        .await
+        .unwrap();
+    let mut datasets: Vec<&str> = started
+        .iter()
+        .inspect(|m| assert_eq!(m.connection.as_deref(), Some(id.as_str())))
+        .filter_map(|m| m.dataset.as_deref())
+        .collect();
+    datasets.sort();
+    let mut all: Vec<&str> = Dataset::ALL.iter().map(|d| d.as_str()).collect();
+    all.sort();
+    assert_eq!(datasets, all);
+
     // One destination for our queue, and the seller's subscriptions on it at Amazon.
     let grantless = Context::new(
         "application",
