@@ -23,7 +23,7 @@ use shared::ports::{Clock, Store};
 use shared::sync::{self, Dataset, Status};
 use std::sync::{Arc, Mutex};
 
-const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:beddora-amazon-notifications";
+pub const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:beddora-amazon-notifications";
 const REDIRECT: &str = "http://localhost:5100/dashboard/settings/amazon/callback";
 
 /// A store that remembers every item written to it, to prove what never reaches the table.
@@ -74,14 +74,15 @@ impl Store for Recording {
     }
 }
 
-/// The app with our Amazon application pointed at an in-process stand-in.
-struct Connected {
-    app: TestApp,
-    w: World,
-    amazon: Arc<AmazonApp>,
+/// The app with our Amazon application pointed at an in-process stand-in (other tests may
+/// connect a seller through [`connect`] too).
+pub struct Connected {
+    pub app: TestApp,
+    pub w: World,
+    pub amazon: Arc<AmazonApp>,
 }
 
-fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<AmazonApp> {
+pub fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<AmazonApp> {
     let settings = AmazonSettings {
         application_id: Some(w.st.apps.application_id.clone()),
         base_url: Some(w.base.clone()),
@@ -103,7 +104,7 @@ fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<Amaz
     ))
 }
 
-async fn connected_on(mut app: TestApp, queue: Option<&str>) -> Connected {
+pub async fn connected_on(mut app: TestApp, queue: Option<&str>) -> Connected {
     let w = world(200).await;
     let amazon = amazon_app(&w, app.store.clone(), queue);
     app.state.amazon = Some(amazon.clone());
@@ -115,7 +116,7 @@ async fn connected() -> Connected {
 }
 
 /// `GET /api/amazon/oauth/authorize`: the consent URL.
-async fn authorize(c: &Connected, s: &Session, marketplace: &str) -> String {
+pub async fn authorize(c: &Connected, s: &Session, marketplace: &str) -> String {
     let r = c
         .app
         .call(
@@ -147,7 +148,7 @@ fn urlencode(s: &str) -> String {
 
 /// The browser at Amazon's consent page: the seller decides, Amazon redirects. Returns the
 /// query Amazon sends back to the redirect URI.
-async fn consent(url: &str, deny: bool) -> Vec<(String, String)> {
+pub async fn consent(url: &str, deny: bool) -> Vec<(String, String)> {
     let url = if deny {
         format!("{url}&decision=deny")
     } else {
@@ -179,7 +180,7 @@ fn param<'a>(q: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The callback exactly as Amazon's redirect carries it (no bearer; a cookie at most).
-fn callback_path(q: &[(String, String)]) -> String {
+pub fn callback_path(q: &[(String, String)]) -> String {
     path_with("/api/amazon/oauth/callback", q)
 }
 
@@ -203,14 +204,14 @@ fn frontend_callback_path(q: &[(String, String)]) -> String {
     )
 }
 
-async fn callback(c: &Connected, path: &str, s: &Session) -> Resp {
+pub async fn callback(c: &Connected, path: &str, s: &Session) -> Resp {
     c.app
         .call_with("GET", path, None, None, Some(&s.refresh))
         .await
 }
 
 /// Connects the seller for `s` end to end; returns the callback's `data`.
-async fn connect(c: &Connected, s: &Session) -> Value {
+pub async fn connect(c: &Connected, s: &Session) -> Value {
     let url = authorize(c, s, "US").await;
     let q = consent(&url, false).await;
     let r = callback(c, &callback_path(&q), s).await;
