@@ -17,5 +17,8 @@ mod helpers;
 mod isolation;
 mod job_events;
 mod jobs;
+mod notifications;
 mod queues;
+mod sync_money;
 mod sync_state;
+mod sync_worker;
