@@ -3,17 +3,19 @@
 //! marketplaces (`user_marketplaces`). The accounts API writes them; the job Lambdas read them.
 //!
 //! Keys (built by `crate::keys`): `ACCT#<t>/AMZ#<id>` and the uniqueness marker
-//! `ACCT#<t>/AMZMKT#<country>`.
+//! `ACCT#<t>/AMZMKT#<country>`; the connection item is also in the seller index, gsi2
+//! `SELLER#<sellerId>` / `<t>#<id>`.
 
 pub mod consent;
 pub mod user_marketplaces;
 
-use crate::domain::AmazonAccountId;
+use crate::domain::{AmazonAccountId, TenantId};
 use crate::error::{Error, Result};
 use crate::identity::users::conflict_on_race;
 use crate::keys::{self, Tenant};
 use crate::ports::store::{
     apply, query_all, Condition, Item, ItemBuilder, ItemExt, Store, StoreError, TxOp, Value,
+    GSI2PK, GSI2SK,
 };
 use crate::ports::Secrets;
 use chrono::{DateTime, Utc};
@@ -68,8 +70,14 @@ impl AmazonAccount {
     }
 
     fn to_item(&self) -> Item {
-        ItemBuilder::at(keys::tenant(&self.tenant).amazon_account(&self.id))
-            .s("type", "amazon-account")
+        let mut b = ItemBuilder::at(keys::tenant(&self.tenant).amazon_account(&self.id));
+        // The seller index (gsi2): a notification names only the seller.
+        if !self.seller_id.is_empty() {
+            b = b
+                .s(GSI2PK, keys::seller_connections_pk(&self.seller_id))
+                .s(GSI2SK, keys::seller_connection_sk(&self.tenant, &self.id));
+        }
+        b.s("type", "amazon-account")
             .s("id", self.id.as_str())
             .s("accountId", self.tenant.as_str())
             .s("marketplace", self.marketplace.clone())
@@ -237,6 +245,24 @@ impl<'a> Connections<'a> {
             .as_ref()
             .map(|i| AmazonAccount::from_item(t, i))
             .transpose()
+    }
+
+    /// Every connection of one Amazon seller, in every tenant that connected it (a seller may
+    /// be connected in more than one): the tenants an Amazon notification is for.
+    pub async fn by_seller(&self, seller_id: &str) -> Result<Vec<AmazonAccount>> {
+        if seller_id.is_empty() {
+            return Ok(vec![]);
+        }
+        let items = query_all(self.store, keys::seller_connections(seller_id)).await?;
+        items
+            .iter()
+            .map(|i| {
+                let tenant = TenantId::parse(&i.s("accountId")?)
+                    .map_err(|_| StoreError::Corrupt("accountId".into()))?;
+                // The stored connection is the proof of the tenant, as a membership is.
+                AmazonAccount::from_item(&Tenant::verified(tenant), i)
+            })
+            .collect()
     }
 
     /// Every connection of the tenant.

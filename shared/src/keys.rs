@@ -91,6 +91,7 @@ const SETTLEMENT: &str = "STL#";
 const SETTLEMENT_LINE: &str = "STLLINE#";
 const SETTLEMENT_DOCUMENT: &str = "STLDOC#";
 const FEE_ESTIMATE: &str = "FEE#";
+const PAYOUT: &str = "PAYOUT#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -299,6 +300,16 @@ impl TenantKey<'_> {
     pub fn fee_estimates(&self) -> Query {
         self.prefix(FEE_ESTIMATE)
     }
+
+    /// `ACCT#<t>/PAYOUT#<financialEventGroupId>`: a Finances event group (settlement period
+    /// and its disbursement), open or closed.
+    pub fn payout(&self, group_id: &str) -> Key {
+        self.key(format!("{PAYOUT}{group_id}"))
+    }
+
+    pub fn payouts(&self) -> Query {
+        self.prefix(PAYOUT)
+    }
 }
 
 /// `USER#<u>/ACCT#<t>`: the user's side of a membership (their list of accounts).
@@ -326,6 +337,34 @@ pub fn notification_destination(region: &str) -> Key {
 fn user_pk(u: &UserId) -> String {
     format!("USER#{u}")
 }
+
+/// gsi2 partition of one Amazon seller's connections, across tenants: an Amazon notification
+/// names only the seller (`SELLER#<sellerId>`).
+pub fn seller_connections_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}")
+}
+
+/// gsi2 sort key of a connection in its seller's partition (`<t>#<connection>`).
+pub fn seller_connection_sk(t: &Tenant, connection: &AmazonAccountId) -> String {
+    format!("{t}#{connection}")
+}
+
+/// Every connection of one Amazon seller, in every tenant that connected it.
+pub fn seller_connections(seller_id: &str) -> Query {
+    Query::partition(Index::Gsi2, seller_connections_pk(seller_id))
+}
+
+/// `NOTIFERR` / `<messageId>`: an Amazon notification that could not be read or routed to any
+/// tenant (malformed, or naming no seller we know), kept for the operators with its cause.
+pub fn notification_failure(message_id: &str) -> Key {
+    Key::new(NOTIFICATION_FAILURES, message_id)
+}
+
+pub fn notification_failures() -> Query {
+    Query::partition(Index::Table, NOTIFICATION_FAILURES)
+}
+
+const NOTIFICATION_FAILURES: &str = "NOTIFERR";
 
 #[cfg(test)]
 mod tests {
