@@ -32,6 +32,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         (M::GET, "/api/amazon/oauth/status", get(oauth::status)),
         (M::GET, "/api/amazon/oauth/authorize", get(oauth::authorize)),
         (M::GET, "/api/amazon/oauth/callback", get(oauth::callback)),
+        (M::GET, "/api/amazon/oauth/return", get(oauth::return_hop)),
         (M::GET, "/api/amazon/sandbox/test", get(sandbox::test)),
         (M::GET, "/api/amazon/sandbox/orders", get(sandbox::orders)),
         (M::POST, "/api/amazon/sync/trigger", post(sync::trigger)),

@@ -164,6 +164,9 @@ pub async fn authorize(
         return Ok(not_configured());
     };
     let now = state.clock.now();
+    // Amazon sends the seller to our return hop when one is configured, else straight to the
+    // page the frontend named.
+    let amazon_redirect = amazon.settings.return_url.as_deref().unwrap_or(&redirect);
     let token = Consents::new(state.store.as_ref())
         .create(
             &auth.user.id,
@@ -171,12 +174,13 @@ pub async fn authorize(
             market.region.code(),
             market.country_code,
             &redirect,
+            amazon_redirect,
             now,
         )
         .await?;
     let url = amazon
         .settings
-        .consent_url(market.region, &token, &redirect)
+        .consent_url(market.region, &token, amazon_redirect)
         .ok_or_else(|| Error::Internal("consent URL without an application id".into()))?;
     tracing::info!(tenant = %ctx.tenant(), user = %auth.user.id, marketplace = market.country_code, region = market.region.code(), "amazon consent started");
     Ok(Json(json!({
@@ -307,7 +311,7 @@ pub async fn callback(
         region: region_code(&consumed.consent.region),
         market: marketplaces::by_country(&consumed.consent.marketplace)
             .ok_or_else(|| Error::Internal("stored consent of an unknown marketplace".into()))?,
-        redirect_uri: consumed.consent.redirect_uri,
+        redirect_uri: consumed.consent.amazon_redirect_uri,
         seller_hint: q.selling_partner_id.filter(|s| valid_seller_id(s)),
     };
     // Inside API Gateway's 30 s, however long Amazon takes to answer.
@@ -338,6 +342,73 @@ pub async fn callback(
         .into_response()),
         Err(Failed(r)) => Ok(*r),
     }
+}
+
+#[derive(Deserialize)]
+pub struct ReturnQuery {
+    state: Option<String>,
+    spapi_oauth_code: Option<String>,
+    selling_partner_id: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /api/amazon/oauth/return` (Amazon's redirect when `AMAZON_RETURN_URL` is set): a
+/// browser hop, no bearer and nothing stored or taken. It forwards the seller to the
+/// frontend's callback page on the origin they started from, with the parameters as that
+/// page reads them (`code`, `state`, `selling_partner_id`, or `error`), where the page's call
+/// to `/api/amazon/oauth/callback` finishes the connection. An unknown or expired state goes
+/// to the settings page with an error instead.
+pub async fn return_hop(
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<ReturnQuery>,
+) -> Result<Response> {
+    let now = state.clock.now();
+    let page = state
+        .amazon
+        .as_ref()
+        .map(|a| a.settings.frontend_oauth_page.clone())
+        .unwrap_or_else(|| "/settings/amazon/callback".into());
+    let pending = match q.state.as_deref() {
+        Some(s) => Consents::new(state.store.as_ref()).peek(s, now).await?,
+        None => None,
+    };
+    let location = match pending.as_ref().and_then(|p| origin_of(&p.redirect_uri)) {
+        Some(origin) => {
+            let mut params: Vec<(&str, &str)> = vec![("state", q.state.as_deref().unwrap_or(""))];
+            match (&q.error, &q.spapi_oauth_code) {
+                (Some(e), _) => {
+                    params.push(("error", e));
+                    if let Some(d) = &q.error_description {
+                        params.push(("error_description", d));
+                    }
+                }
+                (None, Some(code)) => params.push(("code", code)),
+                (None, None) => params.push(("error", "invalid_request")),
+            }
+            if let Some(s) = &q.selling_partner_id {
+                params.push(("selling_partner_id", s));
+            }
+            let query = serde_urlencoded::to_string(&params)
+                .map_err(|e| Error::Internal(format!("return query: {e}")))?;
+            format!("{origin}{page}?{query}")
+        }
+        None => {
+            tracing::info!("amazon return with an unknown or expired state");
+            format!(
+                "{}/dashboard/settings?tab=amazon&error=state_invalid",
+                state.config.frontend_url
+            )
+        }
+    };
+    Ok((
+        StatusCode::FOUND,
+        [
+            (axum::http::header::LOCATION, location),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+    )
+        .into_response())
 }
 
 fn error_code(error: &str) -> &'static str {

@@ -416,8 +416,7 @@ async fn main() {
         AmazonSettings {
             application_id: Some(st.apps.application_id.clone()),
             base_url: Some(base.clone()),
-            sandbox: false,
-            notifications_queue_arn: None,
+            ..Default::default()
         },
         Credentials {
             client_id: st.apps.client_id.clone(),

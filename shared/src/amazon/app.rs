@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where our Amazon application lives and who it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AmazonSettings {
     /// The SP-API application id (`amzn1.sp.solution.…`); `None` turns connecting off.
     pub application_id: Option<String>,
@@ -38,6 +38,28 @@ pub struct AmazonSettings {
     pub sandbox: bool,
     /// The SQS queue ARN of our notification destination (`NOTIFICATIONS_QUEUE_ARN`).
     pub notifications_queue_arn: Option<String>,
+    /// `AMAZON_RETURN_URL`: the public URL of `/api/amazon/oauth/return`, registered with
+    /// Amazon as the app's redirect URI. When set, Amazon sends the seller back there and the
+    /// return hop forwards the browser to the frontend's callback page as that page reads it
+    /// (its real path, `code` for `spapi_oauth_code`). Unset: Amazon redirects straight to the
+    /// `redirectUri` the frontend gave.
+    pub return_url: Option<String>,
+    /// `FRONTEND_OAUTH_PAGE`: the path of the frontend's callback page the return hop forwards
+    /// to (default `/settings/amazon/callback`, where the frontend serves it).
+    pub frontend_oauth_page: String,
+}
+
+impl Default for AmazonSettings {
+    fn default() -> Self {
+        Self {
+            application_id: None,
+            base_url: None,
+            sandbox: false,
+            notifications_queue_arn: None,
+            return_url: None,
+            frontend_oauth_page: "/settings/amazon/callback".into(),
+        }
+    }
 }
 
 impl AmazonSettings {
@@ -73,7 +95,26 @@ impl AmazonSettings {
                 });
             }
         }
+        let return_url = get("AMAZON_RETURN_URL");
+        if let Some(url) = &return_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(crate::config::ConfigError::Invalid {
+                    name: "AMAZON_RETURN_URL",
+                    reason: format!("{url:?} is not an http(s) URL"),
+                });
+            }
+        }
+        let frontend_oauth_page =
+            get("FRONTEND_OAUTH_PAGE").unwrap_or_else(|| "/settings/amazon/callback".into());
+        if !frontend_oauth_page.starts_with('/') {
+            return Err(crate::config::ConfigError::Invalid {
+                name: "FRONTEND_OAUTH_PAGE",
+                reason: format!("{frontend_oauth_page:?} is not a path starting with /"),
+            });
+        }
         Ok(Self {
+            return_url,
+            frontend_oauth_page,
             notifications_queue_arn: get("NOTIFICATIONS_QUEUE_ARN"),
             application_id: get("AMAZON_APP_ID"),
             base_url: get("AMAZON_BASE_URL").map(|u| u.trim_end_matches('/').to_string()),

@@ -30,8 +30,11 @@ pub struct PendingConsent {
     pub region: String,
     /// The marketplace country the user chose (`US`, `DE`, …).
     pub marketplace: String,
-    /// The exact redirect URI sent to Amazon (the code exchange must repeat it).
+    /// The frontend's callback page the user started from (its origin gets the browser back).
     pub redirect_uri: String,
+    /// The exact redirect URI sent to Amazon, which the code exchange must repeat: the return
+    /// hop's URL when one is configured, else `redirect_uri`.
+    pub amazon_redirect_uri: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -60,6 +63,22 @@ fn digest(state: &str) -> String {
     hex::encode(Sha256::digest(state.as_bytes()))
 }
 
+fn pending(item: &crate::ports::store::Item) -> Result<PendingConsent> {
+    let redirect_uri = item.s("redirectUri")?;
+    Ok(PendingConsent {
+        user_id: UserId::parse(&item.s("userId")?)?,
+        tenant_id: crate::domain::TenantId::parse(&item.s("accountId")?)?,
+        region: item.s("region")?,
+        marketplace: item.s("marketplace")?,
+        amazon_redirect_uri: item
+            .opt_s("amazonRedirectUri")
+            .unwrap_or_else(|| redirect_uri.clone()),
+        redirect_uri,
+        created_at: item.time("createdAt")?,
+        expires_at: item.time("expiresAt")?,
+    })
+}
+
 /// The consents repository.
 #[derive(Clone, Copy)]
 pub struct Consents<'a> {
@@ -79,6 +98,7 @@ impl<'a> Consents<'a> {
         region: &str,
         marketplace: &str,
         redirect_uri: &str,
+        amazon_redirect_uri: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut raw = [0u8; 32];
@@ -92,12 +112,25 @@ impl<'a> Consents<'a> {
             .s("region", region)
             .s("marketplace", marketplace)
             .s("redirectUri", redirect_uri)
+            .s("amazonRedirectUri", amazon_redirect_uri)
             .time("createdAt", now)
             .time("expiresAt", expires_at)
             .ttl(expires_at)
             .build();
         self.store.put(item, Some(Condition::NotExists)).await?;
         Ok(state)
+    }
+
+    /// Reads a pending consent without taking it (the return hop, which only forwards the
+    /// browser): `None` when unknown or expired.
+    pub async fn peek(&self, state: &str, now: DateTime<Utc>) -> Result<Option<PendingConsent>> {
+        if state.is_empty() || state.len() > 128 {
+            return Ok(None);
+        }
+        let Some(item) = self.store.get(&keys::oauth_state(&digest(state))).await? else {
+            return Ok(None);
+        };
+        Ok(Some(pending(&item)?).filter(|c| c.expires_at > now))
     }
 
     /// Takes the state: at most one caller ever gets it. Expired, unknown and used states
@@ -120,15 +153,7 @@ impl<'a> Consents<'a> {
             Err(StoreError::ConditionFailed) => return Ok(Err(StateError::Unknown)),
             Err(e) => return Err(e.into()),
         }
-        let consent = PendingConsent {
-            user_id: UserId::parse(&item.s("userId")?)?,
-            tenant_id: crate::domain::TenantId::parse(&item.s("accountId")?)?,
-            region: item.s("region")?,
-            marketplace: item.s("marketplace")?,
-            redirect_uri: item.s("redirectUri")?,
-            created_at: item.time("createdAt")?,
-            expires_at: item.time("expiresAt")?,
-        };
+        let consent = pending(&item)?;
         if consent.expires_at <= now {
             return Ok(Err(StateError::Expired));
         }

@@ -83,11 +83,26 @@ pub struct Connected {
 }
 
 pub fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<AmazonApp> {
+    amazon_app_with(
+        w,
+        store,
+        AmazonSettings {
+            notifications_queue_arn: queue.map(str::to_string),
+            ..Default::default()
+        },
+    )
+}
+
+/// Our application on the stand-in, with `settings` otherwise (the stand-in's id and URL set).
+pub fn amazon_app_with(
+    w: &World,
+    store: Arc<dyn Store>,
+    settings: AmazonSettings,
+) -> Arc<AmazonApp> {
     let settings = AmazonSettings {
         application_id: Some(w.st.apps.application_id.clone()),
         base_url: Some(w.base.clone()),
-        sandbox: false,
-        notifications_queue_arn: queue.map(str::to_string),
+        ..settings
     };
     let creds = Credentials {
         client_id: w.st.apps.client_id.clone(),
@@ -1055,4 +1070,97 @@ async fn a_seller_connected_in_two_tenants_keeps_its_subscriptions_until_the_las
             "{kind} deleted with the last connection"
         );
     }
+}
+
+/// With `AMAZON_RETURN_URL`, Amazon comes back to our return hop, which sends the browser to the
+/// frontend's page where it really is, with `code` as the page reads it; the page's call then
+/// connects. The hop takes nothing: an unknown state goes to the settings page.
+#[tokio::test]
+async fn amazon_returns_through_the_hop_to_the_frontend_page_as_it_reads_it() {
+    const RETURN: &str = "http://api.beddora.test/api/amazon/oauth/return";
+    let w = world(200).await;
+    let mut app = TestApp::new();
+    let amazon = amazon_app_with(
+        &w,
+        app.store.clone(),
+        AmazonSettings {
+            return_url: Some(RETURN.into()),
+            ..Default::default()
+        },
+    );
+    app.state.amazon = Some(amazon.clone());
+    let c = Connected { app, w, amazon };
+    let s = c.app.signed_up("hop@example.com").await;
+    let url = authorize(&c, &s, "US").await;
+    let sent: Vec<(String, String)> = reqwest::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(
+        param(&sent, "redirect_uri"),
+        RETURN,
+        "Amazon is sent to the hop"
+    );
+    // The stand-in's consent page redirects to the hop with Amazon's parameters.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = browser.get(&url).send().await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(RETURN), "{location}");
+    let amazon_query = reqwest::Url::parse(&location).unwrap();
+    let hop = c
+        .app
+        .call_with(
+            "GET",
+            &format!("/api/amazon/oauth/return?{}", amazon_query.query().unwrap()),
+            None,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(hop.status, StatusCode::FOUND, "{:?}", hop.body);
+    let page = reqwest::Url::parse(hop.headers["location"].to_str().unwrap()).unwrap();
+    assert_eq!(page.origin().ascii_serialization(), "http://localhost:5100");
+    assert_eq!(
+        page.path(),
+        "/settings/amazon/callback",
+        "where the page is served"
+    );
+    let q: Vec<(String, String)> = page
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let amazon_q: Vec<(String, String)> = amazon_query
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(param(&q, "code"), param(&amazon_q, "spapi_oauth_code"));
+    assert_eq!(param(&q, "state"), param(&amazon_q, "state"));
+    // The page's own call, code and state only, connects (the exchange repeats the hop's URL).
+    let page_call = path_with(
+        "/api/amazon/oauth/callback",
+        &[("code", param(&q, "code")), ("state", param(&q, "state"))],
+    );
+    let r = callback(&c, &page_call, &s).await;
+    assert_eq!(r.status, StatusCode::OK, "callback: {:?}", r.body);
+    assert_eq!(r.body["data"]["sellerId"], c.w.st.seller.seller_id.as_str());
+    // The state is spent: the hop now sends the browser to the settings page with an error.
+    let again = c
+        .app
+        .call_with(
+            "GET",
+            &format!("/api/amazon/oauth/return?{}", amazon_query.query().unwrap()),
+            None,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::FOUND);
+    assert_eq!(
+        again.headers["location"].to_str().unwrap(),
+        "http://localhost:5100/dashboard/settings?tab=amazon&error=state_invalid"
+    );
 }

@@ -80,6 +80,11 @@ const CALLER_ONLY: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/amazon/oauth/return",
+        "a browser hop that reads no tenant data: it forwards Amazon's redirect to the frontend page of the state's own origin; amazon_connect checks it",
+    ),
+    (
+        "GET",
         "/api/amazon/sync/queue-stats",
         "the caller's tenant; amazon_sync_api checks it",
     ),

@@ -222,6 +222,7 @@ async fn world(spec: SellerSpec) -> World {
             base_url: Some(base.clone()),
             sandbox: false,
             notifications_queue_arn: None,
+            ..Default::default()
         },
         Credentials {
             client_id: st.apps.client_id.clone(),
