@@ -813,6 +813,8 @@ async fn throttling_server_errors_broken_bodies_and_failed_reports_lose_nothing(
     ));
     w.st.add_fault(rule("getReport", FaultKind::Truncate, 5, 4));
     w.st.add_fault(rule("getReport", FaultKind::Malformed, 7, 3));
+    // Report documents whose download stops half-way.
+    w.st.add_fault(rule("downloadReportDocument", FaultKind::Truncate, 3, 4));
     // Reports that end FATAL or CANCELLED (each fewer times than a window is asked for).
     w.st.add_fault(rule("createReport", FaultKind::ReportFatal, 1, 2));
     w.st.add_fault(rule("createReport", FaultKind::ReportCancelled, 1, 2));
@@ -824,6 +826,10 @@ async fn throttling_server_errors_broken_bodies_and_failed_reports_lose_nothing(
     let stats = w.st.stats();
     assert!(stats["getReport"].throttled + stats["getReport"].faults > 0);
     assert!(stats["createReport"].faults > 0);
+    assert_eq!(
+        stats["downloadReportDocument"].faults, 4,
+        "every cut document was met"
+    );
     let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
     assert!(failures.is_empty(), "{failures:?}");
 }

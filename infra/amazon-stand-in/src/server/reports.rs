@@ -382,13 +382,23 @@ pub(super) async fn download(
             .into_response();
     }
     let doc = st.inner.lock().expect("state").documents.get(&id).cloned();
+    // `Truncate` on `downloadReportDocument`: the body stops half-way (a dropped S3 stream).
+    let cut = matches!(
+        st.fault_for("downloadReportDocument"),
+        Some(FaultKind::Truncate)
+    );
     match doc {
-        Some((bytes, content_type)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, content_type)],
-            bytes,
-        )
-            .into_response(),
+        Some((mut bytes, content_type)) => {
+            if cut {
+                bytes.truncate(bytes.len() / 2);
+            }
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, content_type)],
+                bytes,
+            )
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
     }
 }
