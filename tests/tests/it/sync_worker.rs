@@ -1050,3 +1050,37 @@ async fn two_workers_never_run_the_same_dataset_at_once() {
 async fn two_workers_never_run_the_same_dataset_at_once_on_dynamodb() {
     on_dynamodb(lease_race).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_step_event_runs_a_step_through_the_lambda_handler() {
+    let w = world(seller(200)).await;
+    // The dispatcher found the dataset due (its own message waits in the queue).
+    assert_eq!(w.dispatch().await.len(), 1);
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/job-sync-worker/step.json");
+    let text = std::fs::read_to_string(file)
+        .unwrap()
+        .replace("${TENANT}", &w.tenant.to_string())
+        .replace("${CONNECTION}", &w.conn);
+    let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+    let deadline = (w.now() + BUDGET).timestamp_millis() as u64;
+    let response = jobs::lambda::handle(&w.runtime, event, deadline).await;
+    assert!(response.batch_item_failures.is_empty());
+    let state = w.state().await;
+    assert_eq!(
+        state.progress.steps_total,
+        9 * 25,
+        "the backfill is planned"
+    );
+    assert_eq!(
+        w.calls("createReport"),
+        15,
+        "the first reports are requested"
+    );
+    // The dispatcher's newer run takes the chain over; the sample's run stops; one backfill.
+    w.drain().await;
+    let state = w.state().await;
+    assert_eq!(state.status, Status::Idle);
+    assert_eq!(w.calls("createReport"), 9 * 25);
+    assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
+}
