@@ -79,6 +79,10 @@ struct Backfill {
     /// Reports requested for windows `next..`, in window order.
     in_flight: Vec<InFlight>,
     records: u64,
+    /// The run these failure counts belong to: a new run (a retry) asks for failed
+    /// windows afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    run: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -483,13 +487,23 @@ impl DatasetSync for OrdersSync {
                 next: 0,
                 in_flight: vec![],
                 records: 0,
+                run: state.run_started_at,
             })
         } else {
             serde_json::from_value(state.cursor.clone())
                 .map_err(|e| StepError::Permanent(format!("orders cursor unreadable: {e}")))?
         };
         match cursor {
-            Cursor::Backfill(b) => self.backfill(cx, b).await,
+            Cursor::Backfill(mut b) => {
+                if b.run != state.run_started_at {
+                    for f in b.in_flight.iter_mut().filter(|f| f.failures > 0) {
+                        f.failures = 0;
+                        f.report_id = None;
+                    }
+                    b.run = state.run_started_at;
+                }
+                self.backfill(cx, b).await
+            }
             Cursor::Sweep(s) => self.sweep(cx, s).await,
         }
     }

@@ -858,6 +858,23 @@ async fn a_report_that_keeps_failing_fails_the_run_naming_its_window() {
     let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
     assert_eq!(failures.len(), 1);
     assert!(failures[0].permanent);
+
+    // Amazon recovers; the next run (after the cadence) asks for the window afresh and
+    // finishes the backfill from where it stopped.
+    w.st.clear_faults();
+    w.st.advance(Duration::minutes(16));
+    assert_eq!(w.dispatch().await.len(), 1);
+    w.drain().await;
+    let state = w.state().await;
+    assert_eq!(state.status, Status::Idle, "{state:?}");
+    assert!(state.backfilled);
+    let first = sync::runs(w.store.as_ref(), &w.tenant, None, None, 10)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .started_at;
+    assert_ground_truth(&w, &w.orders().await, first - Duration::days(730));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
