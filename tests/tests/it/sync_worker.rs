@@ -216,12 +216,13 @@ async fn world(spec: SellerSpec) -> World {
         .await
         .unwrap();
     }
+    let settings = AmazonSettings {
+        application_id: Some("amzn1.sp.solution.test".into()),
+        base_url: Some(base.clone()),
+        ..Default::default()
+    };
     let amazon = Arc::new(AmazonApp::new(
-        AmazonSettings {
-            application_id: Some("amzn1.sp.solution.test".into()),
-            base_url: Some(base.clone()),
-            sandbox: false,
-        },
+        settings,
         Credentials {
             client_id: st.apps.client_id.clone(),
             client_secret: SecretString::from(st.apps.client_secret.clone()),
