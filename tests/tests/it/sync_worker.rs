@@ -1102,3 +1102,42 @@ async fn the_sample_step_event_runs_a_step_through_the_lambda_handler() {
     assert_eq!(w.calls("createReport"), 9 * 25);
     assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
 }
+
+#[test]
+fn job_config_reads_what_the_worker_needs() {
+    use shared::config::{ConfigError, JobConfig};
+    let vars = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let base = [("TABLE_NAME", "t"), ("SYNC_QUEUE_URL", "https://sqs/q")];
+    let c = JobConfig::from_vars(&vars(&base)).unwrap();
+    assert_eq!(c.app_secret_name, None);
+    assert_eq!(c.event_bus_name, None);
+    assert_eq!(c.secret_prefix, "beddora/", "the API functions' default");
+    let mut all = base.to_vec();
+    all.extend([
+        ("APP_SECRET_NAME", "beddora/x/app"),
+        ("SECRET_PREFIX", "beddora/x/"),
+        ("EVENT_BUS_NAME", "beddora-x"),
+        ("AMAZON_APP_ID", "amzn1.sp.solution.x"),
+    ]);
+    let c = JobConfig::from_vars(&vars(&all)).unwrap();
+    assert_eq!(c.app_secret_name.as_deref(), Some("beddora/x/app"));
+    assert_eq!(c.secret_prefix, "beddora/x/");
+    assert_eq!(c.event_bus_name.as_deref(), Some("beddora-x"));
+    assert_eq!(
+        c.amazon.application_id.as_deref(),
+        Some("amzn1.sp.solution.x")
+    );
+    all.push(("AMAZON_BASE_URL", "ftp://nowhere"));
+    assert!(matches!(
+        JobConfig::from_vars(&vars(&all)),
+        Err(ConfigError::Invalid {
+            name: "AMAZON_BASE_URL",
+            ..
+        })
+    ));
+}
