@@ -941,10 +941,24 @@ impl DatasetSync for Probe {
     }
 }
 
-async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
+/// A connection with its datasets registered and dispatched, on `store`, with ports for
+/// workers of test datasets (no Amazon call is made).
+struct Bench {
+    ports: Ports,
+    queues: Arc<EmbeddedQueue>,
+    q: QueueRef,
+    events: QueueRef,
+    tenant: Tenant,
+    conn: String,
+    /// The orders run's first message, as the dispatcher sent it.
+    job: JobMessage,
+}
+
+async fn bench(store: Arc<dyn Store>, clock: Arc<FixedClock>) -> Bench {
     let pacer: Arc<dyn Pacer> = clock.clone();
     let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
     let q = queues.declare("sync", None);
+    let events = queues.declare("events", None);
     let secrets = Arc::new(EmbeddedSecrets::in_memory());
     let tenant = tenant_in(store.as_ref(), clock.now()).await;
     let account = AmazonAccount::new(
@@ -974,6 +988,16 @@ async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         .find(|m| m.tenant == *tenant.id() && m.dataset.as_deref() == Some("orders"))
         .unwrap()
         .clone();
+    // The dispatcher's messages are not needed: the tests deliver `job` themselves.
+    loop {
+        let got = queues.receive(&q, 10, Duration::hours(1)).await.unwrap();
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            queues.delete(&q, &m.receipt).await.unwrap();
+        }
+    }
     let amazon = Arc::new(AmazonApp::new(
         AmazonSettings::default(),
         Credentials {
@@ -985,15 +1009,43 @@ async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         pacer.clone(),
         &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
     ));
-    let probe = Arc::new(Probe::default());
+    let bus = EmbeddedBus::new(queues.clone(), clock.clone());
+    bus.route(
+        Pattern {
+            source: "test".into(),
+            detail_types: vec![],
+        },
+        events.clone(),
+    );
     let ports = Ports {
         store: store.clone(),
         queues: queues.clone(),
         secrets,
-        bus: Arc::new(EmbeddedBus::new(queues.clone(), clock.clone())),
+        bus: Arc::new(bus),
         amazon,
         pacer,
     };
+    Bench {
+        ports,
+        queues,
+        q,
+        events,
+        tenant,
+        conn,
+        job,
+    }
+}
+
+async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
+    let Bench {
+        ports,
+        q,
+        tenant,
+        conn,
+        job,
+        ..
+    } = bench(store.clone(), clock.clone()).await;
+    let probe = Arc::new(Probe::default());
     let registry = || -> Registry {
         let mut r = Registry::new();
         r.insert(Dataset::Orders, probe.clone() as Arc<dyn DatasetSync>);
@@ -1140,4 +1192,87 @@ fn job_config_reads_what_the_worker_needs() {
             ..
         })
     ));
+}
+
+/// A dataset whose step takes long enough for the user to cancel meanwhile.
+struct CancelledMeanwhile {
+    store: Arc<dyn Store>,
+    now: DateTime<Utc>,
+}
+
+#[async_trait]
+impl DatasetSync for CancelledMeanwhile {
+    async fn step(&self, cx: &StepContext<'_>, s: &SyncState) -> Result<StepResult, StepError> {
+        // The user presses "cancel" while the step works (the API's guarded write).
+        let now = self.now;
+        assert!(sync::modify(
+            self.store.as_ref(),
+            cx.tenant,
+            &s.connection,
+            s.dataset,
+            |x| { Some(x.cancelled(now)) }
+        )
+        .await
+        .unwrap());
+        Ok(StepResult {
+            cursor: serde_json::json!({"page": 2}),
+            progress: Progress {
+                steps_done: 1,
+                steps_total: 5,
+                records_done: 3,
+                records_estimate: 15,
+            },
+            written: 3,
+            done: false,
+            next_in: None,
+            events: vec![shared::ports::bus::DomainEvent::new(
+                "test",
+                "Changed",
+                serde_json::json!({"n": 3}),
+            )],
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_cancel_during_a_step_is_honoured_and_the_step_s_changes_still_announced() {
+    let clock = Arc::new(FixedClock::new(super::helpers::start_time()));
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+    let b = bench(store.clone(), clock.clone()).await;
+    let mut registry = Registry::new();
+    registry.insert(
+        Dataset::Orders,
+        Arc::new(CancelledMeanwhile {
+            store: store.clone(),
+            now: clock.now(),
+        }) as Arc<dyn DatasetSync>,
+    );
+    let runtime = job_sync_worker::runtime_with(&b.ports, SECRET_PREFIX, b.q.clone(), registry);
+    b.queues
+        .send(
+            &b.q,
+            &serde_json::to_string(&b.job).unwrap(),
+            Duration::zero(),
+        )
+        .await
+        .unwrap();
+    jobs::poll_once(&runtime, b.queues.as_ref(), VISIBILITY, BUDGET)
+        .await
+        .unwrap();
+    let state = sync::get(store.as_ref(), &b.tenant, &b.conn, Dataset::Orders)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.status, Status::Cancelled, "the user's cancel stands");
+    assert_eq!(
+        b.queues.stats(&b.q).await.unwrap().total(),
+        0,
+        "no continuation: the run stops"
+    );
+    let published = b
+        .queues
+        .receive(&b.events, 10, Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(published.len(), 1, "the records written are announced");
 }
