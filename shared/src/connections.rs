@@ -5,6 +5,7 @@
 //! Keys (built by `crate::keys`): `ACCT#<t>/AMZ#<id>` and the uniqueness marker
 //! `ACCT#<t>/AMZMKT#<country>`.
 
+pub mod consent;
 pub mod user_marketplaces;
 
 use crate::domain::AmazonAccountId;
@@ -31,6 +32,9 @@ pub struct AmazonAccount {
     pub marketplace_ids: Vec<String>,
     pub is_active: bool,
     pub last_token_refresh_at: Option<DateTime<Utc>>,
+    /// When the seller last consented through "Connect Amazon" (Amazon asks again after
+    /// [`CONSENT_DAYS`]); `None` for a connection linked with a pasted refresh token.
+    pub authorized_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version of the stored item.
@@ -56,6 +60,7 @@ impl AmazonAccount {
             marketplace_ids,
             is_active: true,
             last_token_refresh_at: None,
+            authorized_at: None,
             created_at: now,
             updated_at: now,
             version: 0,
@@ -73,6 +78,7 @@ impl AmazonAccount {
             .list_s("marketplaceIds", &self.marketplace_ids)
             .flag("isActive", self.is_active)
             .opt_time("lastTokenRefreshAt", self.last_token_refresh_at)
+            .opt_time("authorizedAt", self.authorized_at)
             .time("createdAt", self.created_at)
             .time("updatedAt", self.updated_at)
             .n("version", self.version)
@@ -89,10 +95,35 @@ impl AmazonAccount {
             marketplace_ids: i.list_s("marketplaceIds"),
             is_active: i.flag("isActive"),
             last_token_refresh_at: i.opt_time("lastTokenRefreshAt"),
+            authorized_at: i.opt_time("authorizedAt"),
             created_at: i.time("createdAt")?,
             updated_at: i.time("updatedAt")?,
             version: i.n_i64("version")?,
         })
+    }
+}
+
+/// A seller's consent lasts this long; then they must authorise the app again.
+pub const CONSENT_DAYS: i64 = 365;
+/// Users are warned this many days before their consent runs out.
+pub const CONSENT_WARNING_DAYS: i64 = 30;
+
+impl AmazonAccount {
+    /// When the seller must consent again (`None` when we do not know when they consented).
+    pub fn reauthorize_by(&self) -> Option<DateTime<Utc>> {
+        self.authorized_at
+            .map(|t| t + chrono::Duration::days(CONSENT_DAYS))
+    }
+
+    /// Whether the yearly consent has run out.
+    pub fn consent_expired(&self, now: DateTime<Utc>) -> bool {
+        self.reauthorize_by().is_some_and(|by| by <= now)
+    }
+
+    /// Whether the yearly consent runs out within [`CONSENT_WARNING_DAYS`] (and has not yet).
+    pub fn consent_expires_soon(&self, now: DateTime<Utc>) -> bool {
+        self.reauthorize_by()
+            .is_some_and(|by| by > now && by - now <= chrono::Duration::days(CONSENT_WARNING_DAYS))
     }
 }
 
@@ -273,6 +304,18 @@ impl<'a> Connections<'a> {
             }
             None => ConnectionSecret::new(token),
         };
+        self.secrets
+            .put(&self.secret_name(a), secret.to_secret())
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the stored credentials as a whole (a new consent through our own app).
+    pub async fn set_credentials(
+        &self,
+        a: &AmazonAccount,
+        secret: &ConnectionSecret,
+    ) -> Result<()> {
         self.secrets
             .put(&self.secret_name(a), secret.to_secret())
             .await?;

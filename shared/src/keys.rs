@@ -84,7 +84,13 @@ const JOB_FAILURE: &str = "JOBERR#";
 const LEASE: &str = "LEASE#";
 const SYNC_STATE: &str = "SYNC#";
 const SYNC_RUN: &str = "SYNCLOG#";
+const AMAZON_SUBSCRIPTIONS: &str = "AMZSUB#";
 const ORDER: &str = "ORDER#";
+const FIN_TRANSACTION: &str = "FTX#";
+const SETTLEMENT: &str = "STL#";
+const SETTLEMENT_LINE: &str = "STLLINE#";
+const SETTLEMENT_DOCUMENT: &str = "STLDOC#";
+const FEE_ESTIMATE: &str = "FEE#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -205,6 +211,11 @@ impl TenantKey<'_> {
         self.prefix(SYNC_RUN)
     }
 
+    /// `ACCT#<t>/AMZSUB#<id>`: the notification subscriptions Amazon made for a connection.
+    pub fn amazon_subscriptions(&self, id: &AmazonAccountId) -> Key {
+        self.key(format!("{AMAZON_SUBSCRIPTIONS}{id}"))
+    }
+
     /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).
     pub fn lease(&self, name: &str) -> Key {
         self.key(format!("{LEASE}{name}"))
@@ -231,6 +242,63 @@ impl TenantKey<'_> {
         Query::partition(Index::Gsi1, self.orders_by_purchase_pk(marketplace_id))
             .sk(SortKey::Between(from.to_string(), format!("{to}~")))
     }
+
+    /// `ACCT#<t>/FTX#<transactionId>`: a Finances 2024-06-19 transaction.
+    pub fn transaction(&self, transaction_id: &str) -> Key {
+        self.key(format!("{FIN_TRANSACTION}{transaction_id}"))
+    }
+
+    pub fn transactions(&self) -> Query {
+        self.prefix(FIN_TRANSACTION)
+    }
+
+    /// gsi1 partition of a marketplace's transactions, sorted by `<posted>#<transactionId>`.
+    pub fn transactions_posted_pk(&self, marketplace_id: &str) -> String {
+        format!("{}#{FIN_TRANSACTION}{marketplace_id}", self.pk())
+    }
+
+    /// A marketplace's transactions posted in `[from, to)` (RFC 3339 UTC with milliseconds:
+    /// `<to>#…` sorts after `<to>`, every earlier instant before it).
+    pub fn transactions_posted(&self, marketplace_id: &str, from: &str, to: &str) -> Query {
+        Query::partition(Index::Gsi1, self.transactions_posted_pk(marketplace_id))
+            .sk(SortKey::Between(from.to_string(), to.to_string()))
+    }
+
+    /// `ACCT#<t>/STL#<settlementId>`: a settlement (the payout) read from its flat file.
+    pub fn settlement(&self, settlement_id: &str) -> Key {
+        self.key(format!("{SETTLEMENT}{settlement_id}"))
+    }
+
+    pub fn settlements(&self) -> Query {
+        self.prefix(SETTLEMENT)
+    }
+
+    /// `ACCT#<t>/STLLINE#<settlementId>#<line, 6 digits>`: one money line of a settlement.
+    pub fn settlement_line(&self, settlement_id: &str, line: u64) -> Key {
+        self.key(format!("{SETTLEMENT_LINE}{settlement_id}#{line:06}"))
+    }
+
+    pub fn settlement_lines(&self, settlement_id: &str) -> Query {
+        self.prefix(format!("{SETTLEMENT_LINE}{settlement_id}#"))
+    }
+
+    /// `ACCT#<t>/STLDOC#<marketplaceId>#<period>`: the settlement document of a period that
+    /// has been read (or rejected), so each is downloaded once whichever layout lists it.
+    pub fn settlement_document(&self, marketplace_id: &str, period: &str) -> Key {
+        self.key(format!("{SETTLEMENT_DOCUMENT}{marketplace_id}#{period}"))
+    }
+
+    /// `ACCT#<t>/FEE#<marketplaceId>#<channel>#<sku>#<price>`: Amazon's fee estimate for a
+    /// listing at a price.
+    pub fn fee_estimate(&self, marketplace_id: &str, channel: &str, sku: &str, price: &str) -> Key {
+        self.key(format!(
+            "{FEE_ESTIMATE}{marketplace_id}#{channel}#{sku}#{price}"
+        ))
+    }
+
+    pub fn fee_estimates(&self) -> Query {
+        self.prefix(FEE_ESTIMATE)
+    }
 }
 
 /// `USER#<u>/ACCT#<t>`: the user's side of a membership (their list of accounts).
@@ -241,6 +309,18 @@ pub fn user_account(u: &UserId, t: &TenantId) -> Key {
 /// Every account link of a user.
 pub fn user_accounts(u: &UserId) -> Query {
     Query::partition(Index::Table, user_pk(u)).sk(SortKey::BeginsWith("ACCT#".into()))
+}
+
+/// `OAUTHSTATE#<sha256 of the state>/STATE`: a pending "Connect Amazon", found from the
+/// `state` Amazon hands back alone (the callback carries no bearer). Only the digest is stored.
+pub fn oauth_state(state_digest: &str) -> Key {
+    Key::new(format!("OAUTHSTATE#{state_digest}"), "STATE")
+}
+
+/// `AMZAPP#NOTIFICATIONS/DEST#<region>`: our application's one notification destination in
+/// a region (Amazon's id of it).
+pub fn notification_destination(region: &str) -> Key {
+    Key::new("AMZAPP#NOTIFICATIONS", format!("DEST#{region}"))
 }
 
 fn user_pk(u: &UserId) -> String {

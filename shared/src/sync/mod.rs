@@ -7,8 +7,11 @@
 //! over [`DUE_SHARDS`] partitions so no single index partition takes every tenant's schedule.
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
+pub mod fee_estimates;
 pub mod orders;
+pub mod settlements;
 pub mod step;
+pub mod transactions;
 pub mod worker;
 
 use crate::domain::TenantId;
@@ -368,6 +371,24 @@ pub async fn register(
             Ok(()) | Err(StoreError::ConditionFailed) => {}
             Err(e) => return Err(e),
         }
+    }
+    Ok(())
+}
+
+/// Removes every dataset state of a connection (it was disconnected): the dispatcher finds
+/// nothing due for it any more, and a worker holding a message for it finds no state.
+pub async fn remove_connection(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+) -> Result<(), StoreError> {
+    for dataset in Dataset::ALL {
+        store
+            .delete(
+                &keys::tenant(tenant).sync_state(connection, dataset.as_str()),
+                None,
+            )
+            .await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod amazon_ads;
 mod amazon_client;
+mod amazon_connect;
 mod amazon_json;
 mod amazon_models;
 mod amazon_operations;
@@ -17,5 +18,6 @@ mod isolation;
 mod job_events;
 mod jobs;
 mod queues;
+mod sync_money;
 mod sync_state;
 mod sync_worker;
