@@ -19,7 +19,7 @@ use crate::amazon::models::reports::CreateReportSpecification;
 use crate::amazon::models::reports::ProcessingStatus;
 use crate::amazon::operations::{GetOrderParams, SearchOrdersParams};
 use crate::amazon::reports::{stream_document, DecimalStyle, Row};
-use crate::amazon::AmazonError;
+use crate::amazon::{AmazonError, Context};
 use crate::keys::Tenant;
 use crate::ports::bus::DomainEvent;
 use crate::records::orders::{self as records, Order, OrderItem, ReportBreakdown, Source};
@@ -42,9 +42,9 @@ pub const WINDOW_DAYS: i64 = 30;
 pub const IN_FLIGHT: usize = 15;
 /// Requests of one window before a FATAL fails the run (a CANCELLED one counts as empty).
 pub const REPORT_ATTEMPTS: u32 = 3;
-/// Reports requested per step once the first batch is in flight: createReport refills one a
-/// minute, as fast as a step reads a document.
-const REQUESTS_PER_STEP: usize = 2;
+/// How long a report request may wait for createReport's bucket (which refills one a minute):
+/// a step reads the document that is ready rather than wait for a token.
+const REQUEST_WAIT_SECONDS: i64 = 2;
 /// A sweep starts this long before the last one's high-water mark: orders Amazon indexed late
 /// are read again (newer-wins makes that free of effect).
 pub const SWEEP_OVERLAP_MINUTES: i64 = 10;
@@ -79,6 +79,10 @@ struct Backfill {
     /// Reports requested for windows `next..`, in window order.
     in_flight: Vec<InFlight>,
     records: u64,
+    /// The run these failure counts belong to: a new run (a retry) asks for failed
+    /// windows afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    run: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,6 +141,13 @@ impl Backfill {
         }
     }
 
+    /// Whether the window due next has a report requested.
+    fn head_requested(&self) -> bool {
+        self.in_flight
+            .first()
+            .is_some_and(|f| f.window == self.next && f.report_id.is_some())
+    }
+
     fn progress(&self) -> Progress {
         let total = self.total() as u64;
         let done = self.next as u64;
@@ -180,7 +191,12 @@ impl OrdersSync {
         ids
     }
 
-    async fn request(&self, cx: &StepContext<'_>, w: &Window) -> Result<String, AmazonError> {
+    async fn request(
+        &self,
+        cx: &StepContext<'_>,
+        ctx: &Context,
+        w: &Window,
+    ) -> Result<String, AmazonError> {
         let spec = CreateReportSpecification {
             report_options: None,
             report_type: ALL_ORDERS_REPORT.to_string(),
@@ -188,27 +204,18 @@ impl OrdersSync {
             data_end_time: Some(w.to),
             marketplace_ids: vec![w.marketplace_id.clone()],
         };
-        Ok(cx
-            .api
-            .reports()
-            .create_report(cx.amazon, &spec)
-            .await?
-            .report_id)
+        Ok(cx.api.reports().create_report(ctx, &spec).await?.report_id)
     }
 
-    /// Requests the reports missing in the look-ahead; stops (without failing) at the first
-    /// call that would have to wait past the step or keeps failing once some are requested.
+    /// Requests the reports missing in the look-ahead while createReport has a token at once
+    /// (no step waits for one: a later step finds it); stops without failing at the first
+    /// call that would wait, or keeps failing once some reports are in flight.
     async fn request_ahead(&self, cx: &StepContext<'_>, b: &mut Backfill) -> Result<(), StepError> {
-        let limit = if b.in_flight.iter().all(|f| f.report_id.is_none()) {
-            IN_FLIGHT
-        } else {
-            REQUESTS_PER_STEP
-        };
-        let mut requested = 0;
+        let ctx = cx.amazon.until(
+            cx.deadline
+                .min(cx.now() + Duration::seconds(REQUEST_WAIT_SECONDS)),
+        );
         loop {
-            if requested >= limit {
-                return Ok(());
-            }
             // A window to request again first, then the next new one.
             let slot = match b.in_flight.iter().position(|f| f.report_id.is_none()) {
                 Some(i) => i,
@@ -226,11 +233,8 @@ impl OrdersSync {
                 }
             };
             let w = b.window(b.in_flight[slot].window);
-            match self.request(cx, &w).await {
-                Ok(id) => {
-                    b.in_flight[slot].report_id = Some(id);
-                    requested += 1;
-                }
+            match self.request(cx, &ctx, &w).await {
+                Ok(id) => b.in_flight[slot].report_id = Some(id),
                 Err(e) => {
                     // Nothing lost: the slot stays to be requested by a later step.
                     if b.in_flight[slot].failures == 0 && slot + 1 == b.in_flight.len() {
@@ -258,27 +262,32 @@ impl OrdersSync {
         cx: &StepContext<'_>,
         mut b: Backfill,
     ) -> Result<StepResult, StepError> {
-        let requested_before = b.in_flight.clone();
-        self.request_ahead(cx, &mut b).await?;
-        let made_requests = b.in_flight != requested_before;
         let mut written = 0;
         let mut events = vec![];
         let mut next_in = None;
-        match self.read_head(cx, &mut b).await {
-            Ok(Head::Read(orders)) => {
+        // The window due first, then the requests ahead with the time left.
+        let read_from = b.next;
+        match self.read_head(cx, &mut b).await? {
+            Head::Read(orders) => {
                 let (n, ev) = write_orders(cx, &orders).await?;
                 written = n;
                 b.records += n;
                 events = ev;
             }
-            Ok(Head::Skipped) => {}
-            Ok(Head::Waiting(wait)) => next_in = Some(wait),
-            Err(e) if made_requests && retryable(&e) => {
-                // Keep the requests made: the window is read by the next step.
-                tracing::info!(error = %e, "report read postponed");
-                next_in = Some(wait_of(&e, cx.now()));
+            Head::Skipped => {}
+            Head::Waiting(wait) => next_in = Some(wait),
+        }
+        let before = b.in_flight.clone();
+        if let Err(e) = self.request_ahead(cx, &mut b).await {
+            if b.next > read_from || b.in_flight != before || retryable(&e) {
+                // Keep what this step did; a later step meets the error again.
+                tracing::info!(error = %e, "report requests postponed");
+                if !b.head_requested() {
+                    next_in = Some(wait_of(&e, cx.now()));
+                }
+            } else {
+                return Err(e);
             }
-            Err(e) => return Err(e),
         }
         let progress = b.progress();
         if b.next >= b.total() {
@@ -478,13 +487,23 @@ impl DatasetSync for OrdersSync {
                 next: 0,
                 in_flight: vec![],
                 records: 0,
+                run: state.run_started_at,
             })
         } else {
             serde_json::from_value(state.cursor.clone())
                 .map_err(|e| StepError::Permanent(format!("orders cursor unreadable: {e}")))?
         };
         match cursor {
-            Cursor::Backfill(b) => self.backfill(cx, b).await,
+            Cursor::Backfill(mut b) => {
+                if b.run != state.run_started_at {
+                    for f in b.in_flight.iter_mut().filter(|f| f.failures > 0) {
+                        f.failures = 0;
+                        f.report_id = None;
+                    }
+                    b.run = state.run_started_at;
+                }
+                self.backfill(cx, b).await
+            }
             Cursor::Sweep(s) => self.sweep(cx, s).await,
         }
     }

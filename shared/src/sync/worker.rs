@@ -244,7 +244,10 @@ impl SyncWorker {
         let account = match connections.find(tenant, &account_id).await {
             Ok(Some(a)) if a.is_active => a,
             Ok(_) => {
-                tracing::info!("the connection is gone or inactive; acknowledged");
+                // Nothing to sync for: stop the dataset rather than restart it every hour.
+                tracing::info!("the connection is gone or inactive; the dataset is stopped");
+                let now = self.now();
+                update(self.store.as_ref(), tenant, &state, state.cancelled(now)).await?;
                 return Ok(Outcome::done());
             }
             Err(e) => {
@@ -324,7 +327,15 @@ impl SyncWorker {
         };
         let cursor = join(&chain, r.cursor.clone());
         let mut current = read.clone();
+        let mut tries = 0;
         let saved = loop {
+            tries += 1;
+            if tries > 5 {
+                return Err(JobError::Retry {
+                    reason: "the sync state keeps changing".into(),
+                    after: None,
+                });
+            }
             let next = current.progressed(cursor.clone(), r.progress, now);
             let next = if r.done { next.finished(now) } else { next };
             if update(self.store.as_ref(), tenant, &current, next.clone()).await? {

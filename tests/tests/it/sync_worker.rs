@@ -216,14 +216,13 @@ async fn world(spec: SellerSpec) -> World {
         .await
         .unwrap();
     }
+    let settings = AmazonSettings {
+        application_id: Some("amzn1.sp.solution.test".into()),
+        base_url: Some(base.clone()),
+        ..Default::default()
+    };
     let amazon = Arc::new(AmazonApp::new(
-        AmazonSettings {
-            application_id: Some("amzn1.sp.solution.test".into()),
-            base_url: Some(base.clone()),
-            sandbox: false,
-            notifications_queue_arn: None,
-            ..Default::default()
-        },
+        settings,
         Credentials {
             client_id: st.apps.client_id.clone(),
             client_secret: SecretString::from(st.apps.client_secret.clone()),
@@ -815,6 +814,8 @@ async fn throttling_server_errors_broken_bodies_and_failed_reports_lose_nothing(
     ));
     w.st.add_fault(rule("getReport", FaultKind::Truncate, 5, 4));
     w.st.add_fault(rule("getReport", FaultKind::Malformed, 7, 3));
+    // Report documents whose download stops half-way.
+    w.st.add_fault(rule("downloadReportDocument", FaultKind::Truncate, 3, 4));
     // Reports that end FATAL or CANCELLED (each fewer times than a window is asked for).
     w.st.add_fault(rule("createReport", FaultKind::ReportFatal, 1, 2));
     w.st.add_fault(rule("createReport", FaultKind::ReportCancelled, 1, 2));
@@ -826,6 +827,10 @@ async fn throttling_server_errors_broken_bodies_and_failed_reports_lose_nothing(
     let stats = w.st.stats();
     assert!(stats["getReport"].throttled + stats["getReport"].faults > 0);
     assert!(stats["createReport"].faults > 0);
+    assert_eq!(
+        stats["downloadReportDocument"].faults, 4,
+        "every cut document was met"
+    );
     let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
     assert!(failures.is_empty(), "{failures:?}");
 }
@@ -854,6 +859,23 @@ async fn a_report_that_keeps_failing_fails_the_run_naming_its_window() {
     let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
     assert_eq!(failures.len(), 1);
     assert!(failures[0].permanent);
+
+    // Amazon recovers; the next run (after the cadence) asks for the window afresh and
+    // finishes the backfill from where it stopped.
+    w.st.clear_faults();
+    w.st.advance(Duration::minutes(16));
+    assert_eq!(w.dispatch().await.len(), 1);
+    w.drain().await;
+    let state = w.state().await;
+    assert_eq!(state.status, Status::Idle, "{state:?}");
+    assert!(state.backfilled);
+    let first = sync::runs(w.store.as_ref(), &w.tenant, None, None, 10)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .started_at;
+    assert_ground_truth(&w, &w.orders().await, first - Duration::days(730));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -919,10 +941,24 @@ impl DatasetSync for Probe {
     }
 }
 
-async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
+/// A connection with its datasets registered and dispatched, on `store`, with ports for
+/// workers of test datasets (no Amazon call is made).
+struct Bench {
+    ports: Ports,
+    queues: Arc<EmbeddedQueue>,
+    q: QueueRef,
+    events: QueueRef,
+    tenant: Tenant,
+    conn: String,
+    /// The orders run's first message, as the dispatcher sent it.
+    job: JobMessage,
+}
+
+async fn bench(store: Arc<dyn Store>, clock: Arc<FixedClock>) -> Bench {
     let pacer: Arc<dyn Pacer> = clock.clone();
     let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
     let q = queues.declare("sync", None);
+    let events = queues.declare("events", None);
     let secrets = Arc::new(EmbeddedSecrets::in_memory());
     let tenant = tenant_in(store.as_ref(), clock.now()).await;
     let account = AmazonAccount::new(
@@ -952,6 +988,16 @@ async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         .find(|m| m.tenant == *tenant.id() && m.dataset.as_deref() == Some("orders"))
         .unwrap()
         .clone();
+    // The dispatcher's messages are not needed: the tests deliver `job` themselves.
+    loop {
+        let got = queues.receive(&q, 10, Duration::hours(1)).await.unwrap();
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            queues.delete(&q, &m.receipt).await.unwrap();
+        }
+    }
     let amazon = Arc::new(AmazonApp::new(
         AmazonSettings::default(),
         Credentials {
@@ -963,15 +1009,43 @@ async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         pacer.clone(),
         &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
     ));
-    let probe = Arc::new(Probe::default());
+    let bus = EmbeddedBus::new(queues.clone(), clock.clone());
+    bus.route(
+        Pattern {
+            source: "test".into(),
+            detail_types: vec![],
+        },
+        events.clone(),
+    );
     let ports = Ports {
         store: store.clone(),
         queues: queues.clone(),
         secrets,
-        bus: Arc::new(EmbeddedBus::new(queues.clone(), clock.clone())),
+        bus: Arc::new(bus),
         amazon,
         pacer,
     };
+    Bench {
+        ports,
+        queues,
+        q,
+        events,
+        tenant,
+        conn,
+        job,
+    }
+}
+
+async fn lease_race(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
+    let Bench {
+        ports,
+        q,
+        tenant,
+        conn,
+        job,
+        ..
+    } = bench(store.clone(), clock.clone()).await;
+    let probe = Arc::new(Probe::default());
     let registry = || -> Registry {
         let mut r = Registry::new();
         r.insert(Dataset::Orders, probe.clone() as Arc<dyn DatasetSync>);
@@ -1045,4 +1119,160 @@ async fn two_workers_never_run_the_same_dataset_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_never_run_the_same_dataset_at_once_on_dynamodb() {
     on_dynamodb(lease_race).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_step_event_runs_a_step_through_the_lambda_handler() {
+    let w = world(seller(200)).await;
+    // The dispatcher found the dataset due (its own message waits in the queue).
+    assert_eq!(w.dispatch().await.len(), 1);
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/job-sync-worker/step.json");
+    let text = std::fs::read_to_string(file)
+        .unwrap()
+        .replace("${TENANT}", &w.tenant.to_string())
+        .replace("${CONNECTION}", &w.conn);
+    let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+    let deadline = (w.now() + BUDGET).timestamp_millis() as u64;
+    let response = jobs::lambda::handle(&w.runtime, event, deadline).await;
+    assert!(response.batch_item_failures.is_empty());
+    let state = w.state().await;
+    assert_eq!(
+        state.progress.steps_total,
+        9 * 25,
+        "the backfill is planned"
+    );
+    assert_eq!(
+        w.calls("createReport"),
+        15,
+        "the first reports are requested"
+    );
+    // The dispatcher's newer run takes the chain over; the sample's run stops; one backfill.
+    w.drain().await;
+    let state = w.state().await;
+    assert_eq!(state.status, Status::Idle);
+    assert_eq!(w.calls("createReport"), 9 * 25);
+    assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
+}
+
+#[test]
+fn job_config_reads_what_the_worker_needs() {
+    use shared::config::{ConfigError, JobConfig};
+    let vars = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let base = [("TABLE_NAME", "t"), ("SYNC_QUEUE_URL", "https://sqs/q")];
+    let c = JobConfig::from_vars(&vars(&base)).unwrap();
+    assert_eq!(c.app_secret_name, None);
+    assert_eq!(c.event_bus_name, None);
+    assert_eq!(c.secret_prefix, "beddora/", "the API functions' default");
+    let mut all = base.to_vec();
+    all.extend([
+        ("APP_SECRET_NAME", "beddora/x/app"),
+        ("SECRET_PREFIX", "beddora/x/"),
+        ("EVENT_BUS_NAME", "beddora-x"),
+        ("AMAZON_APP_ID", "amzn1.sp.solution.x"),
+    ]);
+    let c = JobConfig::from_vars(&vars(&all)).unwrap();
+    assert_eq!(c.app_secret_name.as_deref(), Some("beddora/x/app"));
+    assert_eq!(c.secret_prefix, "beddora/x/");
+    assert_eq!(c.event_bus_name.as_deref(), Some("beddora-x"));
+    assert_eq!(
+        c.amazon.application_id.as_deref(),
+        Some("amzn1.sp.solution.x")
+    );
+    all.push(("AMAZON_BASE_URL", "ftp://nowhere"));
+    assert!(matches!(
+        JobConfig::from_vars(&vars(&all)),
+        Err(ConfigError::Invalid {
+            name: "AMAZON_BASE_URL",
+            ..
+        })
+    ));
+}
+
+/// A dataset whose step takes long enough for the user to cancel meanwhile.
+struct CancelledMeanwhile {
+    store: Arc<dyn Store>,
+    now: DateTime<Utc>,
+}
+
+#[async_trait]
+impl DatasetSync for CancelledMeanwhile {
+    async fn step(&self, cx: &StepContext<'_>, s: &SyncState) -> Result<StepResult, StepError> {
+        // The user presses "cancel" while the step works (the API's guarded write).
+        let now = self.now;
+        assert!(sync::modify(
+            self.store.as_ref(),
+            cx.tenant,
+            &s.connection,
+            s.dataset,
+            |x| { Some(x.cancelled(now)) }
+        )
+        .await
+        .unwrap());
+        Ok(StepResult {
+            cursor: serde_json::json!({"page": 2}),
+            progress: Progress {
+                steps_done: 1,
+                steps_total: 5,
+                records_done: 3,
+                records_estimate: 15,
+            },
+            written: 3,
+            done: false,
+            next_in: None,
+            events: vec![shared::ports::bus::DomainEvent::new(
+                "test",
+                "Changed",
+                serde_json::json!({"n": 3}),
+            )],
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_cancel_during_a_step_is_honoured_and_the_step_s_changes_still_announced() {
+    let clock = Arc::new(FixedClock::new(super::helpers::start_time()));
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+    let b = bench(store.clone(), clock.clone()).await;
+    let mut registry = Registry::new();
+    registry.insert(
+        Dataset::Orders,
+        Arc::new(CancelledMeanwhile {
+            store: store.clone(),
+            now: clock.now(),
+        }) as Arc<dyn DatasetSync>,
+    );
+    let runtime = job_sync_worker::runtime_with(&b.ports, SECRET_PREFIX, b.q.clone(), registry);
+    b.queues
+        .send(
+            &b.q,
+            &serde_json::to_string(&b.job).unwrap(),
+            Duration::zero(),
+        )
+        .await
+        .unwrap();
+    jobs::poll_once(&runtime, b.queues.as_ref(), VISIBILITY, BUDGET)
+        .await
+        .unwrap();
+    let state = sync::get(store.as_ref(), &b.tenant, &b.conn, Dataset::Orders)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.status, Status::Cancelled, "the user's cancel stands");
+    assert_eq!(
+        b.queues.stats(&b.q).await.unwrap().total(),
+        0,
+        "no continuation: the run stops"
+    );
+    let published = b
+        .queues
+        .receive(&b.events, 10, Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(published.len(), 1, "the records written are announced");
 }
