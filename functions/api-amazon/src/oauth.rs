@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::amazon::operations::{ListTransactionsParams, SearchListingsItemsParams};
 use shared::amazon::{subscriptions, AmazonApp, AmazonError, Context as CallContext};
-use shared::connections::consent::{Consents, StateError};
+use shared::connections::consent::{Consents, Redirects, StateError};
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::domain::AmazonAccountId;
 use shared::error::{Error, Result, Validator};
@@ -171,10 +171,11 @@ pub async fn authorize(
         .create(
             &auth.user.id,
             ctx.tenant(),
-            market.region.code(),
-            market.country_code,
-            &redirect,
-            amazon_redirect,
+            (market.region.code(), market.country_code),
+            Redirects {
+                page: &redirect,
+                amazon: amazon_redirect,
+            },
             now,
         )
         .await?;

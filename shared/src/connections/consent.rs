@@ -79,6 +79,14 @@ fn pending(item: &crate::ports::store::Item) -> Result<PendingConsent> {
     })
 }
 
+/// Where a consent returns: the frontend's page, and the URL Amazon is given (the same, or
+/// the return hop that forwards to the page).
+#[derive(Debug, Clone, Copy)]
+pub struct Redirects<'a> {
+    pub page: &'a str,
+    pub amazon: &'a str,
+}
+
 /// The consents repository.
 #[derive(Clone, Copy)]
 pub struct Consents<'a> {
@@ -95,12 +103,14 @@ impl<'a> Consents<'a> {
         &self,
         user_id: &UserId,
         tenant: &Tenant,
-        region: &str,
-        marketplace: &str,
-        redirect_uri: &str,
-        amazon_redirect_uri: &str,
+        (region, marketplace): (&str, &str),
+        redirects: Redirects<'_>,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        let Redirects {
+            page: redirect_uri,
+            amazon: amazon_redirect_uri,
+        } = redirects;
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
         let state = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
