@@ -8,9 +8,11 @@
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
 pub mod fee_estimates;
+pub mod orders;
 pub mod settlements;
 pub mod step;
 pub mod transactions;
+pub mod worker;
 
 use crate::domain::TenantId;
 use crate::identity::tenancy;
@@ -599,6 +601,33 @@ pub async fn runs(
             None => return Ok(out),
         }
     }
+}
+
+/// Amazon refused a connection's authorisation (`invalid_grant`, an `APPLICATION_OAUTH`
+/// revocation): marks every dataset of the connection "needs re-authorisation", so none of
+/// them runs (the dispatcher skips them) until the seller reconnects. Datasets already marked
+/// are left as they are. Returns how many were marked.
+pub async fn needs_reauthorization(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut marked = 0;
+    for dataset in Dataset::ALL {
+        let changed = modify(store, tenant, connection, dataset, |s| {
+            (s.status != Status::NeedsReauthorization).then(|| s.needs_reauthorization(reason, now))
+        })
+        .await?;
+        if changed {
+            marked += 1;
+        }
+    }
+    if marked > 0 {
+        tracing::warn!(tenant = %tenant, connection, reason, "connection needs re-authorisation; its syncs are stopped");
+    }
+    Ok(marked)
 }
 
 /// Reads a dataset's state and writes what `change` makes of it, again on a version conflict

@@ -19,3 +19,4 @@ mod jobs;
 mod queues;
 mod sync_money;
 mod sync_state;
+mod sync_worker;

@@ -619,10 +619,10 @@ async fn settlements_lose_nothing_to_throttling_server_errors_and_truncated_docu
         3,
     ));
     st.add_fault(fault("getReportDocument", FaultKind::Truncate, 5, 2));
-    st.add_fault(fault("downloadDocument", FaultKind::Truncate, 3, 3));
+    st.add_fault(fault("downloadReportDocument", FaultKind::Truncate, 3, 3));
     let ran = s.run(&settlements_sync(), Dataset::Settlements, 90).await;
     assert!(ran.retried > 0, "a truncated document is retried");
-    assert!(st.stats()["downloadDocument"].faults >= 3);
+    assert!(st.stats()["downloadReportDocument"].faults >= 3);
     let ids = assert_settlements_equal_the_truth(&s).await;
     let start_listed = listed_at(&s, st.now());
     for x in start_listed {

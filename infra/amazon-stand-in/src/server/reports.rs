@@ -382,8 +382,11 @@ pub(super) async fn download(
             .into_response();
     }
     let doc = st.inner.lock().expect("state").documents.get(&id).cloned();
-    // `{"operation": "downloadDocument", "kind": {"type": "truncate"}}` cuts the body in half.
-    let cut = matches!(st.fault_for("downloadDocument"), Some(FaultKind::Truncate));
+    // `Truncate` on `downloadReportDocument`: the body stops half-way (a dropped S3 stream).
+    let cut = matches!(
+        st.fault_for("downloadReportDocument"),
+        Some(FaultKind::Truncate)
+    );
     match doc {
         Some((mut bytes, content_type)) => {
             if cut {
