@@ -775,3 +775,99 @@ async fn fee_estimates_cover_every_unsettled_sale_at_amazons_fee_schedule() {
     assert_eq!(again.written, 0);
     assert_eq!(st.stats()["getMyFeesEstimates"].calls, calls);
 }
+
+#[tokio::test]
+async fn fee_estimates_also_cover_orders_not_shipped_or_not_settled_yet() {
+    use amazon_stand_in::model::{OrderStatus, TxKind};
+    use shared::records::fee_estimates as fee_records;
+    use shared::sync::fee_estimates::FeeEstimatesSync;
+    let s = seller(1500).await;
+    s.run(
+        &shared::sync::orders::OrdersSync::new(),
+        Dataset::Orders,
+        600,
+    )
+    .await;
+    s.run(&TransactionsSync::default(), Dataset::Transactions, 600)
+        .await;
+    let start = s.w.st.now();
+    s.run(&FeeEstimatesSync::default(), Dataset::FeeEstimates, 60)
+        .await;
+    let seller = &s.w.st.seller;
+    let from = start - Duration::days(45);
+    let listing = |mid: &str, product: usize, principal: Decimal, qty: i64, fba: bool| {
+        let price = (principal / Decimal::from(qty)).round_dp(2).normalize();
+        let (referral, fulfilment) = amazon_stand_in::catalog::unit_fees(
+            &seller.products[product],
+            price,
+            shared::marketplaces::by_id(mid).unwrap().currency,
+            fba,
+        );
+        (
+            (
+                mid.to_string(),
+                seller.products[product].sku.clone(),
+                price,
+                if fba { "AFN" } else { "MFN" }.to_string(),
+            ),
+            referral + fulfilment,
+        )
+    };
+    let mut expected = BTreeMap::new();
+    let settled: std::collections::BTreeSet<&str> = seller
+        .transactions
+        .iter()
+        .filter(|t| t.kind == TxKind::Shipment && t.settlement.is_some() && t.posted >= from)
+        .filter_map(|t| t.order_id.as_deref())
+        .collect();
+    let mut unshipped = 0;
+    for o in seller.orders.iter().filter(|o| {
+        o.purchase_date >= from
+            && o.purchase_date <= start
+            && !matches!(o.status, OrderStatus::Canceled | OrderStatus::Pending)
+            && !settled.contains(o.id.as_str())
+    }) {
+        unshipped += usize::from(o.status == OrderStatus::Unshipped);
+        for i in &o.items {
+            let fba = o.fulfillment == amazon_stand_in::model::Fulfillment::Afn;
+            let (k, v) = listing(o.marketplace_id, i.product, i.principal, i.quantity, fba);
+            expected.insert(k, v);
+        }
+    }
+    for t in seller.transactions.iter().filter(|t| {
+        t.kind == TxKind::Shipment && t.settlement.is_none() && t.posted >= from && t.posted < start
+    }) {
+        let order = seller.order(t.order_id.as_deref().unwrap()).unwrap();
+        for item in &t.items {
+            let principal: Decimal = item
+                .lines
+                .iter()
+                .filter(|l| l.category == "ItemPrice" && l.kind == "Principal")
+                .map(|l| l.amount)
+                .sum();
+            let fba = order.fulfillment == amazon_stand_in::model::Fulfillment::Afn;
+            let (k, v) = listing(
+                t.marketplace_id,
+                item.product.unwrap(),
+                principal,
+                item.quantity,
+                fba,
+            );
+            expected.insert(k, v);
+        }
+    }
+    assert!(unshipped > 0, "some orders are not shipped yet");
+    let stored: BTreeMap<_, _> = fee_records::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let q = e.query;
+            ((q.marketplace_id, q.sku, q.price, q.channel), e.total)
+        })
+        .collect();
+    assert_eq!(
+        stored, expected,
+        "orders and shipments not settled, fees to the cent"
+    );
+}
