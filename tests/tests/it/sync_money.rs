@@ -871,3 +871,212 @@ async fn fee_estimates_also_cover_orders_not_shipped_or_not_settled_yet() {
         "orders and shipments not settled, fees to the cent"
     );
 }
+
+// ------------------------------------------------------------------ through the sync worker
+
+/// The money datasets registered in the real sync worker (`job_sync_worker::runtime_with`),
+/// dispatched and drained through the embedded queue and bus the way the Lambdas run them:
+/// the records equal the ground truth and the events reach the bus.
+#[tokio::test]
+async fn the_sync_worker_runs_the_money_datasets_to_the_ground_truth() {
+    use shared::adapters::embedded_bus::Pattern;
+    use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore};
+    use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+    use shared::connections::{ConnectionSecret, Connections};
+    use shared::ports::bus::BusEnvelope;
+    use shared::ports::queue::Queue;
+    use shared::ports::{Clock, Store};
+    use shared::sync::fee_estimates::FeeEstimatesSync;
+    use shared::sync::worker::Registry;
+
+    const PREFIX: &str = "test/";
+    let st = StandIn::virtual_clock(
+        amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
+            orders: 1500,
+            ..Default::default()
+        }),
+        false,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = amazon_stand_in::router(st.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let pacer: Arc<dyn Pacer> = Arc::new(Virtual(st.clone()));
+    let clock: Arc<dyn Clock> = pacer.clone();
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+    let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
+    let q = queues.declare("sync", Some(("sync-dlq", 10)));
+    let events = queues.declare("events", None);
+    let bus = EmbeddedBus::new(queues.clone(), clock.clone());
+    bus.route(
+        Pattern {
+            source: "beddora.sync".into(),
+            detail_types: vec![],
+        },
+        events.clone(),
+    );
+    let secrets = Arc::new(EmbeddedSecrets::in_memory());
+    let now = clock.now();
+    let tenant = super::jobs::tenant_in(store.as_ref(), now).await;
+    let account = AmazonAccount::new(
+        &tenant,
+        "US",
+        st.seller.seller_id.clone(),
+        "NA",
+        st.seller
+            .marketplaces
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect(),
+        now,
+    );
+    Connections::new(store.as_ref(), secrets.as_ref(), PREFIX)
+        .create(
+            &account,
+            &ConnectionSecret::new(SecretString::from(st.issue_refresh_token())),
+        )
+        .await
+        .unwrap();
+    let conn = account.id.to_string();
+    sync::register(store.as_ref(), &tenant, &conn, now)
+        .await
+        .unwrap();
+    sync::modify(store.as_ref(), &tenant, &conn, Dataset::Orders, |s| {
+        Some(s.cancelled(now))
+    })
+    .await
+    .unwrap();
+    let amazon = Arc::new(AmazonApp::new(
+        AmazonSettings {
+            application_id: Some("amzn1.sp.solution.test".into()),
+            base_url: Some(base.clone()),
+            sandbox: false,
+        },
+        Credentials {
+            client_id: st.apps.client_id.clone(),
+            client_secret: SecretString::from(st.apps.client_secret.clone()),
+            token_url: format!("{base}/auth/o2/token"),
+        },
+        store.clone(),
+        pacer.clone(),
+        &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
+    ));
+    let ports = job_sync_worker::Ports {
+        store: store.clone(),
+        queues: queues.clone(),
+        secrets,
+        bus: Arc::new(bus),
+        amazon,
+        pacer,
+    };
+    let mut registry = Registry::new();
+    registry.insert(
+        Dataset::Transactions,
+        Arc::new(TransactionsSync::default()) as Arc<dyn DatasetSync>,
+    );
+    registry.insert(Dataset::Settlements, Arc::new(settlements_sync()));
+    registry.insert(Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default()));
+    let runtime = job_sync_worker::runtime_with(&ports, PREFIX, q.clone(), registry);
+
+    let drain = || async {
+        sync::dispatch(store.as_ref(), queues.as_ref(), &q, st.now(), 100)
+            .await
+            .unwrap();
+        for _ in 0..100_000 {
+            let n = shared::jobs::poll_once(
+                &runtime,
+                queues.as_ref(),
+                Duration::minutes(20),
+                Duration::minutes(14),
+            )
+            .await
+            .unwrap();
+            if n > 0 {
+                continue;
+            }
+            if queues.stats(&q).await.unwrap().total() == 0 {
+                return;
+            }
+            st.advance(Duration::seconds(15));
+        }
+        panic!("the sync queue never emptied");
+    };
+    drain().await;
+    // The fee estimates' first run started with the others, before any sale was synced; its
+    // hourly sweep finds them.
+    st.advance(Dataset::FeeEstimates.cadence());
+    drain().await;
+    for d in [
+        Dataset::Transactions,
+        Dataset::Settlements,
+        Dataset::FeeEstimates,
+    ] {
+        let state = sync::get(store.as_ref(), &tenant, &conn, d)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            state.backfilled,
+            "{d}: {:?} {:?}",
+            state.status, state.error
+        );
+    }
+    // The records, checked as the direct runs check them.
+    let w = World {
+        st: st.clone(),
+        base,
+        store: store.clone(),
+    };
+    let (_, api) = client(&w);
+    let ctx = context(&w, &conn, &SecretString::from(String::new()));
+    let s = Seller {
+        w,
+        api,
+        ctx,
+        tenant: tenant.clone(),
+        account,
+        pacer: Arc::new(Virtual(st.clone())),
+    };
+    let ids = assert_settlements_equal_the_truth(&s).await;
+    assert!(ids.len() >= 10);
+    let stored = tx_records::all(store.as_ref(), &tenant).await.unwrap();
+    assert_eq!(
+        by_day(&stored),
+        truth_by_day(st.ground_truth())
+            .into_iter()
+            .collect::<BTreeMap<_, _>>(),
+        "transactions through the worker equal the ground truth"
+    );
+    assert!(!fee_records_all(&s).await.is_empty(), "fee estimates made");
+    // The domain events went out on the bus.
+    let mut kinds = std::collections::BTreeSet::new();
+    loop {
+        let got = queues
+            .receive(&events, 10, Duration::minutes(5))
+            .await
+            .unwrap();
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            let e: BusEnvelope = serde_json::from_str(&m.body).unwrap();
+            assert_eq!(e.detail["tenant"], tenant.to_string());
+            kinds.insert(e.detail_type);
+            queues.delete(&events, &m.receipt).await.unwrap();
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "FeeEstimatesChanged",
+            "SettlementsChanged",
+            "TransactionsChanged"
+        ]
+    );
+}
+
+async fn fee_records_all(s: &Seller) -> Vec<shared::records::fee_estimates::FeeEstimateRecord> {
+    shared::records::fee_estimates::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+}
