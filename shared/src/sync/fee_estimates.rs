@@ -328,7 +328,8 @@ impl DatasetSync for FeeEstimatesSync {
         let mut written = 0u64;
         let mut asked = 0u32;
         let mut next_in = None;
-        while !run.pending.is_empty() && cx.time_left() >= self.margin {
+        // At least one request a step, however short the step: every step moves on.
+        while !run.pending.is_empty() && (asked == 0 || cx.time_left() >= self.margin) {
             let n = run.pending.len().min(self.batch.clamp(1, BATCH));
             let batch: Vec<FeeQuery> = run.pending[..n].to_vec();
             let estimates = match estimate(cx, &batch).await {
