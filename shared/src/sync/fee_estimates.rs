@@ -2,11 +2,12 @@
 //! settled yet, per marketplace, SKU, unit price and fulfilment channel, with
 //! `getMyFeesEstimates` (20 listings a request, 0.5 requests a second).
 //!
-//! What to estimate comes from a [`FeeCandidates`] source. [`UnsettledSales`] reads the
-//! synced shipments that have no settlement yet (deferred, or released into the open period)
-//! over the last [`FeeEstimatesSync::lookback`]; the lead can wire another source (the synced
-//! orders, pending ones included) without touching the rest. A listing estimated within
-//! [`FeeEstimatesSync::refresh`] is not asked again.
+//! What to estimate comes from a [`FeeCandidates`] source, over the last
+//! [`FeeEstimatesSync::lookback`]: [`UnsettledOrders`] reads the synced orders (not cancelled,
+//! priced, and with no shipment in a settlement yet), [`UnsettledSales`] the synced shipments
+//! that have no settlement yet (deferred, or released into the open period); the default is
+//! both ([`Both`]), so estimates come as soon as either dataset has the sale. A listing
+//! estimated within [`FeeEstimatesSync::refresh`] is not asked again.
 //!
 //! Checkpoint: the listings still to estimate in this run (at most
 //! [`FeeEstimatesSync::max_per_run`]; the rest are still unestimated at the next run).
@@ -97,6 +98,93 @@ impl FeeCandidates for UnsettledSales {
     }
 }
 
+/// The synced orders of the window that are not cancelled, have prices (Amazon shows none
+/// while an order is pending) and whose shipment is not in a settlement yet.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UnsettledOrders;
+
+#[async_trait::async_trait]
+impl FeeCandidates for UnsettledOrders {
+    async fn candidates(
+        &self,
+        cx: &StepContext<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<FeeQuery>, StepError> {
+        let mut out = BTreeSet::new();
+        for marketplace in &cx.account.marketplace_ids {
+            // Shipments are posted after the purchase: those of the window's orders are here.
+            let settled: BTreeSet<String> =
+                transactions::posted_between(cx.store, cx.tenant, marketplace, from, to)
+                    .await?
+                    .iter()
+                    .filter(|t| t.settlement_id().is_some())
+                    .filter_map(|t| t.order_id().map(str::to_string))
+                    .collect();
+            let orders =
+                crate::records::orders::purchased(cx.store, cx.tenant, marketplace, from, to)
+                    .await?;
+            for o in orders
+                .iter()
+                .filter(|o| o.status != "CANCELLED" && !settled.contains(&o.amazon_order_id))
+            {
+                let Some(currency) = &o.currency else {
+                    continue;
+                };
+                let channel = match o.fulfilled_by.as_deref() {
+                    Some("AMAZON") | Some("AFN") => "AFN",
+                    _ => "MFN",
+                };
+                for item in o.items.iter().filter(|i| i.quantity > 0) {
+                    let Some(price) = item.item_price.filter(|p| *p > Decimal::ZERO) else {
+                        continue;
+                    };
+                    out.insert(FeeQuery {
+                        marketplace_id: o.marketplace_id.clone(),
+                        sku: item.sku.clone(),
+                        asin: item.asin.clone(),
+                        price: (price / Decimal::from(item.quantity))
+                            .round_dp(2)
+                            .normalize(),
+                        currency: currency.clone(),
+                        channel: channel.into(),
+                    });
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+/// Unsettled orders and unsettled shipments together (each listing once).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Both;
+
+#[async_trait::async_trait]
+impl FeeCandidates for Both {
+    async fn candidates(
+        &self,
+        cx: &StepContext<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<FeeQuery>, StepError> {
+        let mut all: BTreeMap<(String, String, Decimal, String), FeeQuery> = BTreeMap::new();
+        let sales = UnsettledSales.candidates(cx, from, to).await?;
+        let orders = UnsettledOrders.candidates(cx, from, to).await?;
+        // Shipments first: they name the ASIN, which orders read from a report may lack.
+        for q in sales.into_iter().chain(orders) {
+            all.entry((
+                q.marketplace_id.clone(),
+                q.sku.clone(),
+                q.price,
+                q.channel.clone(),
+            ))
+            .or_insert(q);
+        }
+        Ok(all.into_values().collect())
+    }
+}
+
 /// Fee estimates of one connection.
 #[derive(Clone)]
 pub struct FeeEstimatesSync {
@@ -115,7 +203,7 @@ pub struct FeeEstimatesSync {
 impl Default for FeeEstimatesSync {
     fn default() -> Self {
         Self {
-            source: Arc::new(UnsettledSales),
+            source: Arc::new(Both),
             lookback: Duration::days(45),
             refresh: Duration::days(7),
             max_per_run: 2_000,
@@ -240,7 +328,8 @@ impl DatasetSync for FeeEstimatesSync {
         let mut written = 0u64;
         let mut asked = 0u32;
         let mut next_in = None;
-        while !run.pending.is_empty() && cx.time_left() >= self.margin {
+        // At least one request a step, however short the step: every step moves on.
+        while !run.pending.is_empty() && (asked == 0 || cx.time_left() >= self.margin) {
             let n = run.pending.len().min(self.batch.clamp(1, BATCH));
             let batch: Vec<FeeQuery> = run.pending[..n].to_vec();
             let estimates = match estimate(cx, &batch).await {

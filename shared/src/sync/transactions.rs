@@ -176,7 +176,8 @@ impl DatasetSync for TransactionsSync {
         let mut next_in = None;
         let mut done = false;
         loop {
-            if cx.time_left() < self.margin {
+            // At least one page a step, however short the step: every step moves on.
+            if pages > 0 && cx.time_left() < self.margin {
                 break;
             }
             let (after, before) = run.bounds(self.window);

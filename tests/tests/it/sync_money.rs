@@ -775,3 +775,308 @@ async fn fee_estimates_cover_every_unsettled_sale_at_amazons_fee_schedule() {
     assert_eq!(again.written, 0);
     assert_eq!(st.stats()["getMyFeesEstimates"].calls, calls);
 }
+
+#[tokio::test]
+async fn fee_estimates_also_cover_orders_not_shipped_or_not_settled_yet() {
+    use amazon_stand_in::model::{OrderStatus, TxKind};
+    use shared::records::fee_estimates as fee_records;
+    use shared::sync::fee_estimates::FeeEstimatesSync;
+    let s = seller(1500).await;
+    s.run(
+        &shared::sync::orders::OrdersSync::new(),
+        Dataset::Orders,
+        600,
+    )
+    .await;
+    s.run(&TransactionsSync::default(), Dataset::Transactions, 600)
+        .await;
+    let start = s.w.st.now();
+    s.run(&FeeEstimatesSync::default(), Dataset::FeeEstimates, 60)
+        .await;
+    let seller = &s.w.st.seller;
+    let from = start - Duration::days(45);
+    let listing = |mid: &str, product: usize, principal: Decimal, qty: i64, fba: bool| {
+        let price = (principal / Decimal::from(qty)).round_dp(2).normalize();
+        let (referral, fulfilment) = amazon_stand_in::catalog::unit_fees(
+            &seller.products[product],
+            price,
+            shared::marketplaces::by_id(mid).unwrap().currency,
+            fba,
+        );
+        (
+            (
+                mid.to_string(),
+                seller.products[product].sku.clone(),
+                price,
+                if fba { "AFN" } else { "MFN" }.to_string(),
+            ),
+            referral + fulfilment,
+        )
+    };
+    let mut expected = BTreeMap::new();
+    let settled: std::collections::BTreeSet<&str> = seller
+        .transactions
+        .iter()
+        .filter(|t| t.kind == TxKind::Shipment && t.settlement.is_some() && t.posted >= from)
+        .filter_map(|t| t.order_id.as_deref())
+        .collect();
+    let mut unshipped = 0;
+    for o in seller.orders.iter().filter(|o| {
+        o.purchase_date >= from
+            && o.purchase_date <= start
+            && !matches!(o.status, OrderStatus::Canceled | OrderStatus::Pending)
+            && !settled.contains(o.id.as_str())
+    }) {
+        unshipped += usize::from(o.status == OrderStatus::Unshipped);
+        for i in &o.items {
+            let fba = o.fulfillment == amazon_stand_in::model::Fulfillment::Afn;
+            let (k, v) = listing(o.marketplace_id, i.product, i.principal, i.quantity, fba);
+            expected.insert(k, v);
+        }
+    }
+    for t in seller.transactions.iter().filter(|t| {
+        t.kind == TxKind::Shipment && t.settlement.is_none() && t.posted >= from && t.posted < start
+    }) {
+        let order = seller.order(t.order_id.as_deref().unwrap()).unwrap();
+        for item in &t.items {
+            let principal: Decimal = item
+                .lines
+                .iter()
+                .filter(|l| l.category == "ItemPrice" && l.kind == "Principal")
+                .map(|l| l.amount)
+                .sum();
+            let fba = order.fulfillment == amazon_stand_in::model::Fulfillment::Afn;
+            let (k, v) = listing(
+                t.marketplace_id,
+                item.product.unwrap(),
+                principal,
+                item.quantity,
+                fba,
+            );
+            expected.insert(k, v);
+        }
+    }
+    assert!(unshipped > 0, "some orders are not shipped yet");
+    let stored: BTreeMap<_, _> = fee_records::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let q = e.query;
+            ((q.marketplace_id, q.sku, q.price, q.channel), e.total)
+        })
+        .collect();
+    assert_eq!(
+        stored, expected,
+        "orders and shipments not settled, fees to the cent"
+    );
+}
+
+// ------------------------------------------------------------------ through the sync worker
+
+/// The money datasets registered in the real sync worker (`job_sync_worker::runtime_with`),
+/// dispatched and drained through the embedded queue and bus the way the Lambdas run them:
+/// the records equal the ground truth and the events reach the bus.
+#[tokio::test]
+async fn the_sync_worker_runs_the_money_datasets_to_the_ground_truth() {
+    use shared::adapters::embedded_bus::Pattern;
+    use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore};
+    use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+    use shared::connections::{ConnectionSecret, Connections};
+    use shared::ports::bus::BusEnvelope;
+    use shared::ports::queue::Queue;
+    use shared::ports::{Clock, Store};
+    use shared::sync::fee_estimates::FeeEstimatesSync;
+    use shared::sync::worker::Registry;
+
+    const PREFIX: &str = "test/";
+    let st = StandIn::virtual_clock(
+        amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
+            orders: 1500,
+            ..Default::default()
+        }),
+        false,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = amazon_stand_in::router(st.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let pacer: Arc<dyn Pacer> = Arc::new(Virtual(st.clone()));
+    let clock: Arc<dyn Clock> = pacer.clone();
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+    let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
+    let q = queues.declare("sync", Some(("sync-dlq", 10)));
+    let events = queues.declare("events", None);
+    let bus = EmbeddedBus::new(queues.clone(), clock.clone());
+    bus.route(
+        Pattern {
+            source: "beddora.sync".into(),
+            detail_types: vec![],
+        },
+        events.clone(),
+    );
+    let secrets = Arc::new(EmbeddedSecrets::in_memory());
+    let now = clock.now();
+    let tenant = super::jobs::tenant_in(store.as_ref(), now).await;
+    let account = AmazonAccount::new(
+        &tenant,
+        "US",
+        st.seller.seller_id.clone(),
+        "NA",
+        st.seller
+            .marketplaces
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect(),
+        now,
+    );
+    Connections::new(store.as_ref(), secrets.as_ref(), PREFIX)
+        .create(
+            &account,
+            &ConnectionSecret::new(SecretString::from(st.issue_refresh_token())),
+        )
+        .await
+        .unwrap();
+    let conn = account.id.to_string();
+    sync::register(store.as_ref(), &tenant, &conn, now)
+        .await
+        .unwrap();
+    sync::modify(store.as_ref(), &tenant, &conn, Dataset::Orders, |s| {
+        Some(s.cancelled(now))
+    })
+    .await
+    .unwrap();
+    let amazon = Arc::new(AmazonApp::new(
+        AmazonSettings {
+            application_id: Some("amzn1.sp.solution.test".into()),
+            base_url: Some(base.clone()),
+            sandbox: false,
+        },
+        Credentials {
+            client_id: st.apps.client_id.clone(),
+            client_secret: SecretString::from(st.apps.client_secret.clone()),
+            token_url: format!("{base}/auth/o2/token"),
+        },
+        store.clone(),
+        pacer.clone(),
+        &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
+    ));
+    let ports = job_sync_worker::Ports {
+        store: store.clone(),
+        queues: queues.clone(),
+        secrets,
+        bus: Arc::new(bus),
+        amazon,
+        pacer,
+    };
+    let mut registry = Registry::new();
+    registry.insert(
+        Dataset::Transactions,
+        Arc::new(TransactionsSync::default()) as Arc<dyn DatasetSync>,
+    );
+    registry.insert(Dataset::Settlements, Arc::new(settlements_sync()));
+    registry.insert(Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default()));
+    let runtime = job_sync_worker::runtime_with(&ports, PREFIX, q.clone(), registry);
+
+    let drain = || async {
+        sync::dispatch(store.as_ref(), queues.as_ref(), &q, st.now(), 100)
+            .await
+            .unwrap();
+        for _ in 0..100_000 {
+            let n = shared::jobs::poll_once(
+                &runtime,
+                queues.as_ref(),
+                Duration::minutes(20),
+                Duration::minutes(14),
+            )
+            .await
+            .unwrap();
+            if n > 0 {
+                continue;
+            }
+            if queues.stats(&q).await.unwrap().total() == 0 {
+                return;
+            }
+            st.advance(Duration::seconds(15));
+        }
+        panic!("the sync queue never emptied");
+    };
+    drain().await;
+    // The fee estimates' first run started with the others, before any sale was synced; its
+    // hourly sweep finds them.
+    st.advance(Dataset::FeeEstimates.cadence());
+    drain().await;
+    for d in [
+        Dataset::Transactions,
+        Dataset::Settlements,
+        Dataset::FeeEstimates,
+    ] {
+        let state = sync::get(store.as_ref(), &tenant, &conn, d)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            state.backfilled,
+            "{d}: {:?} {:?}",
+            state.status, state.error
+        );
+    }
+    // The records, checked as the direct runs check them.
+    let w = World {
+        st: st.clone(),
+        base,
+        store: store.clone(),
+    };
+    let (_, api) = client(&w);
+    let ctx = context(&w, &conn, &SecretString::from(String::new()));
+    let s = Seller {
+        w,
+        api,
+        ctx,
+        tenant: tenant.clone(),
+        account,
+        pacer: Arc::new(Virtual(st.clone())),
+    };
+    let ids = assert_settlements_equal_the_truth(&s).await;
+    assert!(ids.len() >= 10);
+    let stored = tx_records::all(store.as_ref(), &tenant).await.unwrap();
+    assert_eq!(
+        by_day(&stored),
+        truth_by_day(st.ground_truth())
+            .into_iter()
+            .collect::<BTreeMap<_, _>>(),
+        "transactions through the worker equal the ground truth"
+    );
+    assert!(!fee_records_all(&s).await.is_empty(), "fee estimates made");
+    // The domain events went out on the bus.
+    let mut kinds = std::collections::BTreeSet::new();
+    loop {
+        let got = queues
+            .receive(&events, 10, Duration::minutes(5))
+            .await
+            .unwrap();
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            let e: BusEnvelope = serde_json::from_str(&m.body).unwrap();
+            assert_eq!(e.detail["tenant"], tenant.to_string());
+            kinds.insert(e.detail_type);
+            queues.delete(&events, &m.receipt).await.unwrap();
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "FeeEstimatesChanged",
+            "SettlementsChanged",
+            "TransactionsChanged"
+        ]
+    );
+}
+
+async fn fee_records_all(s: &Seller) -> Vec<shared::records::fee_estimates::FeeEstimateRecord> {
+    shared::records::fee_estimates::all(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+}
