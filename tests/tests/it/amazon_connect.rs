@@ -1011,3 +1011,48 @@ async fn disconnecting_succeeds_when_amazon_cannot_delete_the_subscriptions() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_seller_connected_in_two_tenants_keeps_its_subscriptions_until_the_last_disconnects() {
+    let c = connected().await;
+    let a = c.app.signed_up("first@example.com").await;
+    let b = c.app.signed_up("second@example.com").await;
+    let a_id = connect(&c, &a).await["amazonAccountId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b_id = connect(&c, &b).await["amazonAccountId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b_account = account(&c, &b, &b_id).await;
+    let ctx = seller_context(&c, &b_account).await;
+    let api = c.amazon.sp_api(Region::NorthAmerica);
+    let subscribed = |kind: &'static str| {
+        let (api, ctx) = (&api, &ctx);
+        async move {
+            api.notifications()
+                .get_subscription(ctx, kind, &GetSubscriptionParams::default())
+                .await
+        }
+    };
+    let delete = |s: &Session, id: &str| {
+        let path = format!("/api/accounts/linked/{id}");
+        let (app, token) = (c.app.clone(), s.token.clone());
+        async move { app.call("DELETE", &path, None, Some(&token)).await.status }
+    };
+    assert_eq!(delete(&a, &a_id).await, StatusCode::NO_CONTENT);
+    for (kind, _) in NOTIFICATION_TYPES {
+        assert!(
+            subscribed(kind).await.is_ok(),
+            "{kind} kept for the other tenant"
+        );
+    }
+    assert_eq!(delete(&b, &b_id).await, StatusCode::NO_CONTENT);
+    for (kind, _) in NOTIFICATION_TYPES {
+        assert!(
+            matches!(subscribed(kind).await, Err(AmazonError::NotFound(_))),
+            "{kind} deleted with the last connection"
+        );
+    }
+}
