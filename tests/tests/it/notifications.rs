@@ -1134,3 +1134,29 @@ async fn duplicated_and_reordered_transaction_updates_end_with_amazons_transacti
         );
     }
 }
+
+#[tokio::test]
+async fn an_order_change_that_keeps_failing_is_recorded_for_recovery_after_its_attempts() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    let body = w.notify("ORDER_CHANGE", 1).await.remove(0);
+    w.st.add_fault(FaultRule {
+        operation: Some("getOrder2026".into()),
+        ..fault(FaultKind::Status { code: 503 })
+    });
+    let deadline = (w.now() + Duration::minutes(5)).timestamp_millis() as u64;
+    // The fifth receive: recorded (the error-recovery API lists it), not handed back again.
+    let r = job_notifications::handle(&c, sqs_event(&[("m-5", &body, 5)]), deadline).await;
+    assert!(r.batch_item_failures.is_empty());
+    let failures = jobs::failures(w.store.as_ref(), &t).await.unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let f = &failures[0];
+    assert!(!f.permanent, "retryable: the user can retry it");
+    assert_eq!(f.attempts, 5);
+    assert!(f.error.contains("503"), "{}", f.error);
+    assert_eq!(f.message.kind, "notification");
+    assert_eq!(f.message.connection.as_deref(), Some(a.id.as_str()));
+    assert_eq!(f.message.dataset.as_deref(), Some("orders"));
+}
