@@ -950,7 +950,7 @@ async fn the_sync_worker_runs_the_money_datasets_to_the_ground_truth() {
         AmazonSettings {
             application_id: Some("amzn1.sp.solution.test".into()),
             base_url: Some(base.clone()),
-            sandbox: false,
+            ..Default::default()
         },
         Credentials {
             client_id: st.apps.client_id.clone(),
