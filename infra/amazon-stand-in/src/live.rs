@@ -731,11 +731,21 @@ impl StandIn {
         .collect();
         let (mut tick, out) = self.update_seller(|s| live.run(self, s, now, &subs));
         // Delivered in order, with the live lock held, so ticks never interleave messages.
+        // A failed delivery is lost, as Amazon's can be (sweeps catch up); the first error is
+        // reported after the rest were tried.
+        let mut failed = None;
         for (arn, sink, body) in out {
-            sink.deliver(&arn, body.to_string()).await?;
-            tick.notifications += 1;
+            match sink.deliver(&arn, body.to_string()).await {
+                Ok(()) => tick.notifications += 1,
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
         }
-        Ok(tick)
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(tick),
+        }
     }
 }
 

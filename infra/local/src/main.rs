@@ -1,10 +1,14 @@
 //! `beddora-local`: every router under `/api` on one port with the embedded adapters, data
-//! kept in a local folder and mail printed from an outbox. Never deployed.
+//! kept in a local folder and mail printed from an outbox; the jobs on the template's
+//! queues and schedule, in-process; the Amazon stand-in as Amazon, with a demo seller that
+//! keeps selling. Never deployed.
 
-use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer};
+use beddora_local::jobs::{self, Queues};
+use shared::adapters::{EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer};
+use shared::amazon::AmazonApp;
 use shared::config::Config;
 use shared::http::AppState;
-use shared::ports::{Clock, Mailer, Secrets, SystemClock};
+use shared::ports::{Clock, Mailer, Queue, Secrets, SystemClock};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,14 +20,55 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
     std::fs::create_dir_all(&data_dir)
         .map_err(|e| format!("cannot create DATA_DIR {}: {e}", data_dir.display()))?;
-    let config = local_config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let embedded_queues = EmbeddedQueue::open(&data_dir.join("queues.redb"), clock.clone())
+        .map_err(|e| format!("cannot open the queues in {}: {e}", data_dir.display()))?;
+    let q = Queues::declare(&embedded_queues);
+    let queues: Arc<dyn Queue> = Arc::new(embedded_queues);
+    let stand_in = start_stand_in().await?;
+    // With the stand-in running, it is the Amazon this runner connects to, unless AMAZON_*
+    // say otherwise.
+    let mut defaults = vec![];
+    if let Some((st, url)) = &stand_in {
+        defaults.push(("AMAZON_BASE_URL", url.clone()));
+        defaults.push(("AMAZON_APP_ID", st.apps.application_id.clone()));
+    }
+    defaults.push(("NOTIFICATIONS_QUEUE_ARN", jobs::arn_of(&q.notifications)));
+    let config = local_config(&defaults)?;
     let store = Arc::new(EmbeddedStore::open(
         &data_dir.join("store.redb"),
         clock.clone(),
     )?);
     let secrets = Arc::new(EmbeddedSecrets::open(&data_dir.join("secrets.redb"))?);
     let keys = beddora_local::app_keys(secrets.as_ref(), &config.app_secret_name).await?;
+    if let Some((st, url)) = &stand_in {
+        if config.amazon.base_url.as_deref() == Some(url.as_str()) {
+            beddora_local::lwa_credentials(
+                secrets.as_ref(),
+                &config.app_secret_name,
+                &st.apps.client_id,
+                &st.apps.client_secret,
+            )
+            .await?;
+        }
+    }
+    let amazon = AmazonApp::load(
+        config.amazon.clone(),
+        secrets.as_ref(),
+        &config.app_secret_name,
+        store.clone(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .map_err(|e| format!("Amazon application: {e}"))?
+    .map(Arc::new);
+    match (&amazon, &config.amazon.base_url) {
+        (Some(_), Some(url)) => eprintln!("beddora-local: Amazon is {url} (connecting enabled)"),
+        (Some(_), None) => eprintln!("beddora-local: Amazon is Amazon (connecting enabled)"),
+        (None, _) => eprintln!(
+            "beddora-local: connecting Amazon is off (no AMAZON_APP_ID or LWA credentials)"
+        ),
+    }
     let mailer: Arc<dyn Mailer> = match std::env::var("SMTP_URL").ok().filter(|s| !s.is_empty()) {
         Some(url) => Arc::new(SmtpMailer::new(&url, &config.mail_from)?),
         None => Arc::new(Outbox::printing(Some(data_dir.join("outbox.log")))),
@@ -38,9 +83,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    start_stand_in().await?;
+
+    // The jobs, on the template's schedule and queues.
+    jobs::schedule(
+        queues.clone(),
+        clock.clone(),
+        q.dispatch.clone(),
+        std::time::Duration::from_secs(60),
+    );
+    let dispatcher = Arc::new(job_sync_dispatch::Dispatcher {
+        store: store.clone(),
+        queues: queues.clone(),
+        clock: clock.clone(),
+        sync_queue: q.sync.clone(),
+        batch: 100,
+    });
+    jobs::consume(
+        "job-sync-dispatch",
+        queues.clone(),
+        clock.clone(),
+        q.dispatch.clone(),
+        chrono::Duration::seconds(180),
+        chrono::Duration::seconds(30),
+        move |event, deadline| {
+            let d = dispatcher.clone();
+            async move { d.handle(event, deadline).await }
+        },
+    );
+    if let Some((st, _)) = &stand_in {
+        st.set_sink(Arc::new(jobs::QueueSink::new(
+            queues.clone(),
+            &[&q.notifications],
+        )));
+        st.start_live().await;
+        jobs::keep_selling(st.clone(), std::time::Duration::from_secs(30));
+    }
+
     let state = AppState {
-        amazon: None,
+        amazon,
         config: Arc::new(config),
         store,
         secrets: secrets as Arc<dyn Secrets>,
@@ -78,8 +158,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The Amazon stand-in with a demo seller, on its own port (`STAND_IN_PORT`, default 3050;
-/// `0` disables it), until the sync jobs use it.
-async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
+/// `0` disables it), and its base URL.
+async fn start_stand_in(
+) -> Result<Option<(amazon_stand_in::server::Shared, String)>, Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("STAND_IN_PORT")
         .ok()
         .map(|p| p.parse())
@@ -87,7 +168,7 @@ async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "STAND_IN_PORT must be a number")?
         .unwrap_or(3050);
     if port == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let orders = std::env::var("STAND_IN_ORDERS")
         .ok()
@@ -96,11 +177,13 @@ async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "STAND_IN_ORDERS must be a number")?
         .unwrap_or(2000);
     // The demo seller's two years end now (to the hour, so a restart within the hour makes
-    // the same seller), so "today" and "last 30 days" hold real figures.
+    // the same seller), so "today" and "last 30 days" hold real figures; from there it keeps
+    // selling on the real clock.
     let now = chrono::Utc::now();
+    let end = chrono::DurationRound::duration_trunc(now, chrono::Duration::hours(1)).unwrap_or(now);
     let seller = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
         orders,
-        end: chrono::DurationRound::duration_trunc(now, chrono::Duration::hours(1)).unwrap_or(now),
+        end,
         ..Default::default()
     });
     let st = amazon_stand_in::StandIn::new(
@@ -114,16 +197,18 @@ async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port} for the Amazon stand-in: {e}"))?;
     eprintln!("beddora-local: Amazon stand-in (demo seller {}, {orders} orders) on http://127.0.0.1:{port}", st.seller.seller_id);
+    let served = st.clone();
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, amazon_stand_in::router(st)).await {
+        if let Err(e) = axum::serve(listener, amazon_stand_in::router(served)).await {
             tracing::error!(error = %e, "Amazon stand-in stopped");
         }
     });
-    Ok(())
+    Ok(Some((st, format!("http://127.0.0.1:{port}"))))
 }
 
 /// The same variables as in Lambda, with local defaults for those not set.
-fn local_config() -> Result<Config, Box<dyn std::error::Error>> {
+/// `defaults` come after the fixed ones and before the environment.
+fn local_config(defaults: &[(&str, String)]) -> Result<Config, Box<dyn std::error::Error>> {
     let mut vars: HashMap<String, String> = [
         ("TABLE_NAME", "beddora-local"),
         ("APP_SECRET_NAME", "beddora/local/app"),
@@ -136,6 +221,7 @@ fn local_config() -> Result<Config, Box<dyn std::error::Error>> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    vars.extend(defaults.iter().map(|(k, v)| (k.to_string(), v.clone())));
     vars.extend(std::env::vars().filter(|(_, v)| !v.trim().is_empty()));
     Ok(Config::from_vars(&vars)?)
 }
