@@ -3,16 +3,19 @@
 //! marketplaces (`user_marketplaces`). The accounts API writes them; the job Lambdas read them.
 //!
 //! Keys (built by `crate::keys`): `ACCT#<t>/AMZ#<id>` and the uniqueness marker
-//! `ACCT#<t>/AMZMKT#<country>`.
+//! `ACCT#<t>/AMZMKT#<country>`; the connection item is also in the seller index, gsi2
+//! `SELLER#<sellerId>` / `<t>#<id>`.
 
+pub mod consent;
 pub mod user_marketplaces;
 
-use crate::domain::AmazonAccountId;
+use crate::domain::{AmazonAccountId, TenantId};
 use crate::error::{Error, Result};
 use crate::identity::users::conflict_on_race;
 use crate::keys::{self, Tenant};
 use crate::ports::store::{
     apply, query_all, Condition, Item, ItemBuilder, ItemExt, Store, StoreError, TxOp, Value,
+    GSI2PK, GSI2SK,
 };
 use crate::ports::Secrets;
 use chrono::{DateTime, Utc};
@@ -31,6 +34,9 @@ pub struct AmazonAccount {
     pub marketplace_ids: Vec<String>,
     pub is_active: bool,
     pub last_token_refresh_at: Option<DateTime<Utc>>,
+    /// When the seller last consented through "Connect Amazon" (Amazon asks again after
+    /// [`CONSENT_DAYS`]); `None` for a connection linked with a pasted refresh token.
+    pub authorized_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version of the stored item.
@@ -56,6 +62,7 @@ impl AmazonAccount {
             marketplace_ids,
             is_active: true,
             last_token_refresh_at: None,
+            authorized_at: None,
             created_at: now,
             updated_at: now,
             version: 0,
@@ -63,8 +70,14 @@ impl AmazonAccount {
     }
 
     fn to_item(&self) -> Item {
-        ItemBuilder::at(keys::tenant(&self.tenant).amazon_account(&self.id))
-            .s("type", "amazon-account")
+        let mut b = ItemBuilder::at(keys::tenant(&self.tenant).amazon_account(&self.id));
+        // The seller index (gsi2): a notification names only the seller.
+        if !self.seller_id.is_empty() {
+            b = b
+                .s(GSI2PK, keys::seller_connections_pk(&self.seller_id))
+                .s(GSI2SK, keys::seller_connection_sk(&self.tenant, &self.id));
+        }
+        b.s("type", "amazon-account")
             .s("id", self.id.as_str())
             .s("accountId", self.tenant.as_str())
             .s("marketplace", self.marketplace.clone())
@@ -73,6 +86,7 @@ impl AmazonAccount {
             .list_s("marketplaceIds", &self.marketplace_ids)
             .flag("isActive", self.is_active)
             .opt_time("lastTokenRefreshAt", self.last_token_refresh_at)
+            .opt_time("authorizedAt", self.authorized_at)
             .time("createdAt", self.created_at)
             .time("updatedAt", self.updated_at)
             .n("version", self.version)
@@ -89,10 +103,35 @@ impl AmazonAccount {
             marketplace_ids: i.list_s("marketplaceIds"),
             is_active: i.flag("isActive"),
             last_token_refresh_at: i.opt_time("lastTokenRefreshAt"),
+            authorized_at: i.opt_time("authorizedAt"),
             created_at: i.time("createdAt")?,
             updated_at: i.time("updatedAt")?,
             version: i.n_i64("version")?,
         })
+    }
+}
+
+/// A seller's consent lasts this long; then they must authorise the app again.
+pub const CONSENT_DAYS: i64 = 365;
+/// Users are warned this many days before their consent runs out.
+pub const CONSENT_WARNING_DAYS: i64 = 30;
+
+impl AmazonAccount {
+    /// When the seller must consent again (`None` when we do not know when they consented).
+    pub fn reauthorize_by(&self) -> Option<DateTime<Utc>> {
+        self.authorized_at
+            .map(|t| t + chrono::Duration::days(CONSENT_DAYS))
+    }
+
+    /// Whether the yearly consent has run out.
+    pub fn consent_expired(&self, now: DateTime<Utc>) -> bool {
+        self.reauthorize_by().is_some_and(|by| by <= now)
+    }
+
+    /// Whether the yearly consent runs out within [`CONSENT_WARNING_DAYS`] (and has not yet).
+    pub fn consent_expires_soon(&self, now: DateTime<Utc>) -> bool {
+        self.reauthorize_by()
+            .is_some_and(|by| by > now && by - now <= chrono::Duration::days(CONSENT_WARNING_DAYS))
     }
 }
 
@@ -208,6 +247,24 @@ impl<'a> Connections<'a> {
             .transpose()
     }
 
+    /// Every connection of one Amazon seller, in every tenant that connected it (a seller may
+    /// be connected in more than one): the tenants an Amazon notification is for.
+    pub async fn by_seller(&self, seller_id: &str) -> Result<Vec<AmazonAccount>> {
+        if seller_id.is_empty() {
+            return Ok(vec![]);
+        }
+        let items = query_all(self.store, keys::seller_connections(seller_id)).await?;
+        items
+            .iter()
+            .map(|i| {
+                let tenant = TenantId::parse(&i.s("accountId")?)
+                    .map_err(|_| StoreError::Corrupt("accountId".into()))?;
+                // The stored connection is the proof of the tenant, as a membership is.
+                AmazonAccount::from_item(&Tenant::verified(tenant), i)
+            })
+            .collect()
+    }
+
     /// Every connection of the tenant.
     pub async fn all(&self, t: &Tenant) -> Result<Vec<AmazonAccount>> {
         query_all(self.store, keys::tenant(t).amazon_accounts())
@@ -273,6 +330,18 @@ impl<'a> Connections<'a> {
             }
             None => ConnectionSecret::new(token),
         };
+        self.secrets
+            .put(&self.secret_name(a), secret.to_secret())
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the stored credentials as a whole (a new consent through our own app).
+    pub async fn set_credentials(
+        &self,
+        a: &AmazonAccount,
+        secret: &ConnectionSecret,
+    ) -> Result<()> {
         self.secrets
             .put(&self.secret_name(a), secret.to_secret())
             .await?;

@@ -84,6 +84,7 @@ const JOB_FAILURE: &str = "JOBERR#";
 const LEASE: &str = "LEASE#";
 const SYNC_STATE: &str = "SYNC#";
 const SYNC_RUN: &str = "SYNCLOG#";
+const AMAZON_SUBSCRIPTIONS: &str = "AMZSUB#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +205,11 @@ impl TenantKey<'_> {
         self.prefix(SYNC_RUN)
     }
 
+    /// `ACCT#<t>/AMZSUB#<id>`: the notification subscriptions Amazon made for a connection.
+    pub fn amazon_subscriptions(&self, id: &AmazonAccountId) -> Key {
+        self.key(format!("{AMAZON_SUBSCRIPTIONS}{id}"))
+    }
+
     /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).
     pub fn lease(&self, name: &str) -> Key {
         self.key(format!("{LEASE}{name}"))
@@ -220,9 +226,49 @@ pub fn user_accounts(u: &UserId) -> Query {
     Query::partition(Index::Table, user_pk(u)).sk(SortKey::BeginsWith("ACCT#".into()))
 }
 
+/// `OAUTHSTATE#<sha256 of the state>/STATE`: a pending "Connect Amazon", found from the
+/// `state` Amazon hands back alone (the callback carries no bearer). Only the digest is stored.
+pub fn oauth_state(state_digest: &str) -> Key {
+    Key::new(format!("OAUTHSTATE#{state_digest}"), "STATE")
+}
+
+/// `AMZAPP#NOTIFICATIONS/DEST#<region>`: our application's one notification destination in
+/// a region (Amazon's id of it).
+pub fn notification_destination(region: &str) -> Key {
+    Key::new("AMZAPP#NOTIFICATIONS", format!("DEST#{region}"))
+}
+
 fn user_pk(u: &UserId) -> String {
     format!("USER#{u}")
 }
+
+/// gsi2 partition of one Amazon seller's connections, across tenants: an Amazon notification
+/// names only the seller (`SELLER#<sellerId>`).
+pub fn seller_connections_pk(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}")
+}
+
+/// gsi2 sort key of a connection in its seller's partition (`<t>#<connection>`).
+pub fn seller_connection_sk(t: &Tenant, connection: &AmazonAccountId) -> String {
+    format!("{t}#{connection}")
+}
+
+/// Every connection of one Amazon seller, in every tenant that connected it.
+pub fn seller_connections(seller_id: &str) -> Query {
+    Query::partition(Index::Gsi2, seller_connections_pk(seller_id))
+}
+
+/// `NOTIFERR` / `<messageId>`: an Amazon notification that could not be read or routed to any
+/// tenant (malformed, or naming no seller we know), kept for the operators with its cause.
+pub fn notification_failure(message_id: &str) -> Key {
+    Key::new(NOTIFICATION_FAILURES, message_id)
+}
+
+pub fn notification_failures() -> Query {
+    Query::partition(Index::Table, NOTIFICATION_FAILURES)
+}
+
+const NOTIFICATION_FAILURES: &str = "NOTIFERR";
 
 #[cfg(test)]
 mod tests {

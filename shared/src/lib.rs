@@ -14,6 +14,7 @@ pub mod identity;
 pub mod jobs;
 pub mod keys;
 pub mod marketplaces;
+pub mod notifications;
 pub mod ports;
 pub mod records;
 pub mod sync;

@@ -1,9 +1,12 @@
 //! The Amazon endpoint group (`/api/amazon/*`): what the sync page reads and does. A "job" here
 //! is one dataset of one connected seller account (`<amazonAccountId>.<dataset>`), whose state
 //! the sync workers keep (`shared::sync`); failures come from the job runtime's records
-//! (`shared::jobs`). Everything is scoped to the caller's tenant.
+//! (`shared::jobs`). Connecting a seller is `oauth`; the dashboard's live check is `sandbox`.
+//! Everything is scoped to the caller's tenant (the OAuth callback's by its single-use state).
 
+mod oauth;
 mod recovery;
+mod sandbox;
 mod sync;
 
 use axum::http::Method;
@@ -26,7 +29,11 @@ pub fn routes() -> Router<AppState> {
 pub fn endpoints() -> Vec<Endpoint> {
     use Method as M;
     vec![
-        (M::GET, "/api/amazon/oauth/status", get(sync::oauth_status)),
+        (M::GET, "/api/amazon/oauth/status", get(oauth::status)),
+        (M::GET, "/api/amazon/oauth/authorize", get(oauth::authorize)),
+        (M::GET, "/api/amazon/oauth/callback", get(oauth::callback)),
+        (M::GET, "/api/amazon/sandbox/test", get(sandbox::test)),
+        (M::GET, "/api/amazon/sandbox/orders", get(sandbox::orders)),
         (M::POST, "/api/amazon/sync/trigger", post(sync::trigger)),
         (M::GET, "/api/amazon/sync/status", get(sync::status)),
         (

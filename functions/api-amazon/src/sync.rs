@@ -1,5 +1,5 @@
 //! Sync status and control: trigger, status per dataset with progress and ETA, cancel, the
-//! tenant's queue counts, the run logs, and whether "Connect Amazon" is available.
+//! tenant's queue counts and the run logs.
 
 use crate::context;
 use axum::extract::{Path, State};
@@ -366,17 +366,4 @@ pub async fn logs(
         })
         .collect();
     Ok(Json(json!({"success": true, "data": data})).into_response())
-}
-
-/// `GET /api/amazon/oauth/status`: whether "Connect Amazon" can be used. It cannot yet: the
-/// Login-with-Amazon connect flow is not built, so the UI says so instead of failing later.
-pub async fn oauth_status(_signed_in: AuthUser) -> Result<Response> {
-    Ok(Json(json!({
-        "success": true,
-        "data": {
-            "oauthEnabled": false,
-            "message": "Connecting Amazon is not available yet",
-        },
-    }))
-    .into_response())
 }

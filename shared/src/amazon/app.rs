@@ -7,7 +7,9 @@
 //! is off and `GET /api/amazon/oauth/status` says so):
 //! - `AMAZON_APP_ID`: the SP-API application id the consent page asks about;
 //! - `AMAZON_BASE_URL`: one base URL for SP-API, LWA and consent (the stand-in);
-//! - `AMAZON_SANDBOX`: `true` for Amazon's sandbox hosts.
+//! - `AMAZON_SANDBOX`: `true` for Amazon's sandbox hosts;
+//! - `NOTIFICATIONS_QUEUE_ARN`: the SQS queue Amazon delivers notifications to (our one
+//!   destination per region); without it sellers connect without notification subscriptions.
 //!
 //! The app secret carries `lwaClientId` and `lwaClientSecret` beside its other keys.
 
@@ -34,6 +36,8 @@ pub struct AmazonSettings {
     /// One base URL for everything (the stand-in), instead of Amazon's hosts.
     pub base_url: Option<String>,
     pub sandbox: bool,
+    /// The SQS queue ARN of our notification destination (`NOTIFICATIONS_QUEUE_ARN`).
+    pub notifications_queue_arn: Option<String>,
 }
 
 impl AmazonSettings {
@@ -61,7 +65,16 @@ impl AmazonSettings {
                 });
             }
         }
+        if let Some(arn) = get("NOTIFICATIONS_QUEUE_ARN") {
+            if !arn.starts_with("arn:aws:sqs:") {
+                return Err(crate::config::ConfigError::Invalid {
+                    name: "NOTIFICATIONS_QUEUE_ARN",
+                    reason: format!("{arn:?} is not an SQS queue ARN"),
+                });
+            }
+        }
         Ok(Self {
+            notifications_queue_arn: get("NOTIFICATIONS_QUEUE_ARN"),
             application_id: get("AMAZON_APP_ID"),
             base_url: get("AMAZON_BASE_URL").map(|u| u.trim_end_matches('/').to_string()),
             sandbox,

@@ -18,6 +18,7 @@ pub mod models;
 pub mod operations;
 pub mod reports;
 pub mod settlement;
+pub mod subscriptions;
 
 pub use crate::ports::{Pacer, SystemClock};
 pub use app::{AmazonApp, AmazonSettings};

@@ -1,11 +1,34 @@
 //! The SQS-triggered Lambda side of the job runtime: the event's records become deliveries,
 //! and what did not settle is reported back as `batchItemFailures` (the event source mapping
-//! has `ReportBatchItemFailures`), so SQS redelivers only those.
+//! has `ReportBatchItemFailures`), so SQS redelivers only those. Every SQS consumer (the job
+//! runtime, the Amazon notifications consumer) answers through [`handle`].
 
-use super::Runtime;
+use super::{Disposition, Runtime};
 use crate::ports::queue::Received;
+use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
+
+/// Something that handles a batch of deliveries within a deadline and says how each ended.
+#[async_trait]
+pub trait Batch: Send + Sync {
+    async fn process(
+        &self,
+        batch: &[Received],
+        deadline: DateTime<Utc>,
+    ) -> Vec<(String, Disposition)>;
+}
+
+#[async_trait]
+impl Batch for Runtime {
+    async fn process(
+        &self,
+        batch: &[Received],
+        deadline: DateTime<Utc>,
+    ) -> Vec<(String, Disposition)> {
+        Runtime::process(self, batch, deadline).await
+    }
+}
 
 fn delivery(m: &SqsMessage) -> Received {
     let attr = |name: &str| m.attributes.get(name);
@@ -24,7 +47,7 @@ fn delivery(m: &SqsMessage) -> Received {
 }
 
 /// Handles one invocation's batch; `deadline_ms` is the invocation's deadline (epoch ms).
-pub async fn handle(runtime: &Runtime, event: SqsEvent, deadline_ms: u64) -> SqsBatchResponse {
+pub async fn handle(runtime: &dyn Batch, event: SqsEvent, deadline_ms: u64) -> SqsBatchResponse {
     let deadline: DateTime<Utc> =
         DateTime::from_timestamp_millis(deadline_ms as i64).unwrap_or_else(Utc::now);
     let batch: Vec<Received> = event.records.iter().map(delivery).collect();

@@ -370,6 +370,24 @@ pub async fn register(
     Ok(())
 }
 
+/// Removes every dataset state of a connection (it was disconnected): the dispatcher finds
+/// nothing due for it any more, and a worker holding a message for it finds no state.
+pub async fn remove_connection(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+) -> Result<(), StoreError> {
+    for dataset in Dataset::ALL {
+        store
+            .delete(
+                &keys::tenant(tenant).sync_state(connection, dataset.as_str()),
+                None,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn get(
     store: &dyn Store,
     tenant: &Tenant,
@@ -596,6 +614,33 @@ pub async fn runs(
             None => return Ok(out),
         }
     }
+}
+
+/// Amazon refused a connection's authorisation (`invalid_grant`, an `APPLICATION_OAUTH`
+/// revocation): marks every dataset of the connection "needs re-authorisation", so none of
+/// them runs (the dispatcher skips them) until the seller reconnects. Datasets already marked
+/// are left as they are. Returns how many were marked.
+pub async fn needs_reauthorization(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut marked = 0;
+    for dataset in Dataset::ALL {
+        let changed = modify(store, tenant, connection, dataset, |s| {
+            (s.status != Status::NeedsReauthorization).then(|| s.needs_reauthorization(reason, now))
+        })
+        .await?;
+        if changed {
+            marked += 1;
+        }
+    }
+    if marked > 0 {
+        tracing::warn!(tenant = %tenant, connection, reason, "connection needs re-authorisation; its syncs are stopped");
+    }
+    Ok(marked)
 }
 
 /// Reads a dataset's state and writes what `change` makes of it, again on a version conflict

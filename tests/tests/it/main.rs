@@ -16,5 +16,7 @@ mod helpers;
 mod isolation;
 mod job_events;
 mod jobs;
+mod notifications;
 mod queues;
 mod sync_state;
+mod sync_worker;
