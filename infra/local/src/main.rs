@@ -110,6 +110,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { d.handle(event, deadline).await }
         },
     );
+    let notifications = Arc::new(job_notifications::consumer(job_notifications::Ports {
+        store: store.clone(),
+        secrets: secrets.clone(),
+        secret_prefix: config.secret_prefix.clone(),
+        queues: queues.clone(),
+        pacer: Arc::new(SystemClock),
+        amazon: amazon.clone(),
+        queue: q.notifications.clone(),
+    }));
+    jobs::consume(
+        "job-notifications",
+        queues.clone(),
+        clock.clone(),
+        q.notifications.clone(),
+        chrono::Duration::seconds(360),
+        chrono::Duration::seconds(60),
+        move |event, deadline| {
+            let c = notifications.clone();
+            async move {
+                job_notifications::handle(&c, event, deadline.timestamp_millis() as u64).await
+            }
+        },
+    );
     if let Some((st, _)) = &stand_in {
         st.set_sink(Arc::new(jobs::QueueSink::new(
             queues.clone(),
