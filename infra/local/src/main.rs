@@ -128,9 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         chrono::Duration::seconds(60),
         move |event, deadline| {
             let c = notifications.clone();
-            async move {
-                job_notifications::handle(&c, event, deadline.timestamp_millis() as u64).await
-            }
+            async move { job_notifications::handle(&c, event, deadline.timestamp_millis() as u64).await }
         },
     );
     if let Some((st, _)) = &stand_in {
