@@ -131,19 +131,78 @@ pub struct JobPorts {
 
 /// The ports of a job function in AWS; fails the cold start naming what is missing.
 pub async fn aws_jobs() -> Result<JobPorts, Box<dyn std::error::Error + Send + Sync>> {
-    let config = crate::config::JobConfig::from_env()?;
     let sdk = sdk_config()?;
+    jobs_on(&sdk)
+}
+
+fn jobs_on(
+    sdk: &aws_config::SdkConfig,
+) -> Result<JobPorts, Box<dyn std::error::Error + Send + Sync>> {
+    let config = crate::config::JobConfig::from_env()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(JobPorts {
         store: Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
+            aws_sdk_dynamodb::Client::new(sdk),
             &config.table_name,
             clock.clone(),
         )),
         queues: Arc::new(crate::adapters::SqsQueue::new(aws_sdk_sqs::Client::new(
-            &sdk,
+            sdk,
         ))),
         clock,
         config,
+    })
+}
+
+/// What the sync worker needs in AWS besides [`JobPorts`]: the secrets, the event bus and our
+/// Amazon application. Fails the cold start naming what is missing (`APP_SECRET_NAME`,
+/// `EVENT_BUS_NAME`, `AMAZON_APP_ID` or the LWA credentials in the app secret).
+pub struct SyncPorts {
+    pub jobs: JobPorts,
+    pub secrets: Arc<dyn crate::ports::Secrets>,
+    pub bus: Arc<dyn crate::ports::bus::EventBus>,
+    pub amazon: Arc<crate::amazon::AmazonApp>,
+    pub pacer: Arc<dyn crate::ports::Pacer>,
+}
+
+/// The ports of the sync worker in AWS.
+pub async fn aws_sync() -> Result<SyncPorts, Box<dyn std::error::Error + Send + Sync>> {
+    let sdk = sdk_config()?;
+    let jobs = jobs_on(&sdk)?;
+    let app_secret = jobs
+        .config
+        .app_secret_name
+        .clone()
+        .ok_or(crate::config::ConfigError::Missing("APP_SECRET_NAME"))?;
+    let bus_name = jobs
+        .config
+        .event_bus_name
+        .clone()
+        .ok_or(crate::config::ConfigError::Missing("EVENT_BUS_NAME"))?;
+    let secrets: Arc<dyn crate::ports::Secrets> = Arc::new(SecretsManager::new(
+        aws_sdk_secretsmanager::Client::new(&sdk),
+    ));
+    let bus: Arc<dyn crate::ports::bus::EventBus> = Arc::new(crate::adapters::EventBridgeBus::new(
+        aws_sdk_eventbridge::Client::new(&sdk),
+        bus_name,
+    ));
+    let pacer: Arc<dyn crate::ports::Pacer> = Arc::new(SystemClock);
+    let amazon = crate::amazon::AmazonApp::load(
+        jobs.config.amazon.clone(),
+        secrets.as_ref(),
+        &app_secret,
+        jobs.store.clone(),
+        pacer.clone(),
+    )
+    .await?
+    .ok_or(
+        "the sync worker needs AMAZON_APP_ID and lwaClientId/lwaClientSecret in the app secret",
+    )?;
+    Ok(SyncPorts {
+        jobs,
+        secrets,
+        bus,
+        amazon: Arc::new(amazon),
+        pacer,
     })
 }

@@ -162,6 +162,16 @@ pub struct JobConfig {
     pub sync_queue_url: String,
     /// Runs the dispatcher starts per batch of its query (it repeats while time is left).
     pub dispatch_batch: usize,
+    /// The app secret (`APP_SECRET_NAME`): the LWA client of our Amazon application. Required
+    /// by the jobs that call Amazon.
+    pub app_secret_name: Option<String>,
+    /// Prefix of the seller connections' secrets (`SECRET_PREFIX`, as the API functions).
+    pub secret_prefix: String,
+    /// The EventBridge bus of domain events (`EVENT_BUS_NAME`). Required by the jobs that
+    /// publish them.
+    pub event_bus_name: Option<String>,
+    /// Our Amazon application (`AMAZON_*`, see `crate::amazon::app`).
+    pub amazon: crate::amazon::AmazonSettings,
 }
 
 impl JobConfig {
@@ -187,6 +197,10 @@ impl JobConfig {
             table_name: req("TABLE_NAME")?,
             sync_queue_url: req("SYNC_QUEUE_URL")?,
             dispatch_batch,
+            app_secret_name: get("APP_SECRET_NAME").map(str::to_string),
+            secret_prefix: get("SECRET_PREFIX").unwrap_or("beddora/").to_string(),
+            event_bus_name: get("EVENT_BUS_NAME").map(str::to_string),
+            amazon: crate::amazon::AmazonSettings::from_vars(vars)?,
         })
     }
 }

@@ -85,6 +85,7 @@ const LEASE: &str = "LEASE#";
 const SYNC_STATE: &str = "SYNC#";
 const SYNC_RUN: &str = "SYNCLOG#";
 const AMAZON_SUBSCRIPTIONS: &str = "AMZSUB#";
+const ORDER: &str = "ORDER#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -213,6 +214,28 @@ impl TenantKey<'_> {
     /// `ACCT#<t>/LEASE#<name>`: who holds a piece of work (e.g. a connection's dataset).
     pub fn lease(&self, name: &str) -> Key {
         self.key(format!("{LEASE}{name}"))
+    }
+
+    /// `ACCT#<t>/ORDER#<amazonOrderId>`: an Amazon order with its items (`records::orders`).
+    pub fn order(&self, amazon_order_id: &str) -> Key {
+        self.key(format!("{ORDER}{amazon_order_id}"))
+    }
+
+    /// Every order of the tenant.
+    pub fn orders(&self) -> Query {
+        self.prefix(ORDER)
+    }
+
+    /// gsi1 partition of a marketplace's orders by purchase time:
+    /// `ACCT#<t>#ORDERS#<marketplaceId>` / `<purchase date RFC 3339>#<amazonOrderId>`.
+    pub fn orders_by_purchase_pk(&self, marketplace_id: &str) -> String {
+        format!("{}#ORDERS#{marketplace_id}", self.pk())
+    }
+
+    /// A marketplace's orders purchased in `[from, to]` (RFC 3339 bounds, inclusive).
+    pub fn orders_purchased(&self, marketplace_id: &str, from: &str, to: &str) -> Query {
+        Query::partition(Index::Gsi1, self.orders_by_purchase_pk(marketplace_id))
+            .sk(SortKey::Between(from.to_string(), format!("{to}~")))
     }
 }
 

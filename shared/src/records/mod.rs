@@ -6,6 +6,8 @@
 //!
 //! Keys: under the tenant's partition (`crate::keys`); each dataset's module documents its own.
 
+pub mod orders;
+
 use crate::ports::store::{Condition, Item, Store, StoreError, Value};
 
 /// The attribute holding a record's source version (compared bytewise: RFC 3339 times in UTC

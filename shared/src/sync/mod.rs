@@ -7,7 +7,9 @@
 //! over [`DUE_SHARDS`] partitions so no single index partition takes every tenant's schedule.
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
+pub mod orders;
 pub mod step;
+pub mod worker;
 
 use crate::domain::TenantId;
 use crate::identity::tenancy;
