@@ -13,6 +13,7 @@ use axum::Json;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{json, Value as Json_};
+use shared::amazon::subscriptions;
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::domain::AmazonAccountId;
 use shared::error::{Error, Result, Validator};
@@ -21,6 +22,7 @@ use shared::identity::users;
 use shared::keys::Tenant;
 use shared::marketplaces;
 use shared::ports::store::{apply, rfc3339};
+use shared::sync;
 
 /// The connections repository on the request's ports.
 pub fn connections(state: &AppState) -> Connections<'_> {
@@ -70,7 +72,28 @@ pub async fn list(
             .cmp(&a.is_active)
             .then(b.created_at.cmp(&a.created_at))
     });
-    Ok(Json(all.iter().map(to_json).collect::<Vec<_>>()).into_response())
+    // Connections whose jobs stopped because Amazon refused their authorisation.
+    let refused: Vec<String> = sync::all(state.store.as_ref(), ctx.tenant())
+        .await?
+        .into_iter()
+        .filter(|s| s.status == sync::Status::NeedsReauthorization)
+        .map(|s| s.connection)
+        .collect();
+    let now = state.clock.now();
+    let items: Vec<Json_> = all
+        .iter()
+        .map(|a| {
+            let mut j = to_json(a);
+            j["authorizedAt"] = json!(a.authorized_at.map(rfc3339));
+            j["reauthorizeBy"] = json!(a.reauthorize_by().map(rfc3339));
+            j["needsReauthorization"] =
+                json!(a.consent_expired(now) || refused.iter().any(|c| c == a.id.as_str()));
+            // The 30-day warning before Amazon's yearly re-consent.
+            j["reauthorizeSoon"] = json!(a.consent_expires_soon(now));
+            j
+        })
+        .collect();
+    Ok(Json(items).into_response())
 }
 
 #[derive(Deserialize)]
@@ -231,6 +254,23 @@ pub async fn remove(
     let ctx = context(&state, &auth, q.account_id.as_deref()).await?;
     ctx.require("accounts.delete")?;
     let account = find(&state, ctx.tenant(), &id).await?;
+    // No job runs for it any more, and Amazon stops notifying about it (best effort: a
+    // subscription left behind only sends notifications nobody matches).
+    sync::remove_connection(state.store.as_ref(), ctx.tenant(), account.id.as_str()).await?;
+    if let Some(amazon) = &state.amazon {
+        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(15);
+        match subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline).await {
+            Ok(n) => {
+                tracing::info!(amazon_account_id = %account.id, deleted = n, "notification subscriptions deleted")
+            }
+            Err(e) => {
+                tracing::warn!(amazon_account_id = %account.id, error = %e, "notification subscriptions not deleted")
+            }
+        }
+        if let Err(e) = amazon.tokens.invalidate(account.id.as_str()).await {
+            tracing::warn!(amazon_account_id = %account.id, error = %e, "cached access token not dropped");
+        }
+    }
     connections(&state)
         .remove(&account, state.clock.now())
         .await?;

@@ -19,7 +19,7 @@ use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use shared::amazon::operations::ListTransactionsParams;
+use shared::amazon::operations::{ListTransactionsParams, SearchListingsItemsParams};
 use shared::amazon::{subscriptions, AmazonApp, AmazonError, Context as CallContext};
 use shared::connections::consent::{Consents, StateError};
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
@@ -416,19 +416,7 @@ impl Connect<'_> {
         };
         ids.retain(|i| i != home.id);
         ids.insert(0, home.id.to_string());
-        let seller = match self.seller_hint.clone() {
-            Some(s) => s,
-            None => self
-                .seller_from_transactions(&call, pacer_now)
-                .await?
-                .ok_or_else(|| {
-                    Failed(failure(
-                        StatusCode::BAD_GATEWAY,
-                        "seller_unknown",
-                        format!("Amazon did not say which seller account was authorised (selling_partner_id is missing from the redirect). {RETRY}"),
-                    ))
-                })?,
-        };
+        let seller = self.seller(&call, pacer_now, home).await?;
         call.partner = seller.clone();
         let repo = self.connections();
         let existing = repo
@@ -515,8 +503,57 @@ impl Connect<'_> {
         })
     }
 
-    /// The seller id from the seller's own recent transactions, when the redirect's
-    /// `selling_partner_id` did not reach us (the frontend forwards only code and state).
+    /// Which seller consented. The `selling_partner_id` of the redirect is only a claim (the
+    /// query is the browser's to edit), so Amazon confirms it: listings are addressed by
+    /// seller id and only that seller's token may read them; failing that (an app without the
+    /// listings role), the seller id on the seller's own recent transactions must match. The
+    /// frontend's page forwards no claim at all: then the transactions say who it is.
+    async fn seller(
+        &self,
+        call: &CallContext,
+        now: DateTime<Utc>,
+        home: &Marketplace,
+    ) -> std::result::Result<String, Failed> {
+        let mismatch = || {
+            Failed(failure(
+                StatusCode::BAD_REQUEST,
+                "seller_mismatch",
+                format!("The seller account named in the authorization response is not the one that consented. {RETRY}"),
+            ))
+        };
+        let Some(claim) = self.seller_hint.clone() else {
+            return self.seller_from_transactions(call, now).await?.ok_or_else(|| {
+                Failed(failure(
+                    StatusCode::BAD_GATEWAY,
+                    "seller_unknown",
+                    format!("Amazon did not say which seller account was authorised (no selling_partner_id, and no recent transactions to read it from). {RETRY}"),
+                ))
+            });
+        };
+        let params = SearchListingsItemsParams {
+            marketplace_ids: vec![home.id.to_string()],
+            page_size: Some(1),
+            ..Default::default()
+        };
+        match self
+            .amazon
+            .sp_api(self.region)
+            .listings()
+            .search_listings_items(call, &claim, &params)
+            .await
+        {
+            Ok(_) => Ok(claim),
+            Err(AmazonError::Forbidden(_)) => {
+                match self.seller_from_transactions(call, now).await? {
+                    Some(known) if known == claim => Ok(claim),
+                    _ => Err(mismatch()),
+                }
+            }
+            Err(e) => Err(amazon_failed("identifying the seller account", &e)),
+        }
+    }
+
+    /// The seller id on the seller's own recent transactions, if any.
     async fn seller_from_transactions(
         &self,
         call: &CallContext,

@@ -70,6 +70,16 @@ const CALLER_ONLY: &[(&str, &str, &str)] = &[
     ("GET", "/api/amazon/oauth/status", "a global setting"),
     (
         "GET",
+        "/api/amazon/oauth/authorize",
+        "a consent for the caller's own tenant; amazon_connect checks where it lands",
+    ),
+    (
+        "GET",
+        "/api/amazon/oauth/callback",
+        "authenticated by its single-use state alone; amazon_connect checks it",
+    ),
+    (
+        "GET",
         "/api/amazon/sync/queue-stats",
         "the caller's tenant; amazon_sync_api checks it",
     ),
@@ -242,6 +252,8 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
         format!("/api/amazon/sync/status?amazonAccountId={}", w.a_amazon),
         format!("/api/amazon/sync/status/{}.orders", w.a_amazon),
         format!("/api/amazon/sync-logs?amazonAccountId={}", w.a_amazon),
+        format!("/api/amazon/sandbox/test?amazonAccountId={}", w.a_amazon),
+        format!("/api/amazon/sandbox/orders?amazonAccountId={}", w.a_amazon),
     ] {
         hit("GET", &path);
         refused(&app.call("GET", &path, None, b).await, &path);

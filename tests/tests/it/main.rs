@@ -4,6 +4,7 @@
 mod accounts;
 mod amazon_ads;
 mod amazon_client;
+mod amazon_connect;
 mod amazon_json;
 mod amazon_models;
 mod amazon_operations;
