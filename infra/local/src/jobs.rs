@@ -76,22 +76,32 @@ impl Sink for QueueSink {
     }
 }
 
-/// One receive from `queue` handed to `handler` as Lambda's SQS event source would: the
-/// records, a deadline `budget` from now, and the deletion of every record the handler did
-/// not report as failed. Returns how many records were received.
+/// How an event source mapping feeds a function, as in `template.yaml`: the queue's
+/// visibility timeout, the function's timeout, and the batch size.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    pub visibility: Duration,
+    pub timeout: Duration,
+    pub batch: usize,
+}
+
+/// One receive from `queue` handed to `handler` as Lambda's SQS event source would: up to
+/// `source.batch` records, a deadline one function timeout from now, and the deletion of
+/// every record the handler did not report as failed. Returns how many records it received.
 pub async fn deliver_batch<F, Fut>(
     queues: &dyn Queue,
     clock: &dyn Clock,
     queue: &QueueRef,
-    visibility: Duration,
-    budget: Duration,
+    source: Source,
     handler: F,
 ) -> Result<usize, QueueError>
 where
     F: FnOnce(SqsEvent, DateTime<Utc>) -> Fut,
     Fut: Future<Output = SqsBatchResponse>,
 {
-    let batch = queues.receive(queue, MAX_BATCH, visibility).await?;
+    let batch = queues
+        .receive(queue, source.batch.clamp(1, MAX_BATCH), source.visibility)
+        .await?;
     if batch.is_empty() {
         return Ok(0);
     }
@@ -116,7 +126,7 @@ where
         event.records.push(r);
         receipts.insert(m.message_id.clone(), m.receipt.clone());
     }
-    let response = handler(event, clock.now() + budget).await;
+    let response = handler(event, clock.now() + source.timeout).await;
     for f in &response.batch_item_failures {
         receipts.remove(&f.item_identifier);
     }
@@ -136,8 +146,7 @@ pub fn consume<F, Fut>(
     queues: Arc<dyn Queue>,
     clock: Arc<dyn Clock>,
     queue: QueueRef,
-    visibility: Duration,
-    budget: Duration,
+    source: Source,
     handler: F,
 ) where
     F: Fn(SqsEvent, DateTime<Utc>) -> Fut + Send + Sync + 'static,
@@ -149,8 +158,7 @@ pub fn consume<F, Fut>(
                 queues.as_ref(),
                 clock.as_ref(),
                 &queue,
-                visibility,
-                budget,
+                source,
                 &handler,
             )
             .await

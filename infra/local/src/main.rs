@@ -3,8 +3,10 @@
 //! queues and schedule, in-process; the Amazon stand-in as Amazon, with a demo seller that
 //! keeps selling. Never deployed.
 
-use beddora_local::jobs::{self, Queues};
-use shared::adapters::{EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer};
+use beddora_local::jobs::{self, Queues, Source};
+use shared::adapters::{
+    EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer,
+};
 use shared::amazon::AmazonApp;
 use shared::config::Config;
 use shared::http::AppState;
@@ -13,6 +15,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Concurrent pollers of the sync queue.
+const SYNC_POLLERS: usize = 3;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -103,8 +108,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         queues.clone(),
         clock.clone(),
         q.dispatch.clone(),
-        chrono::Duration::seconds(180),
-        chrono::Duration::seconds(30),
+        Source {
+            visibility: chrono::Duration::seconds(180),
+            timeout: chrono::Duration::seconds(30),
+            batch: 10,
+        },
         move |event, deadline| {
             let d = dispatcher.clone();
             async move { d.handle(event, deadline).await }
@@ -124,13 +132,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         queues.clone(),
         clock.clone(),
         q.notifications.clone(),
-        chrono::Duration::seconds(360),
-        chrono::Duration::seconds(60),
+        Source {
+            visibility: chrono::Duration::seconds(360),
+            timeout: chrono::Duration::seconds(60),
+            batch: 10,
+        },
         move |event, deadline| {
             let c = notifications.clone();
             async move { job_notifications::handle(&c, event, deadline.timestamp_millis() as u64).await }
         },
     );
+    // The sync worker needs our Amazon application; a few pollers, as the event source runs
+    // several invocations at once (the dataset leases keep each dataset to one at a time).
+    if let Some(amazon) = &amazon {
+        let worker = Arc::new(job_sync_worker::runtime(
+            &job_sync_worker::Ports {
+                store: store.clone(),
+                queues: queues.clone(),
+                secrets: secrets.clone(),
+                bus: Arc::new(EmbeddedBus::new(queues.clone(), clock.clone())),
+                amazon: amazon.clone(),
+                pacer: Arc::new(SystemClock),
+            },
+            &config.secret_prefix,
+            q.sync.clone(),
+        ));
+        for _ in 0..SYNC_POLLERS {
+            let worker = worker.clone();
+            jobs::consume(
+                "job-sync-worker",
+                queues.clone(),
+                clock.clone(),
+                q.sync.clone(),
+                Source {
+                    visibility: chrono::Duration::seconds(900),
+                    timeout: chrono::Duration::seconds(150),
+                    batch: 5,
+                },
+                move |event, deadline| {
+                    let w = worker.clone();
+                    async move {
+                        shared::jobs::lambda::handle(
+                            w.as_ref(),
+                            event,
+                            deadline.timestamp_millis() as u64,
+                        )
+                        .await
+                    }
+                },
+            );
+        }
+    }
     if let Some((st, _)) = &stand_in {
         st.set_sink(Arc::new(jobs::QueueSink::new(
             queues.clone(),

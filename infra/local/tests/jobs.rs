@@ -7,7 +7,7 @@ use amazon_stand_in::{generate, router, SellerSpec, StandIn};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use axum::body::Body;
 use axum::http::Request;
-use beddora_local::jobs::{arn_of, deliver_batch, QueueSink, Queues};
+use beddora_local::jobs::{arn_of, deliver_batch, QueueSink, Queues, Source};
 use chrono::Duration;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -142,8 +142,11 @@ async fn a_batch_is_fed_as_lambdas_event_source_feeds_it() {
         queues.as_ref(),
         clock.as_ref(),
         &q.sync,
-        visibility,
-        Duration::seconds(150),
+        Source {
+            visibility,
+            timeout: Duration::seconds(150),
+            batch: 10,
+        },
         |event, deadline| async move {
             assert_eq!(deadline, expected_deadline);
             let mut response = SqsBatchResponse::default();
