@@ -106,6 +106,25 @@ async fn all_pages(
     }
 }
 
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = vec![];
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// A flat-file amount, with the decimal comma some marketplaces' files use.
+fn amount_of(text: &str) -> Decimal {
+    let t = if text.contains(',') {
+        text.replace('.', "").replace(',', ".")
+    } else {
+        text.to_string()
+    };
+    t.parse().unwrap_or_else(|_| panic!("amount {text:?}"))
+}
+
 fn iso(t: DateTime<Utc>) -> String {
     urlencode(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
@@ -352,6 +371,54 @@ async fn the_seller_keeps_selling_on_the_clock_with_notifications_and_a_balanced
             .unwrap_or_else(|| panic!("report of {} not listed", g.id));
         assert_eq!(listed["processingStatus"], "DONE");
     }
+    // The settlement file of each marketplace's first new settlement: its rows sum to its payout.
+    let mut seen = BTreeSet::new();
+    for g in closed
+        .iter()
+        .filter(|g| g.deposit_date.unwrap() + Duration::seconds(90) <= now)
+        .filter(|g| seen.insert(g.marketplace_id))
+    {
+        let doc = call(
+            &st,
+            "GET",
+            &format!(
+                "/reports/2021-06-30/documents/amzn1.spdoc.settlement.{}",
+                g.id
+            ),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+        let url = doc["url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no document: {doc}"))
+            .replace("http://stand-in.test", "");
+        let file = call(&st, "GET", &url, None, None).await;
+        let bytes = gunzip(&file.bytes);
+        let (text, _, _) = encoding_rs::Encoding::for_label(
+            file.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .split("charset=")
+                .nth(1)
+                .unwrap_or("UTF-8")
+                .as_bytes(),
+        )
+        .unwrap()
+        .decode(&bytes);
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let summary: Vec<&str> = lines.next().unwrap().split('\t').collect();
+        assert_eq!(summary[col("settlement-id")], g.id);
+        let rows: Decimal = lines
+            .map(|l| amount_of(l.split('\t').nth(col("amount")).unwrap()))
+            .sum();
+        assert_eq!(amount_of(summary[col("total-amount")]), g.total);
+        assert_eq!(rows, g.total, "settlement {}: rows sum to the payout", g.id);
+    }
+
     // The open groups are the only ones not closed, one per marketplace.
     assert_eq!(
         s.settlements.iter().filter(|g| !g.closed).count(),
