@@ -167,7 +167,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Source {
                     visibility: chrono::Duration::seconds(900),
                     timeout: chrono::Duration::seconds(150),
-                    batch: 5,
+                    batch: 1,
                 },
                 move |event, deadline| {
                     let w = worker.clone();
