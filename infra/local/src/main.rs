@@ -7,11 +7,8 @@ use beddora_local::jobs::{self, Queues, Source};
 use shared::adapters::{
     EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer,
 };
-use shared::amazon::AmazonApp;
-use shared::config::Config;
 use shared::http::AppState;
 use shared::ports::{Clock, Mailer, Queue, Secrets, SystemClock};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,40 +30,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stand_in = start_stand_in().await?;
     // With the stand-in running, it is the Amazon this runner connects to, unless AMAZON_*
     // say otherwise.
-    let mut defaults = vec![];
-    if let Some((st, url)) = &stand_in {
-        defaults.push(("AMAZON_BASE_URL", url.clone()));
-        defaults.push(("AMAZON_APP_ID", st.apps.application_id.clone()));
-    }
-    defaults.push(("NOTIFICATIONS_QUEUE_ARN", jobs::arn_of(&q.notifications)));
-    let config = local_config(&defaults)?;
+    let defaults = match &stand_in {
+        Some((st, url)) => beddora_local::stand_in_defaults(st, url, &q.notifications),
+        None => vec![("NOTIFICATIONS_QUEUE_ARN", jobs::arn_of(&q.notifications))],
+    };
+    let config = beddora_local::local_config(&defaults, std::env::vars())?;
     let store = Arc::new(EmbeddedStore::open(
         &data_dir.join("store.redb"),
         clock.clone(),
     )?);
     let secrets = Arc::new(EmbeddedSecrets::open(&data_dir.join("secrets.redb"))?);
     let keys = beddora_local::app_keys(secrets.as_ref(), &config.app_secret_name).await?;
-    if let Some((st, url)) = &stand_in {
-        if config.amazon.base_url.as_deref() == Some(url.as_str()) {
-            beddora_local::lwa_credentials(
-                secrets.as_ref(),
-                &config.app_secret_name,
-                &st.apps.client_id,
-                &st.apps.client_secret,
-            )
-            .await?;
-        }
-    }
-    let amazon = AmazonApp::load(
-        config.amazon.clone(),
+    let amazon = beddora_local::amazon_app(
+        &config,
         secrets.as_ref(),
-        &config.app_secret_name,
         store.clone(),
         Arc::new(SystemClock),
+        stand_in
+            .as_ref()
+            .map(|(st, url)| (st.as_ref(), url.as_str())),
     )
-    .await
-    .map_err(|e| format!("Amazon application: {e}"))?
-    .map(Arc::new);
+    .await?;
     match (&amazon, &config.amazon.base_url) {
         (Some(_), Some(url)) => eprintln!("beddora-local: Amazon is {url} (connecting enabled)"),
         (Some(_), None) => eprintln!("beddora-local: Amazon is Amazon (connecting enabled)"),
@@ -277,24 +261,4 @@ async fn start_stand_in(
         }
     });
     Ok(Some((st, format!("http://127.0.0.1:{port}"))))
-}
-
-/// The same variables as in Lambda, with local defaults for those not set.
-/// `defaults` come after the fixed ones and before the environment.
-fn local_config(defaults: &[(&str, String)]) -> Result<Config, Box<dyn std::error::Error>> {
-    let mut vars: HashMap<String, String> = [
-        ("TABLE_NAME", "beddora-local"),
-        ("APP_SECRET_NAME", "beddora/local/app"),
-        ("SECRET_PREFIX", "beddora/local/"),
-        ("CORS_ORIGINS", "http://localhost:5100"),
-        ("FRONTEND_URL", "http://localhost:5100"),
-        ("MAIL_FROM", "Beddora <no-reply@beddora.local>"),
-        ("COOKIE_SECURE", "false"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    vars.extend(defaults.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    vars.extend(std::env::vars().filter(|(_, v)| !v.trim().is_empty()));
-    Ok(Config::from_vars(&vars)?)
 }
