@@ -86,6 +86,11 @@ const SYNC_STATE: &str = "SYNC#";
 const SYNC_RUN: &str = "SYNCLOG#";
 const AMAZON_SUBSCRIPTIONS: &str = "AMZSUB#";
 const ORDER: &str = "ORDER#";
+const FIN_TRANSACTION: &str = "FTX#";
+const SETTLEMENT: &str = "STL#";
+const SETTLEMENT_LINE: &str = "STLLINE#";
+const SETTLEMENT_DOCUMENT: &str = "STLDOC#";
+const FEE_ESTIMATE: &str = "FEE#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -236,6 +241,63 @@ impl TenantKey<'_> {
     pub fn orders_purchased(&self, marketplace_id: &str, from: &str, to: &str) -> Query {
         Query::partition(Index::Gsi1, self.orders_by_purchase_pk(marketplace_id))
             .sk(SortKey::Between(from.to_string(), format!("{to}~")))
+    }
+
+    /// `ACCT#<t>/FTX#<transactionId>`: a Finances 2024-06-19 transaction.
+    pub fn transaction(&self, transaction_id: &str) -> Key {
+        self.key(format!("{FIN_TRANSACTION}{transaction_id}"))
+    }
+
+    pub fn transactions(&self) -> Query {
+        self.prefix(FIN_TRANSACTION)
+    }
+
+    /// gsi1 partition of a marketplace's transactions, sorted by `<posted>#<transactionId>`.
+    pub fn transactions_posted_pk(&self, marketplace_id: &str) -> String {
+        format!("{}#{FIN_TRANSACTION}{marketplace_id}", self.pk())
+    }
+
+    /// A marketplace's transactions posted in `[from, to)` (RFC 3339 UTC with milliseconds:
+    /// `<to>#…` sorts after `<to>`, every earlier instant before it).
+    pub fn transactions_posted(&self, marketplace_id: &str, from: &str, to: &str) -> Query {
+        Query::partition(Index::Gsi1, self.transactions_posted_pk(marketplace_id))
+            .sk(SortKey::Between(from.to_string(), to.to_string()))
+    }
+
+    /// `ACCT#<t>/STL#<settlementId>`: a settlement (the payout) read from its flat file.
+    pub fn settlement(&self, settlement_id: &str) -> Key {
+        self.key(format!("{SETTLEMENT}{settlement_id}"))
+    }
+
+    pub fn settlements(&self) -> Query {
+        self.prefix(SETTLEMENT)
+    }
+
+    /// `ACCT#<t>/STLLINE#<settlementId>#<line, 6 digits>`: one money line of a settlement.
+    pub fn settlement_line(&self, settlement_id: &str, line: u64) -> Key {
+        self.key(format!("{SETTLEMENT_LINE}{settlement_id}#{line:06}"))
+    }
+
+    pub fn settlement_lines(&self, settlement_id: &str) -> Query {
+        self.prefix(format!("{SETTLEMENT_LINE}{settlement_id}#"))
+    }
+
+    /// `ACCT#<t>/STLDOC#<marketplaceId>#<period>`: the settlement document of a period that
+    /// has been read (or rejected), so each is downloaded once whichever layout lists it.
+    pub fn settlement_document(&self, marketplace_id: &str, period: &str) -> Key {
+        self.key(format!("{SETTLEMENT_DOCUMENT}{marketplace_id}#{period}"))
+    }
+
+    /// `ACCT#<t>/FEE#<marketplaceId>#<channel>#<sku>#<price>`: Amazon's fee estimate for a
+    /// listing at a price.
+    pub fn fee_estimate(&self, marketplace_id: &str, channel: &str, sku: &str, price: &str) -> Key {
+        self.key(format!(
+            "{FEE_ESTIMATE}{marketplace_id}#{channel}#{sku}#{price}"
+        ))
+    }
+
+    pub fn fee_estimates(&self) -> Query {
+        self.prefix(FEE_ESTIMATE)
     }
 }
 

@@ -9,20 +9,27 @@ use shared::jobs::{Runtime, Settings};
 use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
+use shared::sync::fee_estimates::FeeEstimatesSync;
 use shared::sync::orders::OrdersSync;
+use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
+use shared::sync::transactions::TransactionsSync;
 use shared::sync::worker::{Registry, SyncWorker};
 use shared::sync::Dataset;
 use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let mut r: Registry = Registry::new();
-    r.insert(
-        Dataset::Orders,
-        Arc::new(OrdersSync::new()) as Arc<dyn DatasetSync>,
-    );
-    r
+    let datasets: [(Dataset, Arc<dyn DatasetSync>); 4] = [
+        (Dataset::Orders, Arc::new(OrdersSync::new())),
+        (Dataset::Transactions, Arc::new(TransactionsSync::default())),
+        (
+            Dataset::Settlements,
+            Arc::new(SettlementsSync::new(reqwest::Client::new())),
+        ),
+        (Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default())),
+    ];
+    datasets.into_iter().collect()
 }
 
 /// What the worker runs on (AWS adapters in Lambda, embedded ones locally and in tests).

@@ -53,6 +53,7 @@ pub fn routes() -> Router<Shared> {
             "/products/fees/v0/listings/{sku}/feesEstimate",
             post(get_fees_estimate_for_sku),
         )
+        .route("/products/fees/v0/feesEstimate", post(get_fees_estimates))
         .route(
             "/listings/2021-08-01/items/{seller_id}",
             get(search_listings_items),
@@ -957,6 +958,45 @@ async fn get_fees_estimate_for_sku(
         Ok(body) => st.respond(op, StatusCode::OK, body, f),
         Err(r) => r,
     }
+}
+
+/// `getMyFeesEstimates`: 1 to 20 `FeesEstimateByIdRequest`s (by SKU or ASIN), answered as a
+/// bare array of `FeesEstimateResult`s in the same order.
+async fn get_fees_estimates(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let op = "getMyFeesEstimates";
+    let f = crate::guarded!(st, headers, op);
+    let Ok(Value::Array(list)) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("The request body must be an array of FeesEstimateByIdRequest");
+    };
+    if list.is_empty() || list.len() > 20 {
+        return invalid("A request holds 1 to 20 FeesEstimateByIdRequest");
+    }
+    let mut out = vec![];
+    for r in &list {
+        let id = r.get("IdValue").and_then(Value::as_str).unwrap_or_default();
+        let sku = match r.get("IdType").and_then(Value::as_str) {
+            Some("SellerSKU") => id.to_string(),
+            Some("ASIN") => st
+                .seller
+                .products
+                .iter()
+                .find(|p| p.asin == id)
+                .map(|p| p.sku.clone())
+                .unwrap_or_default(),
+            _ => return invalid("IdType must be ASIN or SellerSKU"),
+        };
+        let one = json!({"FeesEstimateRequest": r.get("FeesEstimateRequest").cloned().unwrap_or(Value::Null)});
+        match fees_estimate(&st, &sku, one.to_string().as_bytes()) {
+            Ok(mut v) => {
+                let mut result = v["payload"]["FeesEstimateResult"].take();
+                result["FeesEstimateIdentifier"]["IdType"] = json!(r["IdType"]);
+                result["FeesEstimateIdentifier"]["IdValue"] = json!(id);
+                out.push(result);
+            }
+            Err(res) => return res,
+        }
+    }
+    st.respond(op, StatusCode::OK, Value::Array(out), f)
 }
 
 fn fees_estimate(st: &StandIn, sku: &str, body: &[u8]) -> Result<Value, Response> {

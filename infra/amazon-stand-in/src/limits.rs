@@ -30,6 +30,7 @@ pub const USAGE_PLANS: &[(&str, f64, f64)] = &[
     ("getItemOffers", 0.5, 1.0),
     ("getCompetitivePricing", 0.5, 1.0),
     ("getMyFeesEstimateForSKU", 1.0, 2.0),
+    ("getMyFeesEstimates", 0.5, 1.0),
     ("getListingsItem", 5.0, 10.0),
     ("searchListingsItems", 5.0, 5.0),
     ("createDestination", 1.0, 5.0),

@@ -464,6 +464,18 @@ op!(
     fees::GetMyFeesEstimateResponse
 );
 
+op!(
+    GET_MY_FEES_ESTIMATES,
+    "fees",
+    "getMyFeesEstimates",
+    Post,
+    "/products/fees/v0/feesEstimate",
+    plan(0.5, 1),
+    None,
+    Vec<fees::FeesEstimateByIdRequest>,
+    fees::GetMyFeesEstimatesResponse
+);
+
 // Listings Items 2021-08-01.
 op!(
     GET_LISTINGS_ITEM,
@@ -655,6 +667,7 @@ pub const OPERATIONS: &[&Operation] = &[
     &GET_ITEM_OFFERS,
     &GET_COMPETITIVE_PRICING,
     &GET_MY_FEES_ESTIMATE_FOR_SKU,
+    &GET_MY_FEES_ESTIMATES,
     &GET_LISTINGS_ITEM,
     &SEARCH_LISTINGS_ITEMS,
     &CREATE_DESTINATION,

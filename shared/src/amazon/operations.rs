@@ -899,6 +899,23 @@ impl Fees<'_> {
             )
             .await
     }
+
+    /// `getMyFeesEstimates`: up to 20 products in one request, one result each.
+    pub async fn get_my_fees_estimates(
+        &self,
+        ctx: &Context,
+        requests: &[fees::FeesEstimateByIdRequest],
+    ) -> Result<fees::GetMyFeesEstimatesResponse, AmazonError> {
+        self.0
+            .call(
+                ctx,
+                &cat::GET_MY_FEES_ESTIMATES,
+                &[],
+                vec![],
+                Some(json_body(&requests)?),
+            )
+            .await
+    }
 }
 
 /// Query parameters of `getListingsItem`.

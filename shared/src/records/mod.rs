@@ -6,7 +6,10 @@
 //!
 //! Keys: under the tenant's partition (`crate::keys`); each dataset's module documents its own.
 
+pub mod fee_estimates;
 pub mod orders;
+pub mod settlements;
+pub mod transactions;
 
 use crate::ports::store::{Condition, Item, Store, StoreError, Value};
 

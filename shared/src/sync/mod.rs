@@ -7,8 +7,11 @@
 //! over [`DUE_SHARDS`] partitions so no single index partition takes every tenant's schedule.
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
+pub mod fee_estimates;
 pub mod orders;
+pub mod settlements;
 pub mod step;
+pub mod transactions;
 pub mod worker;
 
 use crate::domain::TenantId;

@@ -373,6 +373,47 @@ async fn every_operation_works_through_its_typed_method_into_its_model() {
         .await
         .unwrap();
     assert!(estimate.payload.is_some());
+    let batch = api
+        .fees()
+        .get_my_fees_estimates(
+            &ctx,
+            &[fees::FeesEstimateByIdRequest {
+                fees_estimate_request: Some(fees::FeesEstimateRequest {
+                    marketplace_id: US.into(),
+                    is_amazon_fulfilled: Some(true),
+                    price_to_estimate_fees: fees::PriceToEstimateFees {
+                        listing_price: fees::MoneyType {
+                            currency_code: Some("USD".into()),
+                            amount: Some(price),
+                        },
+                        shipping: None,
+                        points: None,
+                    },
+                    identifier: "estimate-2".into(),
+                    optional_fulfillment_program: None,
+                }),
+                id_type: "SellerSKU".into(),
+                id_value: sku.clone(),
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(
+        batch[0].fees_estimate.as_ref().unwrap().total_fees_estimate,
+        estimate
+            .payload
+            .as_ref()
+            .unwrap()
+            .fees_estimate_result
+            .as_ref()
+            .unwrap()
+            .fees_estimate
+            .as_ref()
+            .unwrap()
+            .total_fees_estimate,
+        "the batch estimates as the single call does"
+    );
 
     let listing = api
         .listings()

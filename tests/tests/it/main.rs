@@ -20,5 +20,6 @@ mod jobs;
 mod local_runner;
 mod notifications;
 mod queues;
+mod sync_money;
 mod sync_state;
 mod sync_worker;

@@ -382,13 +382,20 @@ pub(super) async fn download(
             .into_response();
     }
     let doc = st.inner.lock().expect("state").documents.get(&id).cloned();
+    // `{"operation": "downloadDocument", "kind": {"type": "truncate"}}` cuts the body in half.
+    let cut = matches!(st.fault_for("downloadDocument"), Some(FaultKind::Truncate));
     match doc {
-        Some((bytes, content_type)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, content_type)],
-            bytes,
-        )
-            .into_response(),
+        Some((mut bytes, content_type)) => {
+            if cut {
+                bytes.truncate(bytes.len() / 2);
+            }
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, content_type)],
+                bytes,
+            )
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
     }
 }

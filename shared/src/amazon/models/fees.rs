@@ -41,6 +41,20 @@ pub struct FeesEstimateRequest {
     pub optional_fulfillment_program: Option<String>,
 }
 
+/// One product of a `getMyFeesEstimates` batch (up to 20 a request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FeesEstimateByIdRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fees_estimate_request: Option<FeesEstimateRequest>,
+    /// `ASIN` or `SellerSKU`.
+    pub id_type: String,
+    pub id_value: String,
+}
+
+/// The answer of `getMyFeesEstimates`: a bare array, one result per product asked.
+pub type GetMyFeesEstimatesResponse = Vec<FeesEstimateResult>;
+
 /// Response schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The backfill benchmark (not a test): a two-year seller of ORDERS orders (default 100,000)
+# synced by the real worker and dispatcher against the stand-in on its virtual clock, WORKERS
+# at a time (default 4). Prints simulated time beside the usage plans' minimum, the time until
+# the last 30 days are complete, calls by operation, WCU per order, peak worker heap and
+# Lambda invocations. See infra/bench-backfill/src/main.rs for how each is measured.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
+cargo build --profile bench-run -p bench-backfill
+"$CARGO_TARGET_DIR/bench-run/bench-backfill"
