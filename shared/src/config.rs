@@ -172,6 +172,8 @@ pub struct JobConfig {
     pub event_bus_name: Option<String>,
     /// Our Amazon application (`AMAZON_*`, see `crate::amazon::app`).
     pub amazon: crate::amazon::AmazonSettings,
+    /// The Amazon notifications queue (`NOTIFICATIONS_QUEUE_URL`, `job-notifications`' own).
+    pub notifications_queue_url: Option<String>,
 }
 
 impl JobConfig {
@@ -201,6 +203,7 @@ impl JobConfig {
             secret_prefix: get("SECRET_PREFIX").unwrap_or("beddora/").to_string(),
             event_bus_name: get("EVENT_BUS_NAME").map(str::to_string),
             amazon: crate::amazon::AmazonSettings::from_vars(vars)?,
+            notifications_queue_url: get("NOTIFICATIONS_QUEUE_URL").map(str::to_string),
         })
     }
 }

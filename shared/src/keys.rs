@@ -91,6 +91,7 @@ const SETTLEMENT: &str = "STL#";
 const SETTLEMENT_LINE: &str = "STLLINE#";
 const SETTLEMENT_DOCUMENT: &str = "STLDOC#";
 const FEE_ESTIMATE: &str = "FEE#";
+const PAYOUT: &str = "PAYOUT#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -298,6 +299,16 @@ impl TenantKey<'_> {
 
     pub fn fee_estimates(&self) -> Query {
         self.prefix(FEE_ESTIMATE)
+    }
+
+    /// `ACCT#<t>/PAYOUT#<financialEventGroupId>`: a Finances event group (settlement period
+    /// and its disbursement), open or closed.
+    pub fn payout(&self, group_id: &str) -> Key {
+        self.key(format!("{PAYOUT}{group_id}"))
+    }
+
+    pub fn payouts(&self) -> Query {
+        self.prefix(PAYOUT)
     }
 }
 

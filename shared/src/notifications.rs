@@ -35,8 +35,8 @@
 //!  "notificationMetadata": {"applicationId": "…", "publishTime": "…", "notificationId": "…"}}
 //! ```
 //! Any event but a grant (`AUTHORIZED`, `GRANTED`, `AUTHORIZATION_GRANTED`) stops the
-//! connection; one older than the connection itself (it concerns an earlier authorisation) is
-//! ignored.
+//! connection; one older than the seller's last consent (a revocation delivered after they
+//! reconnected) is ignored.
 
 use crate::amazon::app::region_of;
 use crate::amazon::models::notification_payloads::{decode_notification, Received as Decoded};
@@ -46,10 +46,11 @@ use crate::connections::{AmazonAccount, Connections};
 use crate::jobs::lambda::Batch;
 use crate::jobs::{self, Disposition, JobFailure, JobMessage};
 use crate::keys;
+use crate::ports::bus::EventBus;
 use crate::ports::queue::{Queue, QueueError, QueueRef, Received};
 use crate::ports::store::{query_all, ItemBuilder, ItemExt, StoreError};
 use crate::ports::{Pacer, Secrets, Store};
-use crate::sync::step::StepContext;
+use crate::sync::step::{StepContext, StepError};
 use crate::sync::{self, Dataset, Status, SyncState};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -366,8 +367,8 @@ fn read_oauth(v: &Value, message_id: &str) -> Result<Notice, String> {
 /// Why applying a notice to a connection failed.
 #[derive(Debug)]
 enum Fail {
-    /// May pass: try again later.
-    Retry(String),
+    /// May pass: try again later (at the given instant, when the cause knows it).
+    Retry(String, Option<DateTime<Utc>>),
     /// Will fail the same way every time.
     Permanent(String),
 }
@@ -376,14 +377,14 @@ impl From<StoreError> for Fail {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(m) | StoreError::Corrupt(m) => Fail::Permanent(m),
-            other => Fail::Retry(other.to_string()),
+            other => Fail::Retry(other.to_string(), None),
         }
     }
 }
 
 impl From<crate::Error> for Fail {
     fn from(e: crate::Error) -> Self {
-        Fail::Retry(e.to_string())
+        Fail::Retry(e.to_string(), None)
     }
 }
 
@@ -435,26 +436,36 @@ pub struct Consumer {
     /// Our Amazon application; without it ORDER_CHANGE makes the orders sweep due instead of
     /// reading the order.
     amazon: Option<Arc<AmazonApp>>,
+    /// Where `OrdersChanged` goes when a refreshed order is newer than the stored one.
+    bus: Option<Arc<dyn EventBus>>,
     settings: Settings,
 }
 
+/// What the consumer runs on.
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub secrets: Arc<dyn Secrets>,
+    /// The prefix of the connections' secrets (`SECRET_PREFIX`).
+    pub secret_prefix: String,
+    pub queues: Arc<dyn Queue>,
+    /// Every "now" and every wait.
+    pub pacer: Arc<dyn Pacer>,
+    /// Our Amazon application; without it ORDER_CHANGE makes the orders sweep due.
+    pub amazon: Option<Arc<AmazonApp>>,
+    /// Where `OrdersChanged` is published; without it nothing is.
+    pub bus: Option<Arc<dyn EventBus>>,
+}
+
 impl Consumer {
-    pub fn new(
-        store: Arc<dyn Store>,
-        secrets: Arc<dyn Secrets>,
-        secret_prefix: impl Into<String>,
-        queues: Arc<dyn Queue>,
-        pacer: Arc<dyn Pacer>,
-        amazon: Option<Arc<AmazonApp>>,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(p: Ports, settings: Settings) -> Self {
         Self {
-            store,
-            secrets,
-            secret_prefix: secret_prefix.into(),
-            queues,
-            pacer,
-            amazon,
+            store: p.store,
+            secrets: p.secrets,
+            secret_prefix: p.secret_prefix,
+            queues: p.queues,
+            pacer: p.pacer,
+            amazon: p.amazon,
+            bus: p.bus,
             settings,
         }
     }
@@ -516,7 +527,7 @@ impl Consumer {
         };
         let accounts = match self.connections().by_seller(seller).await {
             Ok(a) => a,
-            Err(e) => return self.hand_back(d, &e.to_string()).await,
+            Err(e) => return self.hand_back(d, &e.to_string(), None).await,
         };
         if accounts.is_empty() {
             tracing::info!(notification_type = %n.kind, notification_id = %n.id, seller_id = %seller, "no connection of this seller; acknowledged");
@@ -530,27 +541,31 @@ impl Consumer {
             }
             _ => accounts.iter().collect(),
         };
-        let mut pending: Option<String> = None;
+        let mut pending: Option<(String, Option<DateTime<Utc>>)> = None;
         let mut recorded = false;
         for a in serving {
-            let result = self.apply(n, a, deadline).await;
+            let result = self.apply(n, a, deadline, d.receive_count).await;
             let (reason, permanent) = match result {
                 Ok(()) => continue,
                 Err(Fail::Permanent(r)) => (r, true),
-                Err(Fail::Retry(r)) if d.receive_count >= self.settings.max_attempts => (r, false),
-                Err(Fail::Retry(r)) => {
+                Err(Fail::Retry(r, _)) if d.receive_count >= self.settings.max_attempts => {
+                    (r, false)
+                }
+                Err(Fail::Retry(r, at)) => {
                     tracing::warn!(tenant = %a.tenant, connection = %a.id, error = %r, "notification not applied; will retry");
-                    pending = Some(r);
+                    // The latest instant any connection asked for.
+                    let at = at.max(pending.as_ref().and_then(|p| p.1));
+                    pending = Some((r, at));
                     continue;
                 }
             };
             match self.record(d, n, a, &reason, permanent).await {
                 Ok(()) => recorded = true,
-                Err(e) => pending = Some(format!("{reason}; recording it failed: {e}")),
+                Err(e) => pending = Some((format!("{reason}; recording it failed: {e}"), None)),
             }
         }
         match pending {
-            Some(reason) => self.hand_back(d, &reason).await,
+            Some((reason, at)) => self.hand_back(d, &reason, at).await,
             None if recorded => Disposition::Recorded,
             None => Disposition::Acknowledged,
         }
@@ -562,6 +577,7 @@ impl Consumer {
         n: &Notice,
         a: &AmazonAccount,
         deadline: DateTime<Utc>,
+        attempt: u32,
     ) -> Result<(), Fail> {
         let store = self.store.as_ref();
         let marker = keys::tenant(&a.tenant).job_done(&format!("notification:{}:{}", n.id, a.id));
@@ -573,7 +589,7 @@ impl Consumer {
         let conn = a.id.as_str();
         match &n.effect {
             Effect::RefreshOrder { order_id, .. } => {
-                self.refresh_order(a, order_id, deadline).await?;
+                self.refresh_order(a, order_id, deadline, attempt).await?;
             }
             Effect::TransactionsChanged { .. } => {
                 wake(store, a, Dataset::Transactions, now).await?;
@@ -582,8 +598,8 @@ impl Consumer {
                 wake(store, a, Dataset::Settlements, now).await?;
             }
             Effect::Reauthorize { reason } => {
-                if n.event_time < a.created_at {
-                    tracing::info!(connection = %conn, "authorisation event older than the connection; ignored");
+                if n.event_time < a.authorized_at.unwrap_or(a.created_at) {
+                    tracing::info!(connection = %conn, "authorisation event older than the seller's last consent; ignored");
                 } else {
                     sync::needs_reauthorization(store, &a.tenant, conn, reason, now).await?;
                 }
@@ -611,6 +627,7 @@ impl Consumer {
         a: &AmazonAccount,
         order_id: &str,
         deadline: DateTime<Utc>,
+        attempt: u32,
     ) -> Result<(), Fail> {
         let store = self.store.as_ref();
         let Some(app) = &self.amazon else {
@@ -640,8 +657,28 @@ impl Consumer {
             pacer: &self.pacer,
             deadline,
         };
-        let _ = (cx, order_id);
-        wake(store, a, Dataset::Orders, self.pacer.now()).await?;
+        let written = match sync::orders::refresh_order(&cx, order_id).await {
+            Ok(w) => w,
+            Err(StepError::Amazon(e)) => return self.amazon_failed(a, e).await,
+            Err(StepError::Store(e)) => return Err(e.into()),
+            Err(StepError::Permanent(m)) => return Err(Fail::Permanent(m)),
+        };
+        // A newer order changes figures: say so. Also on a redelivery, whose first attempt may
+        // have stored the order and then failed to publish (a repeated event is harmless, a
+        // lost one is not).
+        if let (Some(bus), true) = (&self.bus, written.stored() || attempt > 1) {
+            if let Some(order) = crate::records::orders::get(store, &a.tenant, order_id).await? {
+                let event = sync::orders::orders_changed(
+                    &a.tenant,
+                    a.id.as_str(),
+                    &order.marketplace_id,
+                    &[&order],
+                );
+                bus.publish(&[event])
+                    .await
+                    .map_err(|e| Fail::Retry(format!("publishing OrdersChanged: {e}"), None))?;
+            }
+        }
         Ok(())
     }
 
@@ -660,13 +697,16 @@ impl Consumer {
                 .await?;
                 Ok(())
             }
-            e @ (AmazonError::RetryLater { .. }
-            | AmazonError::Throttled { .. }
+            AmazonError::RetryLater { at } => Err(Fail::Retry(
+                format!("Amazon's rate limit allows the call at {at}"),
+                Some(at),
+            )),
+            e @ (AmazonError::Throttled { .. }
             | AmazonError::Server { .. }
             | AmazonError::Transport { .. }
             | AmazonError::Dependency(_)
             // Amazon may not show a just-changed order yet.
-            | AmazonError::NotFound(_)) => Err(Fail::Retry(e.to_string())),
+            | AmazonError::NotFound(_)) => Err(Fail::Retry(e.to_string(), None)),
             e @ (AmazonError::Configuration(_)
             | AmazonError::Forbidden(_)
             | AmazonError::InvalidInput { .. }) => Err(Fail::Permanent(e.to_string())),
@@ -722,7 +762,7 @@ impl Consumer {
         let accounts = match seller_hint {
             Some(s) => match self.connections().by_seller(&s).await {
                 Ok(a) => a,
-                Err(e) => return self.hand_back(d, &e.to_string()).await,
+                Err(e) => return self.hand_back(d, &e.to_string(), None).await,
             },
             None => vec![],
         };
@@ -766,17 +806,26 @@ impl Consumer {
         match result {
             Ok(()) => Disposition::Recorded,
             Err(e) => {
-                self.hand_back(d, &format!("recording it failed: {e}"))
+                self.hand_back(d, &format!("recording it failed: {e}"), None)
                     .await
             }
         }
     }
 
-    /// Leaves a message for a retry, after a growing delay.
-    async fn hand_back(&self, d: &Received, reason: &str) -> Disposition {
-        let wait = jobs::retry_delay(d.receive_count).min(Duration::seconds(
-            crate::ports::queue::MAX_VISIBILITY_SECONDS,
-        ));
+    /// Leaves a message for a retry: at `at` when the cause said when, else after a growing
+    /// delay.
+    async fn hand_back(
+        &self,
+        d: &Received,
+        reason: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Disposition {
+        let wait = at
+            .map(|t| (t - self.pacer.now()).max(Duration::seconds(1)))
+            .unwrap_or_else(|| jobs::retry_delay(d.receive_count))
+            .min(Duration::seconds(
+                crate::ports::queue::MAX_VISIBILITY_SECONDS,
+            ));
         tracing::warn!(error = %reason, retry_in_s = wait.num_seconds(), "notification handed back for a retry");
         if let Err(e) = self
             .queues

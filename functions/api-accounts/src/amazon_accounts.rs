@@ -257,16 +257,35 @@ pub async fn remove(
     // No job runs for it any more, and Amazon stops notifying about it (best effort: a
     // subscription left behind only sends notifications nobody matches).
     sync::remove_connection(state.store.as_ref(), ctx.tenant(), account.id.as_str()).await?;
-    if let Some(amazon) = &state.amazon {
-        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(15);
-        match subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline).await {
-            Ok(n) => {
+    // Amazon keeps one subscription per seller and type: while another connection of the
+    // seller (another tenant's) still uses them, they stay at Amazon.
+    let shared_with_others = connections(&state)
+        .by_seller(&account.seller_id)
+        .await?
+        .iter()
+        .any(|a| a.id != account.id && a.region == account.region);
+    if shared_with_others {
+        subscriptions::forget(state.store.as_ref(), ctx.tenant(), &account.id).await?;
+        tracing::info!(amazon_account_id = %account.id, "notification subscriptions kept: another connection of the seller uses them");
+    }
+    if let Some(amazon) = state.amazon.as_ref().filter(|_| !shared_with_others) {
+        // Within this function's few seconds, however Amazon answers.
+        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(4);
+        let unsubscribe =
+            subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline);
+        match tokio::time::timeout(std::time::Duration::from_secs(5), unsubscribe).await {
+            Ok(Ok(n)) => {
                 tracing::info!(amazon_account_id = %account.id, deleted = n, "notification subscriptions deleted")
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::warn!(amazon_account_id = %account.id, error = %e, "notification subscriptions not deleted")
             }
+            Err(_) => {
+                tracing::warn!(amazon_account_id = %account.id, "notification subscriptions not deleted: Amazon did not answer in time")
+            }
         }
+    }
+    if let Some(amazon) = &state.amazon {
         if let Err(e) = amazon.tokens.invalidate(account.id.as_str()).await {
             tracing::warn!(amazon_account_id = %account.id, error = %e, "cached access token not dropped");
         }

@@ -205,11 +205,17 @@ pub struct CallbackQuery {
 }
 
 /// How a failed connect is answered.
-struct Failed(Response);
+struct Failed(Box<Response>);
+
+impl Failed {
+    fn of(r: Response) -> Self {
+        Failed(Box::new(r))
+    }
+}
 
 impl From<Error> for Failed {
     fn from(e: Error) -> Self {
-        Failed(e.into_response())
+        Failed::of(e.into_response())
     }
 }
 
@@ -241,7 +247,7 @@ fn amazon_failed(step: &str, e: &AmazonError) -> Failed {
             format!("Amazon did not answer properly while {step}"),
         ),
     };
-    Failed(failure(status, code, format!("{what}. {RETRY}")))
+    Failed::of(failure(status, code, format!("{what}. {RETRY}")))
 }
 
 /// `GET /api/amazon/oauth/callback?state=&code=|spapi_oauth_code=&selling_partner_id=`:
@@ -304,7 +310,17 @@ pub async fn callback(
         redirect_uri: consumed.consent.redirect_uri,
         seller_hint: q.selling_partner_id.filter(|s| valid_seller_id(s)),
     };
-    match request.run(code).await {
+    // Inside API Gateway's 30 s, however long Amazon takes to answer.
+    let run = tokio::time::timeout(std::time::Duration::from_secs(27), request.run(code));
+    let outcome = run.await.unwrap_or_else(|_| {
+        tracing::warn!("amazon connect timed out");
+        Err(Failed::of(failure(
+            StatusCode::GATEWAY_TIMEOUT,
+            "amazon_timeout",
+            format!("Amazon did not answer in time. {RETRY}"),
+        )))
+    });
+    match outcome {
         Ok(done) => Ok(Json(json!({
             "success": true,
             "message": if done.reconnected { "Amazon account reconnected" } else { "Amazon account connected" },
@@ -320,7 +336,7 @@ pub async fn callback(
             },
         }))
         .into_response()),
-        Err(Failed(r)) => Ok(r),
+        Err(Failed(r)) => Ok(*r),
     }
 }
 
@@ -431,7 +447,7 @@ impl Connect<'_> {
                 .into_iter()
                 .any(|a| a.marketplace == home.country_code);
             if taken {
-                return Err(Failed(failure(
+                return Err(Failed::of(failure(
                     StatusCode::CONFLICT,
                     "marketplace_taken",
                     format!(
@@ -515,7 +531,7 @@ impl Connect<'_> {
         home: &Marketplace,
     ) -> std::result::Result<String, Failed> {
         let mismatch = || {
-            Failed(failure(
+            Failed::of(failure(
                 StatusCode::BAD_REQUEST,
                 "seller_mismatch",
                 format!("The seller account named in the authorization response is not the one that consented. {RETRY}"),
@@ -523,7 +539,7 @@ impl Connect<'_> {
         };
         let Some(claim) = self.seller_hint.clone() else {
             return self.seller_from_transactions(call, now).await?.ok_or_else(|| {
-                Failed(failure(
+                Failed::of(failure(
                     StatusCode::BAD_GATEWAY,
                     "seller_unknown",
                     format!("Amazon did not say which seller account was authorised (no selling_partner_id, and no recent transactions to read it from). {RETRY}"),

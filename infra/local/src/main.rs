@@ -102,15 +102,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { d.handle(event, deadline).await }
         },
     );
-    let notifications = Arc::new(job_notifications::consumer(job_notifications::Ports {
-        store: store.clone(),
-        secrets: secrets.clone(),
-        secret_prefix: config.secret_prefix.clone(),
-        queues: queues.clone(),
-        pacer: Arc::new(SystemClock),
-        amazon: amazon.clone(),
-        queue: q.notifications.clone(),
-    }));
+    // Domain events go on the embedded bus (no rules yet: as on EventBridge, an event no rule
+    // matches goes nowhere).
+    let bus: Arc<dyn shared::ports::bus::EventBus> =
+        Arc::new(EmbeddedBus::new(queues.clone(), clock.clone()));
+    let notifications = Arc::new(job_notifications::consumer(
+        job_notifications::Ports {
+            store: store.clone(),
+            secrets: secrets.clone(),
+            secret_prefix: config.secret_prefix.clone(),
+            queues: queues.clone(),
+            pacer: Arc::new(SystemClock),
+            amazon: amazon.clone(),
+            bus: Some(bus.clone()),
+        },
+        q.notifications.clone(),
+    ));
     jobs::consume(
         "job-notifications",
         queues.clone(),
@@ -134,7 +141,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 store: store.clone(),
                 queues: queues.clone(),
                 secrets: secrets.clone(),
-                bus: Arc::new(EmbeddedBus::new(queues.clone(), clock.clone())),
+                bus: bus.clone(),
                 amazon: amazon.clone(),
                 pacer: Arc::new(SystemClock),
             },

@@ -212,6 +212,18 @@ pub async fn remembered(
         .unwrap_or_default())
 }
 
+/// Forgets a connection's subscriptions without deleting them at Amazon (another connection
+/// of the same seller still uses them: Amazon keeps one subscription per seller and type).
+pub async fn forget(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &AmazonAccountId,
+) -> Result<(), StoreError> {
+    store
+        .delete(&keys::tenant(tenant).amazon_subscriptions(connection), None)
+        .await
+}
+
 /// Deletes the connection's subscriptions at Amazon (grantless, by id; one already gone
 /// counts as deleted), then forgets them. Returns how many Amazon deleted. The remembered
 /// list is kept when Amazon fails, so a later call can finish.

@@ -248,3 +248,15 @@ pub async fn all(store: &dyn Store, tenant: &Tenant) -> Result<Vec<FeeEstimateRe
         .map(FeeEstimateRecord::from_item)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimation_times_read_in_both_forms_amazon_sends() {
+        let t = estimation_time("2019-10-28T18:49:32Z").unwrap();
+        assert_eq!(estimation_time("Mon Oct 28 18:49:32 UTC 2019"), Some(t));
+        assert_eq!(estimation_time("yesterday"), None);
+    }
+}

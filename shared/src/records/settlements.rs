@@ -9,7 +9,10 @@
 //! - `ACCT#<t>` / `STLLINE#<settlementId>#<line>`: its lines, numbered in file order (a
 //!   settlement document never changes, so the same document always gives the same numbers);
 //! - `ACCT#<t>` / `STLDOC#<marketplaceId>#<start>/<end>`: the period's document has been read
-//!   (or rejected): each settlement is downloaded once, whichever layouts list it.
+//!   (or rejected): each settlement is downloaded once, whichever layouts list it;
+//! - `ACCT#<t>` / `PAYOUT#<financialEventGroupId>`: every payout period of the two years
+//!   (Finances `listFinancialEventGroups`; settlement files exist only for the last 90 days),
+//!   open or closed, with its total. An open group's total still moves; a closed one is final.
 
 use crate::amazon::settlement::{Layout, SettlementLine};
 use crate::keys::{self, Tenant};
@@ -355,4 +358,167 @@ pub async fn mark_document(
     }
     .build();
     store.put(item, None).await
+}
+
+/// A Finances event group: one settlement period of one account and currency, and its payout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayoutRecord {
+    pub group_id: String,
+    pub connection: String,
+    /// `Open` or `Closed`, as Amazon sent it.
+    pub processing_status: String,
+    pub fund_transfer_status: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub fund_transfer_date: Option<DateTime<Utc>>,
+    pub total: Decimal,
+    pub currency: String,
+    pub converted_total: Option<(Decimal, String)>,
+    pub beginning_balance: Option<(Decimal, String)>,
+    pub trace_id: Option<String>,
+    pub account_tail: Option<String>,
+}
+
+impl PayoutRecord {
+    /// Reads Amazon's event group; a group without its id or `OriginalTotal` is an error.
+    pub fn from_amazon(
+        connection: &str,
+        g: &crate::amazon::models::finances_v0::FinancialEventGroup,
+    ) -> Result<Self, String> {
+        let id = g
+            .financial_event_group_id
+            .clone()
+            .filter(|i| !i.is_empty())
+            .ok_or("a financial event group without FinancialEventGroupId")?;
+        let money = |c: &Option<crate::amazon::models::finances_v0::Currency>| {
+            c.as_ref().and_then(|c| {
+                Some((
+                    c.currency_amount?,
+                    c.currency_code.clone().unwrap_or_default(),
+                ))
+            })
+        };
+        let (total, currency) = money(&g.original_total)
+            .ok_or_else(|| format!("financial event group {id}: no OriginalTotal"))?;
+        Ok(Self {
+            connection: connection.to_string(),
+            processing_status: g.processing_status.clone().unwrap_or_else(|| "Open".into()),
+            fund_transfer_status: g.fund_transfer_status.clone(),
+            start: g.financial_event_group_start,
+            end: g.financial_event_group_end,
+            fund_transfer_date: g.fund_transfer_date,
+            total,
+            currency,
+            converted_total: money(&g.converted_total),
+            beginning_balance: money(&g.beginning_balance),
+            trace_id: g.trace_id.clone(),
+            account_tail: g.account_tail.clone(),
+            group_id: id,
+        })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.processing_status.eq_ignore_ascii_case("Closed")
+    }
+
+    pub fn to_item(&self, tenant: &Tenant) -> Item {
+        let mut b = ItemBuilder::at(keys::tenant(tenant).payout(&self.group_id))
+            .s("groupId", self.group_id.clone())
+            .s("connection", self.connection.clone())
+            .s("processingStatus", self.processing_status.clone())
+            .opt_s("fundTransferStatus", self.fund_transfer_status.clone())
+            .opt_time("start", self.start)
+            .opt_time("end", self.end)
+            .opt_time("fundTransferDate", self.fund_transfer_date)
+            .decimal("totalAmount", self.total)
+            .s("totalAmountText", self.total.to_string())
+            .s("currency", self.currency.clone())
+            .opt_s("traceId", self.trace_id.clone())
+            .opt_s("accountTail", self.account_tail.clone());
+        if let Some((a, c)) = &self.converted_total {
+            b = b
+                .s("convertedTotalText", a.to_string())
+                .s("convertedCurrency", c.clone());
+        }
+        if let Some((a, c)) = &self.beginning_balance {
+            b = b
+                .s("beginningBalanceText", a.to_string())
+                .s("beginningBalanceCurrency", c.clone());
+        }
+        b.build()
+    }
+
+    pub fn from_item(i: &Item) -> Result<Self, StoreError> {
+        let dec = |f: &str| -> Result<Decimal, StoreError> {
+            i.s(f)?
+                .parse()
+                .map_err(|_| StoreError::Corrupt(f.to_string()))
+        };
+        let pair = |a: &str, c: &str| -> Option<(Decimal, String)> {
+            Some((i.opt_s(a)?.parse().ok()?, i.opt_s(c)?))
+        };
+        Ok(Self {
+            group_id: i.s("groupId")?,
+            connection: i.s("connection")?,
+            processing_status: i.s("processingStatus")?,
+            fund_transfer_status: i.opt_s("fundTransferStatus"),
+            start: i.opt_time("start"),
+            end: i.opt_time("end"),
+            fund_transfer_date: i.opt_time("fundTransferDate"),
+            total: dec("totalAmountText")?,
+            currency: i.s("currency")?,
+            converted_total: pair("convertedTotalText", "convertedCurrency"),
+            beginning_balance: pair("beginningBalanceText", "beginningBalanceCurrency"),
+            trace_id: i.opt_s("traceId"),
+            account_tail: i.opt_s("accountTail"),
+        })
+    }
+}
+
+/// Writes a payout. Amazon gives event groups no update time, but a group only moves from
+/// open to closed: the source version is that stage (`1` open, `2` closed). A closed group is
+/// never overwritten by an open one; an open group is rewritten when its content changed (its
+/// total grows while the period runs), and the same content read again writes nothing.
+pub async fn put_payout(
+    store: &dyn Store,
+    tenant: &Tenant,
+    payout: &PayoutRecord,
+) -> Result<Written, StoreError> {
+    let version = if payout.is_closed() { "2" } else { "1" };
+    let mut item = payout.to_item(tenant);
+    item.insert(
+        crate::records::SOURCE_VERSION.into(),
+        crate::ports::store::Value::S(version.into()),
+    );
+    if let Some(stored) = store
+        .get(&keys::tenant(tenant).payout(&payout.group_id))
+        .await?
+    {
+        if stored == item {
+            return Ok(Written::Stale);
+        }
+    }
+    use crate::ports::store::{Condition, Value};
+    let guard = Condition::Any(vec![
+        Condition::NotExists,
+        Condition::Below(
+            crate::records::SOURCE_VERSION.into(),
+            Value::S(version.into()),
+        ),
+        Condition::Equals(crate::records::SOURCE_VERSION.into(), Value::S("1".into())),
+    ]);
+    match store.put(item, Some(guard)).await {
+        Ok(()) => Ok(Written::Stored),
+        Err(StoreError::ConditionFailed) => Ok(Written::Stale),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every stored payout of the tenant.
+pub async fn payouts(store: &dyn Store, tenant: &Tenant) -> Result<Vec<PayoutRecord>, StoreError> {
+    query_all(store, keys::tenant(tenant).payouts())
+        .await?
+        .iter()
+        .map(PayoutRecord::from_item)
+        .collect()
 }

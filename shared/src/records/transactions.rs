@@ -440,3 +440,82 @@ pub async fn posted_between(
     .await?;
     items.iter().map(TransactionRecord::from_item).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> amazon::Transaction {
+        serde_json::from_value(serde_json::json!({
+            "sellingPartnerMetadata": {"sellingPartnerId": "A1", "accountType": "Standard Orders", "marketplaceId": "ATVPDKIKX0DER"},
+            "relatedIdentifiers": [{"relatedIdentifierName": "ORDER_ID", "relatedIdentifierValue": "111-1"}],
+            "transactionType": "Shipment",
+            "transactionId": "TX1",
+            "transactionStatus": "DEFERRED",
+            "description": "Order",
+            "postedDate": "2026-03-01T07:30:00Z",
+            "totalAmount": {"currencyCode": "USD", "currencyAmount": 17.49},
+            "marketplaceDetails": {"marketplaceId": "ATVPDKIKX0DER", "marketplaceName": "Amazon.com"},
+            "contexts": [{"contextType": "DeferredContext", "deferralReason": "DD7", "maturityDate": "2026-03-10T00:00:00Z"}],
+            "items": [{
+                "description": "Yoga mat",
+                "totalAmount": {"currencyCode": "USD", "currencyAmount": 17.49},
+                "contexts": [{"contextType": "ProductContext", "asin": "B0001", "sku": "SKU-1", "quantityShipped": 1, "fulfillmentNetwork": "AFN"}],
+                "breakdowns": [
+                    {"breakdownType": "ItemPrice", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": 24.99},
+                     "breakdowns": [{"breakdownType": "Principal", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": 24.99}}]},
+                    {"breakdownType": "ItemFees", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": -7.50},
+                     "breakdowns": [{"breakdownType": "Commission", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": -3.75}},
+                                    {"breakdownType": "FBAPerUnitFulfillmentFee", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": -3.75}}]}
+                ]
+            }]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_transaction_keeps_its_ids_amounts_and_local_day_and_round_trips() {
+        let r = TransactionRecord::from_amazon("conn", &sample()).unwrap();
+        assert_eq!(r.total, Decimal::new(1749, 2));
+        assert_eq!(r.order_id(), Some("111-1"));
+        assert_eq!(r.skus(), ["SKU-1"]);
+        assert_eq!(r.deferral_reason.as_deref(), Some("DD7"));
+        // 07:30 UTC is still the day before in Pacific time.
+        assert_eq!(r.posted_day.to_string(), "2026-02-28");
+        assert_eq!(r.source_version(), "1");
+        let t = Tenant::create();
+        assert_eq!(TransactionRecord::from_item(&r.to_item(&t)).unwrap(), r);
+    }
+
+    #[test]
+    fn the_version_orders_deferred_before_released_before_settled() {
+        let mut t = sample();
+        let deferred = TransactionRecord::from_amazon("c", &t)
+            .unwrap()
+            .source_version();
+        t.transaction_status = Some("DEFERRED_RELEASED".into());
+        let released = TransactionRecord::from_amazon("c", &t)
+            .unwrap()
+            .source_version();
+        t.related_identifiers.push(amazon::RelatedIdentifier {
+            related_identifier_name: Some("SETTLEMENT_ID".into()),
+            related_identifier_value: Some("123".into()),
+        });
+        let settled = TransactionRecord::from_amazon("c", &t)
+            .unwrap()
+            .source_version();
+        assert!(deferred < released && released < settled);
+    }
+
+    #[test]
+    fn missing_money_is_an_error_naming_the_field_never_a_zero() {
+        let mut t = sample();
+        t.items[0].breakdowns[1].breakdowns[0].breakdown_amount = None;
+        let e = TransactionRecord::from_amazon("c", &t).unwrap_err();
+        assert_eq!(e.transaction, "TX1");
+        assert_eq!(
+            e.field,
+            "items[0].breakdowns[1].breakdowns[0].breakdownAmount"
+        );
+    }
+}

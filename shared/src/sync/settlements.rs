@@ -14,6 +14,11 @@
 //! processed are looked at again by the next run; CANCELLED (no data) and FATAL ones are
 //! logged and left (Amazon does not let us request settlement reports again).
 //!
+//! Then the run lists the payouts of every settlement period (Finances
+//! `listFinancialEventGroups`, in 180-day windows, newest first): the backfill reaches two
+//! years back, where no settlement file is listed any more; a daily check reads again from the
+//! oldest group it last saw open (or 60 days back), so a group is reread until it is closed.
+//!
 //! Checkpoint: the run's listing phase, page token and the reports of the current page still
 //! to read; a step stops before its deadline, or when the rate limit of `getReportDocument`
 //! (one a minute after a burst of 15) would make it wait past it.
@@ -23,12 +28,12 @@ use super::transactions::{EVENT_SOURCE, MAX_DAYS_PER_EVENT};
 use super::{Progress, SyncState};
 use crate::amazon::flatfile::{DecimalStyle, SETTLEMENT_LEGACY, SETTLEMENT_V2};
 use crate::amazon::models::reports::{ProcessingStatus, Report};
-use crate::amazon::operations::GetReportsParams;
+use crate::amazon::operations::{GetReportsParams, ListFinancialEventGroupsParams};
 use crate::amazon::settlement::{stream_settlement, Layout};
 use crate::amazon::AmazonError;
 use crate::ports::bus::DomainEvent;
 use crate::records::settlements::{
-    self as records, Document, SettlementLineRecord, SettlementRecord,
+    self as records, Document, PayoutRecord, SettlementLineRecord, SettlementRecord,
 };
 use crate::records::transactions::local_day;
 use chrono::{DateTime, Duration, Utc};
@@ -38,6 +43,12 @@ use std::sync::{Arc, Mutex};
 
 /// How far back Amazon lists reports.
 const RETENTION: Duration = Duration::days(90);
+/// How far back the payout backfill reaches (two years, and a month more for the period the
+/// oldest transaction fell in), and one window of its listing.
+const GROUP_HISTORY: Duration = Duration::days(761);
+const GROUP_WINDOW: Duration = Duration::days(180);
+/// How far back a daily check lists payout groups at least.
+const GROUP_RECHECK: Duration = Duration::days(60);
 
 /// Settlement reports of one connection.
 #[derive(Debug, Clone)]
@@ -68,6 +79,31 @@ struct Cursor {
     /// Where the next run lists from (absent before the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     next_since: Option<DateTime<Utc>>,
+    /// Where the next run lists payout groups from (absent before the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_groups_from: Option<DateTime<Utc>>,
+}
+
+/// The payout-group listing of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Groups {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    window: u32,
+    windows: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    /// The start of the oldest group seen still open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    oldest_open: Option<DateTime<Utc>>,
+}
+
+impl Groups {
+    fn bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let before = self.end - GROUP_WINDOW * self.window as i32;
+        ((before - GROUP_WINDOW).max(self.start), before)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +126,9 @@ struct Run {
     newest: Option<DateTime<Utc>>,
     reports: u64,
     written: u64,
+    /// Phase 2: the payout groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    groups: Option<Groups>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,6 +294,57 @@ impl SettlementsSync {
     }
 }
 
+impl SettlementsSync {
+    /// Lists one page of payout groups and stores them; `Ok(true)` when the listing is done.
+    async fn groups_page(
+        &self,
+        cx: &StepContext<'_>,
+        run: &mut Run,
+        changed: &mut BTreeSet<String>,
+    ) -> Result<bool, StepError> {
+        let Some(g) = run.groups.as_mut() else {
+            return Ok(true);
+        };
+        if g.window >= g.windows {
+            return Ok(true);
+        }
+        let (after, before) = g.bounds();
+        let params = ListFinancialEventGroupsParams {
+            max_results_per_page: Some(100),
+            financial_event_group_started_after: Some(after),
+            financial_event_group_started_before: Some(before),
+            next_token: g.token.clone(),
+        };
+        let page = cx
+            .api
+            .finances_v0()
+            .list_financial_event_groups(cx.amazon, &params)
+            .await?;
+        let payload = page.payload.unwrap_or_default();
+        let connection = cx.account.id.to_string();
+        for group in &payload.financial_event_group_list {
+            let payout =
+                PayoutRecord::from_amazon(&connection, group).map_err(StepError::Permanent)?;
+            if !payout.is_closed() {
+                if let Some(start) = payout.start {
+                    g.oldest_open = Some(g.oldest_open.map_or(start, |o| o.min(start)));
+                }
+            }
+            if records::put_payout(cx.store, cx.tenant, &payout)
+                .await?
+                .stored()
+            {
+                changed.insert(payout.group_id.clone());
+            }
+        }
+        g.token = payload.next_token.filter(|t| !t.is_empty());
+        if g.token.is_none() {
+            g.window += 1;
+        }
+        Ok(g.window >= g.windows)
+    }
+}
+
 /// The `SettlementsChanged` events of the settlements a step stored.
 fn changed_events(
     tenant: &str,
@@ -304,10 +394,12 @@ impl DatasetSync for SettlementsSync {
                     newest: None,
                     reports: 0,
                     written: 0,
+                    groups: None,
                 }
             }
         };
         let mut changed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut payouts: BTreeSet<String> = BTreeSet::new();
         let mut written = 0u64;
         let mut progressed = false;
         let mut next_in = None;
@@ -335,14 +427,44 @@ impl DatasetSync for SettlementsSync {
                 progressed = true;
                 continue;
             }
-            if run.listed && run.token.is_none() {
-                if run.phase == 0 {
-                    run.phase = 1;
-                    run.listed = false;
-                    continue;
+            if run.phase == 2 {
+                match self.groups_page(cx, &mut run, &mut payouts).await {
+                    Ok(true) => {
+                        done = true;
+                        break;
+                    }
+                    Ok(false) => {
+                        progressed = true;
+                        continue;
+                    }
+                    Err(StepError::Amazon(AmazonError::RetryLater { at })) if progressed => {
+                        next_in = Some((at - cx.now()).max(Duration::zero()));
+                        break;
+                    }
+                    Err(e) => return Err(e),
                 }
-                done = true;
-                break;
+            }
+            if run.listed && run.token.is_none() {
+                run.phase += 1;
+                run.listed = false;
+                if run.phase == 2 {
+                    let end = now - Duration::minutes(2);
+                    let start = cursor
+                        .next_groups_from
+                        .unwrap_or(end - GROUP_HISTORY)
+                        .min(end - Duration::minutes(1));
+                    let span = (end - start).num_seconds().max(1);
+                    let w = GROUP_WINDOW.num_seconds();
+                    run.groups = Some(Groups {
+                        start,
+                        end,
+                        window: 0,
+                        windows: ((span + w - 1) / w) as u32,
+                        token: None,
+                        oldest_open: None,
+                    });
+                }
+                continue;
             }
             let params = match &run.token {
                 // Amazon takes a page token alone.
@@ -379,21 +501,40 @@ impl DatasetSync for SettlementsSync {
             records_estimate: run.written,
         };
         tracing::info!(tenant = %cx.tenant, connection = %connection, written, reports = run.reports, done, "settlements step");
+        written += payouts.len() as u64;
         let cursor = if done {
             let mut next = run.newest.map_or(run.since, |n| n - self.overlap);
             if let Some(o) = run.oldest_unfinished {
                 next = next.min(o);
             }
+            let groups_from = run.groups.as_ref().map(|g| {
+                let recheck = g.end - GROUP_RECHECK;
+                g.oldest_open.map_or(recheck, |o| o.min(recheck))
+            });
             Cursor {
                 run: None,
                 next_since: Some(next.max(run.since)),
+                next_groups_from: groups_from.or(cursor.next_groups_from),
             }
         } else {
             Cursor {
                 run: Some(run),
-                next_since: cursor.next_since,
+                ..cursor
             }
         };
+        let mut events = changed_events(&cx.tenant.to_string(), &connection, &changed);
+        let ids: Vec<&String> = payouts.iter().collect();
+        for chunk in ids.chunks(MAX_DAYS_PER_EVENT) {
+            events.push(DomainEvent::new(
+                EVENT_SOURCE,
+                "SettlementsChanged",
+                serde_json::json!({
+                    "tenant": cx.tenant.to_string(),
+                    "connection": connection,
+                    "payoutGroupIds": chunk,
+                }),
+            ));
+        }
         Ok(StepResult {
             cursor: serde_json::to_value(&cursor)
                 .map_err(|e| StepError::Permanent(format!("settlements checkpoint: {e}")))?,
@@ -401,7 +542,7 @@ impl DatasetSync for SettlementsSync {
             written,
             done,
             next_in,
-            events: changed_events(&cx.tenant.to_string(), &connection, &changed),
+            events,
         })
     }
 }

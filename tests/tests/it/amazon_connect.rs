@@ -23,7 +23,7 @@ use shared::ports::{Clock, Store};
 use shared::sync::{self, Dataset, Status};
 use std::sync::{Arc, Mutex};
 
-const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:beddora-amazon-notifications";
+pub const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:beddora-amazon-notifications";
 const REDIRECT: &str = "http://localhost:5100/dashboard/settings/amazon/callback";
 
 /// A store that remembers every item written to it, to prove what never reaches the table.
@@ -74,14 +74,15 @@ impl Store for Recording {
     }
 }
 
-/// The app with our Amazon application pointed at an in-process stand-in.
-struct Connected {
-    app: TestApp,
-    w: World,
-    amazon: Arc<AmazonApp>,
+/// The app with our Amazon application pointed at an in-process stand-in (other tests may
+/// connect a seller through [`connect`] too).
+pub struct Connected {
+    pub app: TestApp,
+    pub w: World,
+    pub amazon: Arc<AmazonApp>,
 }
 
-fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<AmazonApp> {
+pub fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<AmazonApp> {
     let settings = AmazonSettings {
         application_id: Some(w.st.apps.application_id.clone()),
         base_url: Some(w.base.clone()),
@@ -103,7 +104,7 @@ fn amazon_app(w: &World, store: Arc<dyn Store>, queue: Option<&str>) -> Arc<Amaz
     ))
 }
 
-async fn connected_on(mut app: TestApp, queue: Option<&str>) -> Connected {
+pub async fn connected_on(mut app: TestApp, queue: Option<&str>) -> Connected {
     let w = world(200).await;
     let amazon = amazon_app(&w, app.store.clone(), queue);
     app.state.amazon = Some(amazon.clone());
@@ -115,7 +116,7 @@ async fn connected() -> Connected {
 }
 
 /// `GET /api/amazon/oauth/authorize`: the consent URL.
-async fn authorize(c: &Connected, s: &Session, marketplace: &str) -> String {
+pub async fn authorize(c: &Connected, s: &Session, marketplace: &str) -> String {
     let r = c
         .app
         .call(
@@ -147,7 +148,7 @@ fn urlencode(s: &str) -> String {
 
 /// The browser at Amazon's consent page: the seller decides, Amazon redirects. Returns the
 /// query Amazon sends back to the redirect URI.
-async fn consent(url: &str, deny: bool) -> Vec<(String, String)> {
+pub async fn consent(url: &str, deny: bool) -> Vec<(String, String)> {
     let url = if deny {
         format!("{url}&decision=deny")
     } else {
@@ -179,7 +180,7 @@ fn param<'a>(q: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The callback exactly as Amazon's redirect carries it (no bearer; a cookie at most).
-fn callback_path(q: &[(String, String)]) -> String {
+pub fn callback_path(q: &[(String, String)]) -> String {
     path_with("/api/amazon/oauth/callback", q)
 }
 
@@ -203,14 +204,14 @@ fn frontend_callback_path(q: &[(String, String)]) -> String {
     )
 }
 
-async fn callback(c: &Connected, path: &str, s: &Session) -> Resp {
+pub async fn callback(c: &Connected, path: &str, s: &Session) -> Resp {
     c.app
         .call_with("GET", path, None, None, Some(&s.refresh))
         .await
 }
 
 /// Connects the seller for `s` end to end; returns the callback's `data`.
-async fn connect(c: &Connected, s: &Session) -> Value {
+pub async fn connect(c: &Connected, s: &Session) -> Value {
     let url = authorize(c, s, "US").await;
     let q = consent(&url, false).await;
     let r = callback(c, &callback_path(&q), s).await;
@@ -397,6 +398,22 @@ async fn connecting_end_to_end_stores_the_connection_its_secret_states_and_subsc
         assert_eq!(st.status, Status::Idle);
         assert!(st.next_due <= c.app.clock.now(), "{d} is due now");
     }
+
+    // The dispatcher starts the backfill of every dataset of the new connection.
+    let queues = shared::adapters::EmbeddedQueue::in_memory(c.app.clock.clone());
+    let q = queues.declare("sync", None);
+    let started = sync::dispatch(c.app.store.as_ref(), &queues, &q, c.app.clock.now(), 100)
+        .await
+        .unwrap();
+    let mut datasets: Vec<&str> = started
+        .iter()
+        .inspect(|m| assert_eq!(m.connection.as_deref(), Some(id.as_str())))
+        .filter_map(|m| m.dataset.as_deref())
+        .collect();
+    datasets.sort();
+    let mut all: Vec<&str> = Dataset::ALL.iter().map(|d| d.as_str()).collect();
+    all.sort();
+    assert_eq!(datasets, all);
 
     // One destination for our queue, and the seller's subscriptions on it at Amazon.
     let grantless = Context::new(
@@ -634,7 +651,16 @@ async fn a_redirect_to_a_foreign_origin_or_an_unknown_marketplace_is_refused() {
 
 #[tokio::test]
 async fn the_same_seller_connecting_again_replaces_its_token_and_restarts_its_jobs() {
-    let c = connected().await;
+    reconnecting(TestApp::new()).await;
+}
+
+#[tokio::test]
+async fn the_same_seller_connecting_again_replaces_its_token_and_restarts_its_jobs_on_dynamodb() {
+    reconnecting(TestApp::on_dynamodb().await).await;
+}
+
+async fn reconnecting(app: TestApp) {
+    let c = connected_on(app, Some(QUEUE_ARN)).await;
     let s = c.app.signed_up("again@example.com").await;
     let first = connect(&c, &s).await;
     let id = first["amazonAccountId"].as_str().unwrap().to_string();
@@ -743,7 +769,16 @@ async fn connecting_without_a_notification_queue_skips_the_subscriptions() {
 
 #[tokio::test]
 async fn disconnecting_removes_the_subscriptions_the_jobs_and_the_secret() {
-    let c = connected().await;
+    disconnecting_removes_everything(TestApp::new()).await;
+}
+
+#[tokio::test]
+async fn disconnecting_removes_the_subscriptions_the_jobs_and_the_secret_on_dynamodb() {
+    disconnecting_removes_everything(TestApp::on_dynamodb().await).await;
+}
+
+async fn disconnecting_removes_everything(app: TestApp) {
+    let c = connected_on(app, Some(QUEUE_ARN)).await;
     let s = c.app.signed_up("bye@example.com").await;
     let data = connect(&c, &s).await;
     let id = data["amazonAccountId"].as_str().unwrap().to_string();
@@ -950,4 +985,74 @@ async fn a_forged_seller_id_in_the_callback_is_refused() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
     assert_eq!(r.body["code"], "seller_mismatch");
     assert!(linked(&c, &s).await.is_empty());
+}
+
+#[tokio::test]
+async fn disconnecting_succeeds_when_amazon_cannot_delete_the_subscriptions() {
+    let c = connected().await;
+    let s = c.app.signed_up("offline@example.com").await;
+    let data = connect(&c, &s).await;
+    let id = data["amazonAccountId"].as_str().unwrap().to_string();
+    c.w.st.add_fault(failing("deleteSubscriptionById"));
+    let r = c
+        .app
+        .call(
+            "DELETE",
+            &format!("/api/accounts/linked/{id}"),
+            None,
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    assert!(linked(&c, &s).await.is_empty());
+    let tenant = tenant_of(&c, &s).await;
+    assert!(sync::all(c.app.store.as_ref(), &tenant)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_seller_connected_in_two_tenants_keeps_its_subscriptions_until_the_last_disconnects() {
+    let c = connected().await;
+    let a = c.app.signed_up("first@example.com").await;
+    let b = c.app.signed_up("second@example.com").await;
+    let a_id = connect(&c, &a).await["amazonAccountId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b_id = connect(&c, &b).await["amazonAccountId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b_account = account(&c, &b, &b_id).await;
+    let ctx = seller_context(&c, &b_account).await;
+    let api = c.amazon.sp_api(Region::NorthAmerica);
+    let subscribed = |kind: &'static str| {
+        let (api, ctx) = (&api, &ctx);
+        async move {
+            api.notifications()
+                .get_subscription(ctx, kind, &GetSubscriptionParams::default())
+                .await
+        }
+    };
+    let delete = |s: &Session, id: &str| {
+        let path = format!("/api/accounts/linked/{id}");
+        let (app, token) = (c.app.clone(), s.token.clone());
+        async move { app.call("DELETE", &path, None, Some(&token)).await.status }
+    };
+    assert_eq!(delete(&a, &a_id).await, StatusCode::NO_CONTENT);
+    for (kind, _) in NOTIFICATION_TYPES {
+        assert!(
+            subscribed(kind).await.is_ok(),
+            "{kind} kept for the other tenant"
+        );
+    }
+    assert_eq!(delete(&b, &b_id).await, StatusCode::NO_CONTENT);
+    for (kind, _) in NOTIFICATION_TYPES {
+        assert!(
+            matches!(subscribed(kind).await, Err(AmazonError::NotFound(_))),
+            "{kind} deleted with the last connection"
+        );
+    }
 }

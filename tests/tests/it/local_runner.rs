@@ -125,15 +125,18 @@ async fn connect_amazon_on_the_local_runner_and_the_demo_sellers_notifications_a
     );
 
     // The notifications job, fed as the runner feeds it, applies every one of them.
-    let consumer = job_notifications::consumer(job_notifications::Ports {
-        store: app.store.clone(),
-        secrets: app.secrets.clone(),
-        secret_prefix: config.secret_prefix.clone(),
-        queues: queues.clone(),
-        pacer: pacer.clone(),
-        amazon: Some(amazon),
-        queue: q.notifications.clone(),
-    });
+    let consumer = job_notifications::consumer(
+        job_notifications::Ports {
+            store: app.store.clone(),
+            secrets: app.secrets.clone(),
+            secret_prefix: config.secret_prefix.clone(),
+            queues: queues.clone(),
+            pacer: pacer.clone(),
+            amazon: Some(amazon),
+            bus: None,
+        },
+        q.notifications.clone(),
+    );
     let source = Source {
         visibility: Duration::seconds(360),
         timeout: Duration::seconds(60),

@@ -15,11 +15,13 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use shared::adapters::{EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, SqsQueue};
+use shared::adapters::embedded_bus::Pattern;
+use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, SqsQueue};
+use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::jobs;
 use shared::keys::Tenant;
-use shared::notifications::{self, Consumer};
+use shared::notifications::{self, Consumer, Ports};
 use shared::ports::queue::{Queue, QueueRef};
 use shared::ports::{Clock, Pacer, Store};
 use shared::sync::{self, Dataset, Status, SyncState};
@@ -39,6 +41,9 @@ struct World {
     queue: QueueRef,
     sink: Arc<MemorySink>,
     pacer: Arc<dyn Pacer>,
+    bus: Arc<EmbeddedBus>,
+    /// Where the bus routes `OrdersChanged`.
+    events: QueueRef,
 }
 
 /// The stand-in (US only, on its virtual clock) on a loopback port, subscribed to the four
@@ -62,6 +67,15 @@ async fn world(orders: usize) -> World {
     let queue = queues.declare("notifications", Some(("notifications-dlq", 5)));
     let sink = Arc::new(MemorySink::default());
     st.set_sink(sink.clone());
+    let events = queues.declare("events", None);
+    let bus = Arc::new(EmbeddedBus::new(queues.clone(), clock.clone()));
+    bus.route(
+        Pattern {
+            source: sync::orders::EVENT_SOURCE.into(),
+            detail_types: vec![sync::orders::ORDERS_CHANGED.into()],
+        },
+        events.clone(),
+    );
     let w = World {
         st,
         base,
@@ -72,6 +86,8 @@ async fn world(orders: usize) -> World {
         queue,
         sink,
         pacer,
+        bus,
+        events,
     };
     w.subscribe(&[
         "ORDER_CHANGE",
@@ -159,15 +175,46 @@ impl World {
     }
 
     fn consumer_on(&self, store: Arc<dyn Store>) -> Consumer {
-        job_notifications::consumer(job_notifications::Ports {
+        job_notifications::consumer(self.ports(store, None), self.queue.clone())
+    }
+
+    fn ports(&self, store: Arc<dyn Store>, amazon: Option<Arc<AmazonApp>>) -> Ports {
+        Ports {
             store,
             secrets: self.secrets.clone(),
             secret_prefix: PREFIX.into(),
             queues: self.queues.clone(),
             pacer: self.pacer.clone(),
-            amazon: None,
-            queue: self.queue.clone(),
-        })
+            amazon,
+            bus: Some(self.bus.clone()),
+        }
+    }
+
+    /// Our Amazon application on the stand-in.
+    fn amazon_app(&self) -> Arc<AmazonApp> {
+        Arc::new(AmazonApp::new(
+            AmazonSettings {
+                application_id: Some("amzn1.sp.solution.beddora-test".into()),
+                base_url: Some(self.base.clone()),
+                ..Default::default()
+            },
+            Credentials {
+                client_id: self.st.apps.client_id.clone(),
+                client_secret: SecretString::from(self.st.apps.client_secret.clone()),
+                token_url: format!("{}/auth/o2/token", self.base),
+            },
+            self.store.clone(),
+            self.pacer.clone(),
+            &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
+        ))
+    }
+
+    /// The consumer with our Amazon application on the stand-in: ORDER_CHANGE reads the order.
+    fn consumer_with_amazon(&self) -> Consumer {
+        job_notifications::consumer(
+            self.ports(self.store.clone(), Some(self.amazon_app())),
+            self.queue.clone(),
+        )
     }
 
     fn connections(&self) -> Connections<'_> {
@@ -465,6 +512,7 @@ async fn a_revoked_authorisation_stops_the_connection_and_the_dispatcher_leaves_
     assert!(w.due(&t, &a).await.is_empty());
 
     // Long after every sweep would be due, the dispatcher starts only the other connection.
+    let later = w.now() + Duration::days(2);
     w.st.advance(Duration::days(2));
     let sync_queue = w.queues.declare("sync", None);
     let started = sync::dispatch(
@@ -481,6 +529,32 @@ async fn a_revoked_authorisation_stops_the_connection_and_the_dispatcher_leaves_
         .iter()
         .all(|m| m.connection.as_deref() == Some(a_other.id.as_str())));
     assert_eq!(w.left_on_queue().await, 0);
+    assert_eq!(w.now(), later);
+
+    // The seller reconnects (as the OAuth callback does); a copy of the revocation that Amazon
+    // delivers only now concerns the old consent and changes nothing.
+    let mut a = w.connections().find(&t, &a.id).await.unwrap().unwrap();
+    a.authorized_at = Some(w.now());
+    w.connections().save(&mut a, w.now()).await.unwrap();
+    let now = w.now();
+    for d in Dataset::ALL {
+        sync::modify(w.store.as_ref(), &t, a.id.as_str(), d, |s| {
+            Some(s.due_now(now))
+        })
+        .await
+        .unwrap();
+    }
+    let delayed = oauth(
+        &seller,
+        "AUTHORIZATION_REVOKED",
+        now - Duration::days(2),
+        "o-2",
+    );
+    w.enqueue(&[delayed]).await;
+    w.drain(&c).await;
+    for d in Dataset::ALL {
+        assert_eq!(w.state(&t, &a, d).await.status, Status::Idle, "{d}");
+    }
 }
 
 #[tokio::test]
@@ -628,15 +702,13 @@ async fn notifications_arrive_over_sqs_and_are_applied_through_the_sqs_adapter()
     .await
     .unwrap();
     let queues: Arc<dyn Queue> = Arc::new(SqsQueue::new(client.clone()));
-    let c = job_notifications::consumer(job_notifications::Ports {
-        store: w.store.clone(),
-        secrets: w.secrets.clone(),
-        secret_prefix: PREFIX.into(),
-        queues: queues.clone(),
-        pacer: w.pacer.clone(),
-        amazon: None,
-        queue: QueueRef::new(&url),
-    });
+    let c = job_notifications::consumer(
+        Ports {
+            queues: queues.clone(),
+            ..w.ports(w.store.clone(), None)
+        },
+        QueueRef::new(&url),
+    );
     let mut received = 0;
     for _ in 0..5 {
         received += c
@@ -746,15 +818,18 @@ async fn the_sample_events_go_through_the_lambda_handler() {
         .unwrap();
     }
     clock.advance(Duration::minutes(15));
-    let c = job_notifications::consumer(job_notifications::Ports {
-        store: store.clone(),
-        secrets,
-        secret_prefix: PREFIX.into(),
-        queues,
-        pacer: clock.clone(),
-        amazon: None,
+    let c = job_notifications::consumer(
+        Ports {
+            store: store.clone(),
+            secrets,
+            secret_prefix: PREFIX.into(),
+            queues,
+            pacer: clock.clone(),
+            amazon: None,
+            bus: None,
+        },
         queue,
-    });
+    );
     let deadline = (clock.now() + Duration::minutes(1)).timestamp_millis() as u64;
     let state = |d| {
         let store = store.clone();
@@ -785,4 +860,303 @@ async fn the_sample_events_go_through_the_lambda_handler() {
     for d in Dataset::ALL {
         assert_eq!(state(d).await.status, Status::NeedsReauthorization, "{d}");
     }
+}
+
+/// An earlier ORDER_CHANGE of the same order: its status and times as they were a day before,
+/// under its own notification id.
+fn earlier(body: &str, status: &str, id: &str) -> String {
+    let mut v: Value = serde_json::from_str(body).unwrap();
+    let at = |t: &Value| {
+        let t = DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap();
+        json!(shared::ports::store::rfc3339(
+            t.with_timezone(&Utc) - Duration::days(1)
+        ))
+    };
+    v["EventTime"] = at(&v["EventTime"]);
+    let n = &mut v["Payload"]["OrderChangeNotification"];
+    n["OrderChangeTrigger"]["TimeOfOrderChange"] =
+        at(&n["OrderChangeTrigger"]["TimeOfOrderChange"]);
+    n["Summary"]["OrderStatus"] = json!(status);
+    with_id(&v.to_string(), id)
+}
+
+#[tokio::test]
+async fn an_order_that_changed_twice_delivered_newest_first_ends_as_amazon_has_it() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    // A recent order that has moved on from Pending; its earlier notification said Pending.
+    let newest = w
+        .notify("ORDER_CHANGE", 30)
+        .await
+        .into_iter()
+        .find(|b| !b.contains("\"OrderStatus\":\"Pending\""))
+        .expect("a recent order past Pending");
+    let raw: Value = serde_json::from_str(&newest).unwrap();
+    let order_id = raw["Payload"]["OrderChangeNotification"]["AmazonOrderId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let truth =
+        w.st.seller
+            .orders
+            .iter()
+            .find(|o| o.id == order_id)
+            .unwrap()
+            .clone();
+    let older = earlier(&newest, "Pending", "earlier-1");
+
+    // Newest first, each twice (Amazon's at-least-once, unordered delivery).
+    w.enqueue(&[newest.clone(), newest.clone(), older.clone(), older])
+        .await;
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 0);
+
+    let stored = shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+        .await
+        .unwrap()
+        .expect("the order is stored");
+    assert_eq!(
+        stored.last_updated, truth.last_update,
+        "Amazon's latest version"
+    );
+    // Amazon's current status, as its Orders API shows it now.
+    let token = w
+        .lwa(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &w.st.issue_refresh_token()),
+        ])
+        .await;
+    let now_at_amazon: Value = w
+        .http
+        .get(format!("{}/orders/2026-01-01/orders/{order_id}", w.base))
+        .query(&[("includedData", "FULFILLMENT")])
+        .header("x-amz-access-token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.status,
+        now_at_amazon["order"]["fulfillment"]["fulfillmentStatus"]
+            .as_str()
+            .unwrap()
+    );
+    assert_ne!(
+        stored.status, "PENDING",
+        "the older notification did not win"
+    );
+    // One change, one OrdersChanged; the orders sweep was not needed.
+    let events = w
+        .queues
+        .receive(&w.events, 10, Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].body.contains(&order_id));
+    assert!(w.due(&t, &a).await.is_empty());
+
+    // The same notifications again, later: nothing changes.
+    w.enqueue(&[newest]).await;
+    w.drain(&c).await;
+    let again = shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, stored);
+}
+
+#[tokio::test]
+async fn an_order_change_after_the_seller_revoked_stops_the_connection_without_a_loop() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    w.st.revoke_refresh_tokens();
+    let bodies = w.notify("ORDER_CHANGE", 2).await;
+    let lwa_calls = || {
+        w.st.stats()
+            .get("lwaToken")
+            .map(|s| s.calls)
+            .unwrap_or_default()
+    };
+    let before = lwa_calls();
+    w.enqueue(&bodies).await;
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 0, "acknowledged, not retried");
+    for d in Dataset::ALL {
+        assert_eq!(
+            w.state(&t, &a, d).await.status,
+            Status::NeedsReauthorization,
+            "{d}"
+        );
+    }
+    assert!(jobs::failures(w.store.as_ref(), &t)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        lwa_calls() - before,
+        1,
+        "one refused token refresh; the second notification finds the connection stopped"
+    );
+}
+
+#[tokio::test]
+async fn an_order_change_amazon_keeps_failing_comes_back_and_is_applied_later() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, _) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    let body = w.notify("ORDER_CHANGE", 1).await.remove(0);
+    let raw: Value = serde_json::from_str(&body).unwrap();
+    let order_id = raw["Payload"]["OrderChangeNotification"]["AmazonOrderId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.st.add_fault(FaultRule {
+        operation: Some("getOrder2026".into()),
+        ..fault(FaultKind::Status { code: 503 })
+    });
+    w.enqueue(&[body]).await;
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 1, "kept for a retry");
+    assert!(
+        shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    w.st.clear_faults();
+    w.st.advance(Duration::minutes(20));
+    w.drain(&c).await;
+    assert_eq!(w.left_on_queue().await, 0);
+    assert!(
+        shared::records::orders::get(w.store.as_ref(), &t, &order_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(jobs::failures(w.store.as_ref(), &t)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_transaction_updates_end_with_amazons_transactions_stored() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer();
+    w.st.add_fault(fault(FaultKind::DuplicateNotifications));
+    let mut bodies = w.notify("TRANSACTION_UPDATE", 4).await;
+    bodies.reverse();
+    w.enqueue(&bodies).await;
+    w.drain(&c).await;
+    assert_eq!(w.due(&t, &a).await, [Dataset::Transactions]);
+
+    // The dispatcher starts the woken sweep; the sync worker runs it to its end.
+    let sync_queue = w.queues.declare("sync", None);
+    let mut datasets = shared::sync::worker::Registry::new();
+    datasets.insert(
+        Dataset::Transactions,
+        Arc::new(shared::sync::transactions::TransactionsSync::default())
+            as Arc<dyn shared::sync::step::DatasetSync>,
+    );
+    let worker = job_sync_worker::runtime_with(
+        &job_sync_worker::Ports {
+            store: w.store.clone(),
+            queues: w.queues.clone(),
+            secrets: w.secrets.clone(),
+            bus: w.bus.clone(),
+            amazon: w.amazon_app(),
+            pacer: w.pacer.clone(),
+        },
+        PREFIX,
+        sync_queue.clone(),
+        datasets,
+    );
+    let started = sync::dispatch(
+        w.store.as_ref(),
+        w.queues.as_ref(),
+        &sync_queue,
+        w.now(),
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].dataset.as_deref(), Some("transactions"));
+    for _ in 0..100_000 {
+        let n = jobs::poll_once(
+            &worker,
+            w.queues.as_ref(),
+            Duration::minutes(15),
+            Duration::minutes(2),
+        )
+        .await
+        .unwrap();
+        if n == 0 {
+            if w.queues.stats(&sync_queue).await.unwrap().total() == 0 {
+                break;
+            }
+            w.st.advance(Duration::seconds(15));
+        }
+    }
+    assert_eq!(w.queues.stats(&sync_queue).await.unwrap().total(), 0);
+    assert_eq!(
+        w.state(&t, &a, Dataset::Transactions).await.status,
+        Status::Idle
+    );
+
+    // Every notified transaction is stored as Amazon has it, to the cent.
+    for body in &bodies {
+        let v: Value = serde_json::from_str(body).unwrap();
+        let n = &v["Payload"]["TransactionUpdateNotification"];
+        let id = n["TransactionId"].as_str().unwrap();
+        let stored = shared::records::transactions::get(w.store.as_ref(), &t, id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("transaction {id} stored"));
+        let total: rust_decimal::Decimal = n["TotalAmount"]["CurrencyAmount"]
+            .to_string()
+            .parse()
+            .unwrap();
+        assert_eq!(stored.total, total, "{id}");
+        assert_eq!(
+            stored.currency,
+            n["TotalAmount"]["CurrencyCode"].as_str().unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_order_change_that_keeps_failing_is_recorded_for_recovery_after_its_attempts() {
+    let w = world(200).await;
+    let seller = w.st.seller.seller_id.clone();
+    let (t, a) = w.connected(&seller).await;
+    let c = w.consumer_with_amazon();
+    let body = w.notify("ORDER_CHANGE", 1).await.remove(0);
+    w.st.add_fault(FaultRule {
+        operation: Some("getOrder2026".into()),
+        ..fault(FaultKind::Status { code: 503 })
+    });
+    let deadline = (w.now() + Duration::minutes(5)).timestamp_millis() as u64;
+    // The fifth receive: recorded (the error-recovery API lists it), not handed back again.
+    let r = job_notifications::handle(&c, sqs_event(&[("m-5", &body, 5)]), deadline).await;
+    assert!(r.batch_item_failures.is_empty());
+    let failures = jobs::failures(w.store.as_ref(), &t).await.unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let f = &failures[0];
+    assert!(!f.permanent, "retryable: the user can retry it");
+    assert_eq!(f.attempts, 5);
+    assert!(f.error.contains("503"), "{}", f.error);
+    assert_eq!(f.message.kind, "notification");
+    assert_eq!(f.message.connection.as_deref(), Some(a.id.as_str()));
+    assert_eq!(f.message.dataset.as_deref(), Some("orders"));
 }

@@ -497,7 +497,7 @@ fn settlements_sync() -> SettlementsSync {
 async fn all_settlement_items(s: &Seller) -> Vec<Item> {
     let t = keys::tenant(&s.tenant);
     let mut items = vec![];
-    for prefix in ["STL#", "STLLINE#", "STLDOC#"] {
+    for prefix in ["STL#", "STLLINE#", "STLDOC#", "PAYOUT#"] {
         items.extend(
             s.items(
                 shared::ports::store::Query::partition(shared::ports::store::Index::Table, t.pk())
@@ -527,6 +527,30 @@ async fn settlements_of_the_last_90_days_equal_their_payouts_each_document_read_
     for id in &must {
         assert!(ids.contains(id), "{id} stored");
     }
+    // Every payout of the two years, open or closed, equals its ground truth.
+    type Payout = (Decimal, String, bool, Option<chrono::DateTime<chrono::Utc>>);
+    let payouts: BTreeMap<String, Payout> = stl_records::payouts(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let closed = p.is_closed();
+            (p.group_id, (p.total, p.currency, closed, p.start))
+        })
+        .collect();
+    let truth: BTreeMap<String, Payout> =
+        s.w.st
+            .ground_truth()
+            .payouts
+            .iter()
+            .map(|p| {
+                (
+                    p.group_id.clone(),
+                    (p.total, p.currency.clone(), p.closed, Some(p.start)),
+                )
+            })
+            .collect();
+    assert_eq!(payouts, truth, "every payout");
     // Both layouts are listed; each period's document is downloaded once (V2).
     let docs = s.w.st.stats()["getReportDocument"].calls;
     assert_eq!(docs as usize, ids.len(), "one document per settlement");
@@ -540,10 +564,18 @@ async fn settlements_of_the_last_90_days_equal_their_payouts_each_document_read_
         .events
         .iter()
         .filter(|e| e.detail_type == "SettlementsChanged")
-        .flat_map(|e| e.detail["settlementIds"].as_array().unwrap().clone())
+        .filter_map(|e| e.detail.get("settlementIds"))
+        .flat_map(|ids| ids.as_array().unwrap().clone())
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     assert_eq!(announced.len(), ids.len(), "each settlement announced");
+    let announced_payouts: usize = first
+        .events
+        .iter()
+        .filter_map(|e| e.detail.get("payoutGroupIds"))
+        .map(|v| v.as_array().unwrap().len())
+        .sum();
+    assert_eq!(announced_payouts, payouts.len(), "each payout announced");
 
     // The daily check finds nothing new; a replay from scratch changes nothing.
     let before = all_settlement_items(&s).await;
