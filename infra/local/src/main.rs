@@ -250,11 +250,13 @@ async fn start_stand_in(
         end,
         ..Default::default()
     });
+    // Its clock is the wall clock: read after generating, which takes a moment, so that
+    // "now" at the stand-in and in the runner agree (Amazon checks `…Before` against it).
     let st = amazon_stand_in::StandIn::new(
         seller,
         amazon_stand_in::limits::Clock::Real {
             started: std::time::Instant::now(),
-            at_start: now,
+            at_start: chrono::Utc::now(),
         },
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
