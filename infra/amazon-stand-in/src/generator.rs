@@ -554,6 +554,132 @@ fn fee_local(s: &Seller, usd: Decimal, currency: &str) -> Decimal {
     round(usd * fx(currency), currency)
 }
 
+/// The items of an order's shipment transaction (Amazon's settlement lines per order item)
+/// and each item's commission, which a refund of the item gives back.
+pub(crate) fn shipment_items(s: &Seller, o: &Order) -> (Vec<TxItem>, Vec<Decimal>) {
+    let cur = o.currency;
+    let facilitator = o
+        .items
+        .iter()
+        .any(|i| i.tax > Decimal::ZERO || i.shipping_tax > Decimal::ZERO);
+    let mut items = Vec::new();
+    let mut commissions = Vec::new();
+    for it in &o.items {
+        let p = &s.products[it.product];
+        let mut lines = vec![line("ItemPrice", "Principal", it.principal)];
+        if it.tax > Decimal::ZERO {
+            lines.push(line("ItemPrice", "Tax", it.tax));
+        }
+        if it.shipping > Decimal::ZERO {
+            lines.push(line("ItemPrice", "Shipping", it.shipping));
+            if it.shipping_tax > Decimal::ZERO {
+                lines.push(line("ItemPrice", "ShippingTax", it.shipping_tax));
+            }
+        }
+        if it.gift_wrap > Decimal::ZERO {
+            lines.push(line("ItemPrice", "GiftWrap", it.gift_wrap));
+            if it.gift_wrap_tax > Decimal::ZERO {
+                lines.push(line("ItemPrice", "GiftWrapTax", it.gift_wrap_tax));
+            }
+        }
+        if facilitator {
+            if it.tax > Decimal::ZERO {
+                lines.push(line(
+                    "ItemWithheldTax",
+                    "MarketplaceFacilitatorTax-Principal",
+                    -it.tax,
+                ));
+            }
+            if it.shipping_tax > Decimal::ZERO {
+                lines.push(line(
+                    "ItemWithheldTax",
+                    "MarketplaceFacilitatorTax-Shipping",
+                    -it.shipping_tax,
+                ));
+            }
+            if it.gift_wrap_tax > Decimal::ZERO {
+                lines.push(line(
+                    "ItemWithheldTax",
+                    "MarketplaceFacilitatorTax-Giftwrap",
+                    -it.gift_wrap_tax,
+                ));
+            }
+        }
+        if it.promotion > Decimal::ZERO {
+            lines.push(line("Promotion", "Principal", -it.promotion));
+        }
+        if it.ship_promotion > Decimal::ZERO {
+            lines.push(line("Promotion", "Shipping", -it.ship_promotion));
+        }
+        let sales = it.principal + it.shipping + it.gift_wrap - it.promotion - it.ship_promotion;
+        let minimum = fee_local(s, dec(30, 2), cur) * Decimal::from(it.quantity);
+        let commission = round(sales * p.referral_rate, cur).max(minimum);
+        commissions.push(commission);
+        lines.push(line("ItemFees", "Commission", -commission));
+        if o.fulfillment == Fulfillment::Afn {
+            lines.push(line(
+                "ItemFees",
+                "FBAPerUnitFulfillmentFee",
+                -fee_local(s, p.fba_fee_usd, cur) * Decimal::from(it.quantity),
+            ));
+            if it.shipping > Decimal::ZERO {
+                lines.push(line(
+                    "ItemFees",
+                    "ShippingChargeback",
+                    -(it.shipping - it.ship_promotion),
+                ));
+            }
+            if it.gift_wrap > Decimal::ZERO {
+                lines.push(line("ItemFees", "GiftwrapChargeback", -it.gift_wrap));
+            }
+        }
+        lines.retain(|l| !l.amount.is_zero());
+        items.push(TxItem {
+            product: Some(it.product),
+            order_item_id: Some(it.order_item_id.clone()),
+            quantity: it.quantity,
+            lines,
+        });
+    }
+    (items, commissions)
+}
+
+/// When a shipment's money is released: US orders are held until 7 days after delivery
+/// (Amazon's delivery-date policy), elsewhere at shipping.
+pub(crate) fn release_of(o: &Order, ship: DateTime<Utc>) -> DateTime<Utc> {
+    if o.marketplace_id == "ATVPDKIKX0DER" {
+        o.latest_delivery + Duration::days(7)
+    } else {
+        ship
+    }
+}
+
+/// The lines of a whole-item refund: the price and taxes back, the commission back less
+/// Amazon's refund administration fee (20% of it, capped).
+pub(crate) fn refund_lines(
+    s: &Seller,
+    it: &OrderItem,
+    commission: Decimal,
+    cur: &str,
+) -> Vec<MoneyLine> {
+    let refund_commission = round(commission * dec(20, 2), cur).min(fee_local(s, dec(500, 2), cur));
+    let mut lines = vec![line("ItemPrice", "Principal", -it.principal)];
+    if it.tax > Decimal::ZERO {
+        lines.push(line("ItemPrice", "Tax", -it.tax));
+        lines.push(line(
+            "ItemWithheldTax",
+            "MarketplaceFacilitatorTax-Principal",
+            it.tax,
+        ));
+    }
+    if it.promotion > Decimal::ZERO {
+        lines.push(line("Promotion", "Principal", it.promotion));
+    }
+    lines.push(line("ItemFees", "Commission", commission));
+    lines.push(line("ItemFees", "RefundCommission", -refund_commission));
+    lines
+}
+
 /// Shipments, refunds, returns, reimbursements and account-level fees.
 fn money(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
     let end = s.spec.end;
@@ -563,96 +689,9 @@ fn money(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
     for o in &s.orders {
         let Some(ship) = o.ship_date else { continue };
         let cur = o.currency;
-        let facilitator = o
-            .items
-            .iter()
-            .any(|i| i.tax > Decimal::ZERO || i.shipping_tax > Decimal::ZERO);
-        let mut items = Vec::new();
-        let mut commissions = Vec::new();
-        for it in &o.items {
-            let p = &s.products[it.product];
-            let mut lines = vec![line("ItemPrice", "Principal", it.principal)];
-            if it.tax > Decimal::ZERO {
-                lines.push(line("ItemPrice", "Tax", it.tax));
-            }
-            if it.shipping > Decimal::ZERO {
-                lines.push(line("ItemPrice", "Shipping", it.shipping));
-                if it.shipping_tax > Decimal::ZERO {
-                    lines.push(line("ItemPrice", "ShippingTax", it.shipping_tax));
-                }
-            }
-            if it.gift_wrap > Decimal::ZERO {
-                lines.push(line("ItemPrice", "GiftWrap", it.gift_wrap));
-                if it.gift_wrap_tax > Decimal::ZERO {
-                    lines.push(line("ItemPrice", "GiftWrapTax", it.gift_wrap_tax));
-                }
-            }
-            if facilitator {
-                if it.tax > Decimal::ZERO {
-                    lines.push(line(
-                        "ItemWithheldTax",
-                        "MarketplaceFacilitatorTax-Principal",
-                        -it.tax,
-                    ));
-                }
-                if it.shipping_tax > Decimal::ZERO {
-                    lines.push(line(
-                        "ItemWithheldTax",
-                        "MarketplaceFacilitatorTax-Shipping",
-                        -it.shipping_tax,
-                    ));
-                }
-                if it.gift_wrap_tax > Decimal::ZERO {
-                    lines.push(line(
-                        "ItemWithheldTax",
-                        "MarketplaceFacilitatorTax-Giftwrap",
-                        -it.gift_wrap_tax,
-                    ));
-                }
-            }
-            if it.promotion > Decimal::ZERO {
-                lines.push(line("Promotion", "Principal", -it.promotion));
-            }
-            if it.ship_promotion > Decimal::ZERO {
-                lines.push(line("Promotion", "Shipping", -it.ship_promotion));
-            }
-            let sales =
-                it.principal + it.shipping + it.gift_wrap - it.promotion - it.ship_promotion;
-            let minimum = fee_local(s, dec(30, 2), cur) * Decimal::from(it.quantity);
-            let commission = round(sales * p.referral_rate, cur).max(minimum);
-            commissions.push(commission);
-            lines.push(line("ItemFees", "Commission", -commission));
-            if o.fulfillment == Fulfillment::Afn {
-                lines.push(line(
-                    "ItemFees",
-                    "FBAPerUnitFulfillmentFee",
-                    -fee_local(s, p.fba_fee_usd, cur) * Decimal::from(it.quantity),
-                ));
-                if it.shipping > Decimal::ZERO {
-                    lines.push(line(
-                        "ItemFees",
-                        "ShippingChargeback",
-                        -(it.shipping - it.ship_promotion),
-                    ));
-                }
-                if it.gift_wrap > Decimal::ZERO {
-                    lines.push(line("ItemFees", "GiftwrapChargeback", -it.gift_wrap));
-                }
-            }
-            lines.retain(|l| !l.amount.is_zero());
-            items.push(TxItem {
-                product: Some(it.product),
-                order_item_id: Some(it.order_item_id.clone()),
-                quantity: it.quantity,
-                lines,
-            });
-        }
+        let (items, commissions) = shipment_items(s, o);
         // US orders are held until 7 days after delivery (Amazon's delivery-date policy).
-        let release = if o.marketplace_id == "ATVPDKIKX0DER" {
-            o.latest_delivery + Duration::days(7)
-        } else {
-            ship
-        };
+        let release = release_of(o, ship);
         txs.push(Transaction {
             id: format!("TX{}", g.id()),
             kind: TxKind::Shipment,
@@ -674,23 +713,7 @@ fn money(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
             let refund_at =
                 o.latest_delivery + Duration::days(g.rng.gen_range(2..30)) + g.seconds(0, 86_400);
             if refund_at < end {
-                let commission = commissions[k];
-                let refund_commission =
-                    round(commission * dec(20, 2), cur).min(fee_local(s, dec(500, 2), cur));
-                let mut lines = vec![line("ItemPrice", "Principal", -it.principal)];
-                if it.tax > Decimal::ZERO {
-                    lines.push(line("ItemPrice", "Tax", -it.tax));
-                    lines.push(line(
-                        "ItemWithheldTax",
-                        "MarketplaceFacilitatorTax-Principal",
-                        it.tax,
-                    ));
-                }
-                if it.promotion > Decimal::ZERO {
-                    lines.push(line("Promotion", "Principal", it.promotion));
-                }
-                lines.push(line("ItemFees", "Commission", commission));
-                lines.push(line("ItemFees", "RefundCommission", -refund_commission));
+                let lines = refund_lines(s, it, commissions[k], cur);
                 txs.push(Transaction {
                     id: format!("TX{}", g.id()),
                     kind: TxKind::Refund,

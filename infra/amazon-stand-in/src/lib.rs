@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod generator;
 pub mod ground_truth;
 pub mod limits;
+pub mod live;
 pub mod model;
 pub mod notifications;
 pub mod render;

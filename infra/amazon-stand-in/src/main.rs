@@ -1,6 +1,7 @@
 //! `amazon-stand-in`: serves a generated seller over Amazon's protocols on loopback.
 //!
-//! `cargo run -p amazon-stand-in -- [--orders N] [--seed S] [--days D] [--port P] [--virtual]`
+//! `cargo run -p amazon-stand-in -- [--orders N] [--seed S] [--days D] [--port P] [--virtual] [--live]`
+//! (`--live`: the seller keeps selling on the clock, brought up to it every 30 s).
 //! `cargo run --release -p amazon-stand-in -- bench [ORDERS]`: generation and backfill benchmark.
 
 use amazon_stand_in::limits::Clock;
@@ -11,6 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut spec = SellerSpec::default();
     let mut port = 3050u16;
     let mut virtual_clock = false;
+    let mut live = false;
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("bench") {
         let orders = args
@@ -30,8 +32,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--products" => spec.products = value()?.parse()?,
             "--port" => port = value()?.parse()?,
             "--virtual" => virtual_clock = true,
+            "--live" => live = true,
             "--help" | "-h" => {
-                eprintln!("usage: amazon-stand-in [--orders N] [--seed S] [--days D] [--products N] [--port P] [--virtual]");
+                eprintln!("usage: amazon-stand-in [--orders N] [--seed S] [--days D] [--products N] [--port P] [--virtual] [--live]");
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other}").into()),
@@ -64,6 +67,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "amazon-stand-in: LWA client id {} secret {}; a refresh token: {refresh}",
         st.apps.client_id, st.apps.client_secret
     );
+    if live {
+        let st = st.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                if let Err(e) = st.live_tick().await {
+                    eprintln!("amazon-stand-in: a notification was not delivered: {e}");
+                }
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!("amazon-stand-in: http://127.0.0.1:{port} (control: /_stand-in/stats)");
     axum::serve(listener, router(st)).await?;

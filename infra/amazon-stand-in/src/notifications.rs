@@ -206,19 +206,96 @@ impl StandIn {
             let Some(sink) = sink else {
                 return Err("no sink configured".into());
             };
-            let mut p = json!({"sellerId": self.seller.seller_id, "accountId": format!("amzn1.merchant.o.{}", self.seller.seller_id), "reportId": id, "reportType": report_type, "processingStatus": status});
-            if let Some(d) = doc {
-                p["reportDocumentId"] = json!(d);
-            }
-            let body = json!({
-                "notificationVersion": "2020-09-04", "notificationType": "REPORT_PROCESSING_FINISHED", "payloadVersion": "2020-09-04", "eventTime": ts(self.now()),
-                "payload": {"reportProcessingFinishedNotification": p},
-                "notificationMetadata": self.metadata(&sub_id, false),
-            });
+            let body = self.report_finished(&sub_id, &id, &report_type, status, doc.as_deref());
             sink.deliver(&arn, body.to_string()).await?;
             sent += 1;
         }
         Ok(sent)
+    }
+
+    /// An ORDER_CHANGE message for the order as it is now.
+    pub(crate) fn order_change(
+        &self,
+        s: &crate::generator::Seller,
+        o: &crate::model::Order,
+        sub_id: &str,
+    ) -> Value {
+        let items: Vec<Value> = o
+            .items
+            .iter()
+            .map(|i| json!({"OrderItemId": i.order_item_id, "SellerSKU": s.products[i.product].sku, "SupplySourceId": null, "Quantity": i.quantity, "QuantityShipped": if o.status == crate::model::OrderStatus::Shipped { i.quantity } else { 0 }}))
+            .collect();
+        let shipped: i64 = if o.status == crate::model::OrderStatus::Shipped {
+            o.items.iter().map(|i| i.quantity).sum()
+        } else {
+            0
+        };
+        let total: i64 = o.items.iter().map(|i| i.quantity).sum();
+        self.envelope(
+            "ORDER_CHANGE",
+            o.last_update,
+            json!({"OrderChangeNotification": {
+                "NotificationLevel": "OrderLevel", "SellerId": s.seller_id, "AmazonOrderId": o.id, "OrderChangeType": "OrderStatusChange",
+                "OrderChangeTrigger": {"TimeOfOrderChange": ts(o.last_update), "ChangeReason": "Order status changed"},
+                "Summary": {"MarketplaceId": o.marketplace_id, "OrderStatus": o.status.v0(), "PurchaseDate": ts(o.purchase_date), "DestinationPostalCode": o.ship_to.postal_code,
+                    "FulfillmentType": o.fulfillment.code(), "OrderType": "StandardOrder", "NumberOfItemsShipped": shipped, "NumberOfItemsUnshipped": total - shipped,
+                    "EarliestDeliveryDate": ts(o.earliest_delivery), "LatestDeliveryDate": ts(o.latest_delivery), "OrderItems": items}
+            }}),
+            sub_id,
+        )
+    }
+
+    /// A TRANSACTION_UPDATE message for a transaction that was posted or changed `at`.
+    pub(crate) fn transaction_update(
+        &self,
+        s: &crate::generator::Seller,
+        t: &crate::model::Transaction,
+        at: DateTime<Utc>,
+        sub_id: &str,
+    ) -> Value {
+        let mut ids = vec![];
+        if let Some(o) = &t.order_id {
+            ids.push(json!({"RelatedIdentifierName": "ORDER_ID", "RelatedIdentifierValue": o}));
+        }
+        self.envelope(
+            "TRANSACTION_UPDATE",
+            at,
+            json!({"TransactionUpdateNotification": {
+                "SellingPartnerMetadata": {"SellingPartnerId": s.seller_id, "MarketplaceId": t.marketplace_id, "AccountType": "Standard Orders"},
+                "RelatedIdentifiers": ids, "TransactionType": crate::render::finances_type(t.kind), "TransactionId": t.id,
+                "PostedDate": ts(t.posted), "TotalAmount": {"CurrencyAmount": json_number(t.total()), "CurrencyCode": t.currency}
+            }}),
+            sub_id,
+        )
+    }
+
+    /// The subscription of `kind` and its destination: `(subscription id, queue ARN, sink)`,
+    /// when the type is subscribed and a sink is configured.
+    pub(crate) fn subscribed(&self, kind: &str) -> Option<(String, String, Arc<dyn Sink>)> {
+        let n = self.notifications.lock().expect("notifications");
+        let (sub_id, dest, _) = n.subscriptions.get(kind)?;
+        let (_, arn) = n.destinations.get(dest)?;
+        Some((sub_id.clone(), arn.clone(), n.sink.clone()?))
+    }
+
+    /// A REPORT_PROCESSING_FINISHED message.
+    pub(crate) fn report_finished(
+        &self,
+        sub_id: &str,
+        report_id: &str,
+        report_type: &str,
+        status: &str,
+        document: Option<&str>,
+    ) -> Value {
+        let mut p = json!({"sellerId": self.seller.seller_id, "accountId": format!("amzn1.merchant.o.{}", self.seller.seller_id), "reportId": report_id, "reportType": report_type, "processingStatus": status});
+        if let Some(d) = document {
+            p["reportDocumentId"] = json!(d);
+        }
+        json!({
+            "notificationVersion": "2020-09-04", "notificationType": "REPORT_PROCESSING_FINISHED", "payloadVersion": "2020-09-04", "eventTime": ts(self.now()),
+            "payload": {"reportProcessingFinishedNotification": p},
+            "notificationMetadata": self.metadata(sub_id, false),
+        })
     }
 
     fn metadata(&self, sub_id: &str, pascal: bool) -> Value {
@@ -235,7 +312,7 @@ impl StandIn {
     }
 
     fn build(&self, kind: &str, count: usize, sub_id: &str) -> Result<Vec<Value>, String> {
-        let s = &self.seller;
+        let s = &self.seller_now();
         let now = self.now();
         Ok(match kind {
             "ORDER_CHANGE" => s
@@ -244,27 +321,7 @@ impl StandIn {
                 .rev()
                 .filter(|o| o.last_update <= now)
                 .take(count)
-                .map(|o| {
-                    let items: Vec<Value> = o
-                        .items
-                        .iter()
-                        .map(|i| json!({"OrderItemId": i.order_item_id, "SellerSKU": s.products[i.product].sku, "SupplySourceId": null, "Quantity": i.quantity, "QuantityShipped": if o.status == crate::model::OrderStatus::Shipped { i.quantity } else { 0 }}))
-                        .collect();
-                    let shipped: i64 = if o.status == crate::model::OrderStatus::Shipped { o.items.iter().map(|i| i.quantity).sum() } else { 0 };
-                    let total: i64 = o.items.iter().map(|i| i.quantity).sum();
-                    self.envelope(
-                        "ORDER_CHANGE",
-                        o.last_update,
-                        json!({"OrderChangeNotification": {
-                            "NotificationLevel": "OrderLevel", "SellerId": s.seller_id, "AmazonOrderId": o.id, "OrderChangeType": "OrderStatusChange",
-                            "OrderChangeTrigger": {"TimeOfOrderChange": ts(o.last_update), "ChangeReason": "Order status changed"},
-                            "Summary": {"MarketplaceId": o.marketplace_id, "OrderStatus": o.status.v0(), "PurchaseDate": ts(o.purchase_date), "DestinationPostalCode": o.ship_to.postal_code,
-                                "FulfillmentType": o.fulfillment.code(), "OrderType": "StandardOrder", "NumberOfItemsShipped": shipped, "NumberOfItemsUnshipped": total - shipped,
-                                "EarliestDeliveryDate": ts(o.earliest_delivery), "LatestDeliveryDate": ts(o.latest_delivery), "OrderItems": items}
-                        }}),
-                        sub_id,
-                    )
-                })
+                .map(|o| self.order_change(s, o, sub_id))
                 .collect(),
             "TRANSACTION_UPDATE" => s
                 .transactions
@@ -272,22 +329,7 @@ impl StandIn {
                 .rev()
                 .filter(|t| t.posted <= now)
                 .take(count)
-                .map(|t| {
-                    let mut ids = vec![];
-                    if let Some(o) = &t.order_id {
-                        ids.push(json!({"RelatedIdentifierName": "ORDER_ID", "RelatedIdentifierValue": o}));
-                    }
-                    self.envelope(
-                        "TRANSACTION_UPDATE",
-                        t.posted,
-                        json!({"TransactionUpdateNotification": {
-                            "SellingPartnerMetadata": {"SellingPartnerId": s.seller_id, "MarketplaceId": t.marketplace_id, "AccountType": "Standard Orders"},
-                            "RelatedIdentifiers": ids, "TransactionType": crate::render::finances_type(t.kind), "TransactionId": t.id,
-                            "PostedDate": ts(t.posted), "TotalAmount": {"CurrencyAmount": json_number(t.total()), "CurrencyCode": t.currency}
-                        }}),
-                        sub_id,
-                    )
-                })
+                .map(|t| self.transaction_update(s, t, t.posted, sub_id))
                 .collect(),
             "FBA_INVENTORY_AVAILABILITY_CHANGES" => s
                 .inventory

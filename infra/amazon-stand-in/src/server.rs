@@ -145,13 +145,35 @@ pub(crate) struct Inner {
 
 /// A running stand-in for one seller.
 pub struct StandIn {
+    /// The seller as generated: its history up to `spec.end`. Live selling (`crate::live`)
+    /// never changes its catalog, listings or ads, but adds orders, transactions and
+    /// settlements: read those through [`StandIn::seller_now`].
     pub seller: Seller,
+    /// The seller with what live selling added, once it has added anything.
+    live_seller: std::sync::RwLock<Option<Arc<Seller>>>,
+    pub(crate) live: tokio::sync::Mutex<Option<crate::live::Live>>,
     pub apps: Apps,
     pub(crate) clock: Mutex<Clock>,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) notifications: Mutex<crate::notifications::Notifications>,
     pub(crate) ads: Mutex<crate::ads::AdsState>,
-    truth: std::sync::OnceLock<GroundTruth>,
+    truth: Mutex<Option<Arc<GroundTruth>>>,
+}
+
+/// The seller as of the stand-in's now: the generated one until live selling adds to it.
+pub enum SellerNow<'a> {
+    Generated(&'a Seller),
+    Live(Arc<Seller>),
+}
+
+impl std::ops::Deref for SellerNow<'_> {
+    type Target = Seller;
+    fn deref(&self) -> &Seller {
+        match self {
+            SellerNow::Generated(s) => s,
+            SellerNow::Live(s) => s,
+        }
+    }
 }
 
 pub type Shared = Arc<StandIn>;
@@ -208,6 +230,8 @@ impl StandIn {
             inner: Mutex::new(Inner::default()),
             notifications: Default::default(),
             ads: Default::default(),
+            live_seller: Default::default(),
+            live: Default::default(),
             truth: Default::default(),
         })
     }
@@ -233,8 +257,29 @@ impl StandIn {
         self.clock.lock().expect("clock").advance(by);
     }
 
-    pub fn ground_truth(&self) -> &GroundTruth {
-        self.truth.get_or_init(|| GroundTruth::of(&self.seller))
+    /// The seller as of now: the generated history plus what live selling has added.
+    pub fn seller_now(&self) -> SellerNow<'_> {
+        match &*self.live_seller.read().expect("seller") {
+            Some(s) => SellerNow::Live(s.clone()),
+            None => SellerNow::Generated(&self.seller),
+        }
+    }
+
+    /// Changes the seller as of now (live selling), copying it on first use.
+    pub(crate) fn update_seller<R>(&self, change: impl FnOnce(&mut Seller) -> R) -> R {
+        let mut truth = self.truth.lock().expect("truth");
+        let mut w = self.live_seller.write().expect("seller");
+        let s = w.get_or_insert_with(|| Arc::new(self.seller.clone()));
+        let out = change(Arc::make_mut(s));
+        *truth = None;
+        out
+    }
+
+    /// The ground truth of the seller as of now.
+    pub fn ground_truth(&self) -> Arc<GroundTruth> {
+        let mut t = self.truth.lock().expect("truth");
+        t.get_or_insert_with(|| Arc::new(GroundTruth::of(&self.seller_now())))
+            .clone()
     }
 
     pub(crate) fn next_id(&self) -> u64 {
@@ -646,6 +691,7 @@ pub fn router(st: Shared) -> Router {
         .merge(crate::ads::routes())
         .merge(crate::catalog::routes())
         .merge(crate::notifications::routes())
+        .merge(crate::live::routes())
         .with_state(st)
 }
 

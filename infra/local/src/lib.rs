@@ -1,8 +1,16 @@
-//! The local runner's app: every API router merged, as API Gateway routes them in AWS.
+//! The local runner's app: every API router merged, as API Gateway routes them in AWS, and
+//! its jobs (`jobs`).
 
+pub mod jobs;
+
+use shared::amazon::AmazonApp;
+use shared::config::Config;
 use shared::error::Result;
 use shared::http::{AppState, TokenKeys};
-use shared::ports::Secrets;
+use shared::ports::queue::QueueRef;
+use shared::ports::{Pacer, Secrets, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// All routers of the deployed functions, merged.
 pub fn app(state: AppState) -> axum::Router {
@@ -26,4 +34,101 @@ pub async fn app_keys(secrets: &dyn Secrets, name: &str) -> Result<TokenKeys> {
         secrets.put(name, secrecy::SecretString::from(body)).await?;
     }
     TokenKeys::load(secrets, name).await
+}
+
+/// Puts our LWA application's credentials (the stand-in's) into the app secret, beside the
+/// keys already there, so `AmazonApp::load` finds them as it does in AWS.
+pub async fn lwa_credentials(
+    secrets: &dyn Secrets,
+    name: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<()> {
+    use secrecy::ExposeSecret;
+    let current = secrets.get(name).await?.ok_or_else(|| {
+        shared::error::Error::Internal(format!("the app secret {name} does not exist"))
+    })?;
+    let mut body: serde_json::Value = serde_json::from_str(current.expose_secret())
+        .map_err(|e| shared::error::Error::Internal(format!("the app secret {name}: {e}")))?;
+    if body["lwaClientId"] == client_id && body["lwaClientSecret"] == client_secret {
+        return Ok(());
+    }
+    body["lwaClientId"] = serde_json::json!(client_id);
+    body["lwaClientSecret"] = serde_json::json!(client_secret);
+    secrets
+        .put(name, secrecy::SecretString::from(body.to_string()))
+        .await?;
+    Ok(())
+}
+
+/// The variables the local runner sets when its stand-in is Amazon (before the environment,
+/// which wins): the stand-in's URL and application, and the fake ARN of the embedded
+/// notifications queue as the destination Amazon delivers to.
+pub fn stand_in_defaults(
+    st: &amazon_stand_in::StandIn,
+    base_url: &str,
+    notifications: &QueueRef,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("AMAZON_BASE_URL", base_url.to_string()),
+        ("AMAZON_APP_ID", st.apps.application_id.clone()),
+        ("NOTIFICATIONS_QUEUE_ARN", jobs::arn_of(notifications)),
+    ]
+}
+
+/// The Lambdas' configuration from `vars`, with the local runner's defaults for those not
+/// set: fixed ones, then `defaults`.
+pub fn local_config(
+    defaults: &[(&str, String)],
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> std::result::Result<Config, shared::config::ConfigError> {
+    let mut all: HashMap<String, String> = [
+        ("TABLE_NAME", "beddora-local"),
+        ("APP_SECRET_NAME", "beddora/local/app"),
+        ("SECRET_PREFIX", "beddora/local/"),
+        ("CORS_ORIGINS", "http://localhost:5100"),
+        ("FRONTEND_URL", "http://localhost:5100"),
+        ("MAIL_FROM", "Beddora <no-reply@beddora.local>"),
+        ("COOKIE_SECURE", "false"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    all.extend(defaults.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    all.extend(vars.into_iter().filter(|(_, v)| !v.trim().is_empty()));
+    Config::from_vars(&all)
+}
+
+/// Our Amazon application as the local runner configures it: when the configured Amazon is
+/// the stand-in (`stand_in`: it and its URL), its LWA client goes into the app secret first,
+/// as an operator puts ours there in AWS. `None` when connecting is off.
+pub async fn amazon_app(
+    config: &Config,
+    secrets: &dyn Secrets,
+    store: Arc<dyn Store>,
+    pacer: Arc<dyn Pacer>,
+    stand_in: Option<(&amazon_stand_in::StandIn, &str)>,
+) -> std::result::Result<Option<Arc<AmazonApp>>, String> {
+    if let Some((st, url)) = stand_in {
+        if config.amazon.base_url.as_deref() == Some(url) {
+            lwa_credentials(
+                secrets,
+                &config.app_secret_name,
+                &st.apps.client_id,
+                &st.apps.client_secret,
+            )
+            .await
+            .map_err(|e| format!("the app secret: {e}"))?;
+        }
+    }
+    Ok(AmazonApp::load(
+        config.amazon.clone(),
+        secrets,
+        &config.app_secret_name,
+        store,
+        pacer,
+    )
+    .await
+    .map_err(|e| format!("Amazon application: {e}"))?
+    .map(Arc::new))
 }

@@ -1,14 +1,20 @@
 //! `beddora-local`: every router under `/api` on one port with the embedded adapters, data
-//! kept in a local folder and mail printed from an outbox. Never deployed.
+//! kept in a local folder and mail printed from an outbox; the jobs on the template's
+//! queues and schedule, in-process; the Amazon stand-in as Amazon, with a demo seller that
+//! keeps selling. Never deployed.
 
-use shared::adapters::{EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer};
-use shared::config::Config;
+use beddora_local::jobs::{self, Queues, Source};
+use shared::adapters::{
+    EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, Outbox, SmtpMailer,
+};
 use shared::http::AppState;
-use shared::ports::{Clock, Mailer, Secrets, SystemClock};
-use std::collections::HashMap;
+use shared::ports::{Clock, Mailer, Queue, Secrets, SystemClock};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Concurrent pollers of the sync queue.
+const SYNC_POLLERS: usize = 3;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,14 +22,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| ".data".into()));
     std::fs::create_dir_all(&data_dir)
         .map_err(|e| format!("cannot create DATA_DIR {}: {e}", data_dir.display()))?;
-    let config = local_config()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let embedded_queues = EmbeddedQueue::open(&data_dir.join("queues.redb"), clock.clone())
+        .map_err(|e| format!("cannot open the queues in {}: {e}", data_dir.display()))?;
+    let q = Queues::declare(&embedded_queues);
+    let queues: Arc<dyn Queue> = Arc::new(embedded_queues);
+    let stand_in = start_stand_in().await?;
+    // With the stand-in running, it is the Amazon this runner connects to, unless AMAZON_*
+    // say otherwise.
+    let defaults = match &stand_in {
+        Some((st, url)) => beddora_local::stand_in_defaults(st, url, &q.notifications),
+        None => vec![("NOTIFICATIONS_QUEUE_ARN", jobs::arn_of(&q.notifications))],
+    };
+    let config = beddora_local::local_config(&defaults, std::env::vars())?;
     let store = Arc::new(EmbeddedStore::open(
         &data_dir.join("store.redb"),
         clock.clone(),
     )?);
     let secrets = Arc::new(EmbeddedSecrets::open(&data_dir.join("secrets.redb"))?);
     let keys = beddora_local::app_keys(secrets.as_ref(), &config.app_secret_name).await?;
+    let amazon = beddora_local::amazon_app(
+        &config,
+        secrets.as_ref(),
+        store.clone(),
+        Arc::new(SystemClock),
+        stand_in
+            .as_ref()
+            .map(|(st, url)| (st.as_ref(), url.as_str())),
+    )
+    .await?;
+    match (&amazon, &config.amazon.base_url) {
+        (Some(_), Some(url)) => eprintln!("beddora-local: Amazon is {url} (connecting enabled)"),
+        (Some(_), None) => eprintln!("beddora-local: Amazon is Amazon (connecting enabled)"),
+        (None, _) => eprintln!(
+            "beddora-local: connecting Amazon is off (no AMAZON_APP_ID or LWA credentials)"
+        ),
+    }
     let mailer: Arc<dyn Mailer> = match std::env::var("SMTP_URL").ok().filter(|s| !s.is_empty()) {
         Some(url) => Arc::new(SmtpMailer::new(&url, &config.mail_from)?),
         None => Arc::new(Outbox::printing(Some(data_dir.join("outbox.log")))),
@@ -38,9 +72,119 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    start_stand_in().await?;
+
+    // The jobs, on the template's schedule and queues.
+    jobs::schedule(
+        queues.clone(),
+        clock.clone(),
+        q.dispatch.clone(),
+        std::time::Duration::from_secs(60),
+    );
+    let dispatcher = Arc::new(job_sync_dispatch::Dispatcher {
+        store: store.clone(),
+        queues: queues.clone(),
+        clock: clock.clone(),
+        sync_queue: q.sync.clone(),
+        batch: 100,
+    });
+    jobs::consume(
+        "job-sync-dispatch",
+        queues.clone(),
+        clock.clone(),
+        q.dispatch.clone(),
+        Source {
+            visibility: chrono::Duration::seconds(180),
+            timeout: chrono::Duration::seconds(30),
+            batch: 10,
+        },
+        move |event, deadline| {
+            let d = dispatcher.clone();
+            async move { d.handle(event, deadline).await }
+        },
+    );
+    // Domain events go on the embedded bus (no rules yet: as on EventBridge, an event no rule
+    // matches goes nowhere).
+    let bus: Arc<dyn shared::ports::bus::EventBus> =
+        Arc::new(EmbeddedBus::new(queues.clone(), clock.clone()));
+    let notifications = Arc::new(job_notifications::consumer(
+        job_notifications::Ports {
+            store: store.clone(),
+            secrets: secrets.clone(),
+            secret_prefix: config.secret_prefix.clone(),
+            queues: queues.clone(),
+            pacer: Arc::new(SystemClock),
+            amazon: amazon.clone(),
+            bus: Some(bus.clone()),
+        },
+        q.notifications.clone(),
+    ));
+    jobs::consume(
+        "job-notifications",
+        queues.clone(),
+        clock.clone(),
+        q.notifications.clone(),
+        Source {
+            visibility: chrono::Duration::seconds(360),
+            timeout: chrono::Duration::seconds(60),
+            batch: 10,
+        },
+        move |event, deadline| {
+            let c = notifications.clone();
+            async move { job_notifications::handle(&c, event, deadline.timestamp_millis() as u64).await }
+        },
+    );
+    // The sync worker needs our Amazon application; a few pollers, as the event source runs
+    // several invocations at once (the dataset leases keep each dataset to one at a time).
+    if let Some(amazon) = &amazon {
+        let worker = Arc::new(job_sync_worker::runtime(
+            &job_sync_worker::Ports {
+                store: store.clone(),
+                queues: queues.clone(),
+                secrets: secrets.clone(),
+                bus: bus.clone(),
+                amazon: amazon.clone(),
+                pacer: Arc::new(SystemClock),
+            },
+            &config.secret_prefix,
+            q.sync.clone(),
+        ));
+        for _ in 0..SYNC_POLLERS {
+            let worker = worker.clone();
+            jobs::consume(
+                "job-sync-worker",
+                queues.clone(),
+                clock.clone(),
+                q.sync.clone(),
+                Source {
+                    visibility: chrono::Duration::seconds(900),
+                    timeout: chrono::Duration::seconds(150),
+                    batch: 1,
+                },
+                move |event, deadline| {
+                    let w = worker.clone();
+                    async move {
+                        shared::jobs::lambda::handle(
+                            w.as_ref(),
+                            event,
+                            deadline.timestamp_millis() as u64,
+                        )
+                        .await
+                    }
+                },
+            );
+        }
+    }
+    if let Some((st, _)) = &stand_in {
+        st.set_sink(Arc::new(jobs::QueueSink::new(
+            queues.clone(),
+            &[&q.notifications],
+        )));
+        st.start_live().await;
+        jobs::keep_selling(st.clone(), std::time::Duration::from_secs(30));
+    }
+
     let state = AppState {
-        amazon: None,
+        amazon,
         config: Arc::new(config),
         store,
         secrets: secrets as Arc<dyn Secrets>,
@@ -78,8 +222,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The Amazon stand-in with a demo seller, on its own port (`STAND_IN_PORT`, default 3050;
-/// `0` disables it), until the sync jobs use it.
-async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
+/// `0` disables it), and its base URL.
+async fn start_stand_in(
+) -> Result<Option<(amazon_stand_in::server::Shared, String)>, Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("STAND_IN_PORT")
         .ok()
         .map(|p| p.parse())
@@ -87,7 +232,7 @@ async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "STAND_IN_PORT must be a number")?
         .unwrap_or(3050);
     if port == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let orders = std::env::var("STAND_IN_ORDERS")
         .ok()
@@ -96,46 +241,33 @@ async fn start_stand_in() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "STAND_IN_ORDERS must be a number")?
         .unwrap_or(2000);
     // The demo seller's two years end now (to the hour, so a restart within the hour makes
-    // the same seller), so "today" and "last 30 days" hold real figures.
+    // the same seller), so "today" and "last 30 days" hold real figures; from there it keeps
+    // selling on the real clock.
     let now = chrono::Utc::now();
+    let end = chrono::DurationRound::duration_trunc(now, chrono::Duration::hours(1)).unwrap_or(now);
     let seller = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
         orders,
-        end: chrono::DurationRound::duration_trunc(now, chrono::Duration::hours(1)).unwrap_or(now),
+        end,
         ..Default::default()
     });
+    // Its clock is the wall clock: read after generating, which takes a moment, so that
+    // "now" at the stand-in and in the runner agree (Amazon checks `…Before` against it).
     let st = amazon_stand_in::StandIn::new(
         seller,
         amazon_stand_in::limits::Clock::Real {
             started: std::time::Instant::now(),
-            at_start: now,
+            at_start: chrono::Utc::now(),
         },
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port} for the Amazon stand-in: {e}"))?;
     eprintln!("beddora-local: Amazon stand-in (demo seller {}, {orders} orders) on http://127.0.0.1:{port}", st.seller.seller_id);
+    let served = st.clone();
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, amazon_stand_in::router(st)).await {
+        if let Err(e) = axum::serve(listener, amazon_stand_in::router(served)).await {
             tracing::error!(error = %e, "Amazon stand-in stopped");
         }
     });
-    Ok(())
-}
-
-/// The same variables as in Lambda, with local defaults for those not set.
-fn local_config() -> Result<Config, Box<dyn std::error::Error>> {
-    let mut vars: HashMap<String, String> = [
-        ("TABLE_NAME", "beddora-local"),
-        ("APP_SECRET_NAME", "beddora/local/app"),
-        ("SECRET_PREFIX", "beddora/local/"),
-        ("CORS_ORIGINS", "http://localhost:5100"),
-        ("FRONTEND_URL", "http://localhost:5100"),
-        ("MAIL_FROM", "Beddora <no-reply@beddora.local>"),
-        ("COOKIE_SECURE", "false"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    vars.extend(std::env::vars().filter(|(_, v)| !v.trim().is_empty()));
-    Ok(Config::from_vars(&vars)?)
+    Ok(Some((st, format!("http://127.0.0.1:{port}"))))
 }

@@ -65,3 +65,140 @@ async fn the_dispatch_tick_starts_every_due_dataset_of_a_new_connection_once() {
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(queues.stats(&sync_queue).await.unwrap().visible, 0);
 }
+
+/// The sample of a sync step, its placeholders filled from a run the dispatcher started.
+fn sync_step_event(path: &str, dispatched: &JobMessage) -> aws_lambda_events::event::sqs::SqsEvent {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(path);
+    let started = dispatched
+        .key
+        .rsplit_once(":orders:")
+        .map(|(_, s)| s.to_string())
+        .expect("a run key ends with the dataset and the run's start");
+    let text = std::fs::read_to_string(&file)
+        .expect("sample event")
+        .replace("${TENANT_ID}", dispatched.tenant.as_str())
+        .replace(
+            "${CONNECTION_ID}",
+            dispatched.connection.as_deref().unwrap(),
+        )
+        .replace("${RUN_STARTED}", &started);
+    serde_json::from_str(&text).expect("an SQS event")
+}
+
+#[tokio::test]
+async fn the_sync_worker_sample_runs_the_first_orders_step_through_the_lambda_handler() {
+    use amazon_stand_in::{generate, router, SellerSpec, StandIn};
+    use secrecy::SecretString;
+    use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+    use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
+    use shared::sync::{self, Dataset, Status};
+
+    let st = StandIn::virtual_clock(
+        generate(&SellerSpec {
+            orders: 300,
+            ..Default::default()
+        }),
+        false,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(st.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let pacer: Arc<dyn shared::ports::Pacer> = Arc::new(super::amazon_client::Virtual(st.clone()));
+    let clock: Arc<dyn Clock> = pacer.clone();
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()));
+    let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
+    let sync_queue = queues.declare("sync", Some(("sync-dlq", 8)));
+    let secrets = Arc::new(shared::adapters::EmbeddedSecrets::in_memory());
+    let now = clock.now();
+    let tenant = super::jobs::tenant_in(store.as_ref(), now).await;
+    let account = AmazonAccount::new(
+        &tenant,
+        "US",
+        st.seller.seller_id.clone(),
+        "NA",
+        vec!["ATVPDKIKX0DER".to_string()],
+        now,
+    );
+    Connections::new(store.as_ref(), secrets.as_ref(), "events/")
+        .create(
+            &account,
+            &ConnectionSecret::new(SecretString::from(st.issue_refresh_token())),
+        )
+        .await
+        .unwrap();
+    let conn = account.id.as_str().to_string();
+    sync::register(store.as_ref(), &tenant, &conn, now)
+        .await
+        .unwrap();
+    for d in Dataset::ALL.into_iter().filter(|d| *d != Dataset::Orders) {
+        sync::modify(store.as_ref(), &tenant, &conn, d, |s| {
+            Some(s.cancelled(now))
+        })
+        .await
+        .unwrap();
+    }
+    let amazon = Arc::new(AmazonApp::new(
+        AmazonSettings {
+            application_id: Some("amzn1.sp.solution.events".into()),
+            base_url: Some(base.clone()),
+            sandbox: false,
+            notifications_queue_arn: None,
+        },
+        Credentials {
+            client_id: st.apps.client_id.clone(),
+            client_secret: SecretString::from(st.apps.client_secret.clone()),
+            token_url: format!("{base}/auth/o2/token"),
+        },
+        store.clone(),
+        pacer.clone(),
+        &SecretString::from("an-events-cache-key-of-32-bytes-or-more".to_string()),
+    ));
+    let runtime = job_sync_worker::runtime(
+        &job_sync_worker::Ports {
+            store: store.clone(),
+            queues: queues.clone(),
+            secrets,
+            bus: Arc::new(shared::adapters::EmbeddedBus::new(
+                queues.clone(),
+                clock.clone(),
+            )),
+            amazon,
+            pacer,
+        },
+        "events/",
+        sync_queue.clone(),
+    );
+
+    // The dispatcher starts the run; its message is what the sample stands for.
+    let dispatched = sync::dispatch(store.as_ref(), queues.as_ref(), &sync_queue, now, 10)
+        .await
+        .unwrap();
+    assert_eq!(dispatched.len(), 1);
+    let sent = queues
+        .receive(&sync_queue, 10, Duration::minutes(15))
+        .await
+        .unwrap();
+    queues.delete(&sync_queue, &sent[0].receipt).await.unwrap();
+    let event = sync_step_event("job-sync-worker/orders-first-step.json", &dispatched[0]);
+    let body: JobMessage = serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body, dispatched[0],
+        "the sample is the dispatcher's message"
+    );
+
+    let deadline = (clock.now() + Duration::seconds(150)).timestamp_millis() as u64;
+    let response = shared::jobs::lambda::handle(&runtime, event, deadline).await;
+    assert!(response.batch_item_failures.is_empty());
+    // The step ran: the run is planned, checkpointed, and its next step is queued.
+    let state = sync::get(store.as_ref(), &tenant, &conn, Dataset::Orders)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.status, Status::Running);
+    assert!(state.progress.steps_total > 0, "{:?}", state.progress);
+    assert_ne!(state.cursor, serde_json::Value::Null);
+    assert_eq!(queues.stats(&sync_queue).await.unwrap().total(), 1);
+}

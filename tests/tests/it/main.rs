@@ -17,6 +17,7 @@ mod helpers;
 mod isolation;
 mod job_events;
 mod jobs;
+mod local_runner;
 mod notifications;
 mod queues;
 mod sync_money;

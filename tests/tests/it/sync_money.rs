@@ -283,7 +283,7 @@ async fn assert_transactions_equal_the_truth(s: &Seller) {
     }
     assert_eq!(
         by_day(&stored),
-        truth_by_day(s.w.st.ground_truth()),
+        truth_by_day(&s.w.st.ground_truth()),
         "every amount by marketplace, SKU, day and kind equals the ground truth"
     );
 }

@@ -8,7 +8,8 @@ pub(super) fn posted_between(
     after: DateTime<Utc>,
     before: DateTime<Utc>,
 ) -> Vec<usize> {
-    let txs = &st.seller.transactions;
+    let seller = &*st.seller_now();
+    let txs = &seller.transactions;
     let start = txs.partition_point(|t| t.posted < after);
     let end = txs.partition_point(|t| t.posted < before);
     (start..end).collect()
@@ -19,6 +20,7 @@ pub(super) async fn list_transactions(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "listTransactions";
     let f = guarded!(st, headers, op);
     let (offset, q) = match page_token(q.get("nextToken")) {
@@ -34,7 +36,7 @@ pub(super) async fn list_transactions(
             let Some(value) = q.get("relatedIdentifierValue") else {
                 return invalid("relatedIdentifierValue is required with relatedIdentifierName");
             };
-            let txs = &st.seller.transactions;
+            let txs = &seller.transactions;
             match name {
                 "ORDER_ID" => (0..txs.len())
                     .filter(|&i| {
@@ -43,7 +45,7 @@ pub(super) async fn list_transactions(
                     })
                     .collect(),
                 "FINANCIAL_EVENT_GROUP_ID" => {
-                    match st.seller.settlements.iter().find(|s| &s.group_id == value) {
+                    match seller.settlements.iter().find(|s| &s.group_id == value) {
                         Some(s) => s.transactions.clone(),
                         None => vec![],
                     }
@@ -80,7 +82,7 @@ pub(super) async fn list_transactions(
     let ids: Vec<usize> = ids
         .into_iter()
         .filter(|&i| {
-            let t = &st.seller.transactions[i];
+            let t = &seller.transactions[i];
             let deferred = t.release > now;
             market.is_none_or(|m| m == t.marketplace_id)
                 && status.is_none_or(|s| match s.as_str() {
@@ -93,7 +95,7 @@ pub(super) async fn list_transactions(
     let (chunk, next) = page(&ids, offset, 100, &json!(q));
     let transactions: Vec<Value> = chunk
         .iter()
-        .map(|&i| render::transaction_2024(&st.seller, &st.seller.transactions[i], now))
+        .map(|&i| render::transaction_2024(seller, &seller.transactions[i], now))
         .collect();
     let mut payload = json!({"transactions": transactions});
     if let Some(n) = next {
@@ -107,6 +109,7 @@ pub(super) async fn event_groups(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "listFinancialEventGroups";
     let f = guarded!(st, headers, op);
     let (offset, q) = match page_token(q.get("NextToken")) {
@@ -126,15 +129,15 @@ pub(super) async fn event_groups(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let mut ids: Vec<usize> = (0..st.seller.settlements.len())
+    let mut ids: Vec<usize> = (0..seller.settlements.len())
         .filter(|&i| {
-            let s = &st.seller.settlements[i];
+            let s = &seller.settlements[i];
             after.is_none_or(|a| s.start >= a) && s.start < before && s.start <= now
         })
         .collect();
-    ids.sort_by_key(|&i| (st.seller.settlements[i].start, i));
+    ids.sort_by_key(|&i| (seller.settlements[i].start, i));
     let (chunk, next) = page(&ids, offset, size, &json!(q));
-    let mut payload = json!({"FinancialEventGroupList": chunk.iter().map(|&i| render::event_group_v0(&st.seller.settlements[i])).collect::<Vec<_>>()});
+    let mut payload = json!({"FinancialEventGroupList": chunk.iter().map(|&i| render::event_group_v0(&seller.settlements[i])).collect::<Vec<_>>()});
     if let Some(n) = next {
         payload["NextToken"] = json!(n);
     }
@@ -149,6 +152,7 @@ pub(super) fn events_page(
     q: &HashMap<String, String>,
     offset: usize,
 ) -> Response {
+    let seller = &*st.seller_now();
     let size = match page_size(q, "MaxResultsPerPage", 100, 100) {
         Ok(s) => s,
         Err(r) => return r,
@@ -156,7 +160,7 @@ pub(super) fn events_page(
     let (chunk, next) = page(&ids, offset, size, &json!(q));
     let mut events = serde_json::Map::new();
     for &i in &chunk {
-        render::add_event_v0(&st.seller, &st.seller.transactions[i], &mut events);
+        render::add_event_v0(seller, &seller.transactions[i], &mut events);
     }
     let mut payload = json!({"FinancialEvents": events});
     if let Some(n) = next {
@@ -180,6 +184,7 @@ pub(super) async fn events(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "listFinancialEvents";
     let f = guarded!(st, headers, op);
     let (offset, q) = match restore(q, "NextToken") {
@@ -200,7 +205,7 @@ pub(super) async fn events(
     // v0 shows money only once it is released.
     let ids = posted_between(&st, after, before)
         .into_iter()
-        .filter(|&i| st.seller.transactions[i].release <= now)
+        .filter(|&i| seller.transactions[i].release <= now)
         .collect();
     events_page(&st, op, f, ids, &q, offset)
 }
@@ -211,13 +216,14 @@ pub(super) async fn events_by_group(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "listFinancialEventsByGroupId";
     let f = guarded!(st, headers, op);
     let (offset, q) = match restore(q, "NextToken") {
         Ok(x) => x,
         Err(r) => return r,
     };
-    match st.seller.settlements.iter().find(|s| s.group_id == id) {
+    match seller.settlements.iter().find(|s| s.group_id == id) {
         Some(s) => events_page(&st, op, f, s.transactions.clone(), &q, offset),
         None => invalid("Invalid event group id"),
     }
@@ -229,6 +235,7 @@ pub(super) async fn events_by_order(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "listFinancialEventsByOrderId";
     let f = guarded!(st, headers, op);
     let (offset, q) = match restore(q, "NextToken") {
@@ -236,10 +243,10 @@ pub(super) async fn events_by_order(
         Err(r) => return r,
     };
     let now = st.now();
-    let ids = (0..st.seller.transactions.len())
+    let ids = (0..seller.transactions.len())
         .filter(|&i| {
-            st.seller.transactions[i].order_id.as_deref() == Some(id.as_str())
-                && st.seller.transactions[i].release <= now
+            seller.transactions[i].order_id.as_deref() == Some(id.as_str())
+                && seller.transactions[i].release <= now
         })
         .collect();
     events_page(&st, op, f, ids, &q, offset)

@@ -3,9 +3,10 @@
 use super::*;
 
 pub(super) async fn participations(State(st): State<Shared>, headers: HeaderMap) -> Response {
+    let seller = &*st.seller_now();
     let op = "getMarketplaceParticipations";
     let f = guarded!(st, headers, op);
-    st.respond(op, StatusCode::OK, render::participations(&st.seller), f)
+    st.respond(op, StatusCode::OK, render::participations(seller), f)
 }
 
 /// `(offset, filters)` of a page token.
@@ -49,6 +50,7 @@ pub(super) fn select_orders(
     q: &HashMap<String, String>,
     v0: bool,
 ) -> Result<Selected, Response> {
+    let seller = &*st.seller_now();
     let k = |a: &str, b: &str| if v0 { a.to_string() } else { b.to_string() };
     let now = st.now();
     let created_after = q
@@ -95,8 +97,7 @@ pub(super) fn select_orders(
     }
     let statuses = csv(q.get(&k("OrderStatuses", "fulfillmentStatuses")));
     let channels = csv(q.get(&k("FulfillmentChannels", "fulfilledBy")));
-    let mut ids: Vec<usize> = st
-        .seller
+    let mut ids: Vec<usize> = seller
         .orders
         .iter()
         .enumerate()
@@ -132,7 +133,7 @@ pub(super) fn select_orders(
         .map(|(i, _)| i)
         .collect();
     if by_update {
-        ids.sort_by_key(|&i| (st.seller.orders[i].last_update, i));
+        ids.sort_by_key(|&i| (seller.orders[i].last_update, i));
     }
     Ok((ids, Some(before), by_update))
 }
@@ -167,6 +168,7 @@ pub(super) async fn get_orders(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "getOrders";
     let f = guarded!(st, headers, op);
     let (offset, q) = match page_token(q.get("NextToken")) {
@@ -185,7 +187,7 @@ pub(super) async fn get_orders(
     let (chunk, next) = page(&ids, offset, size, &json!(q));
     let orders: Vec<Value> = chunk
         .iter()
-        .map(|&i| as_get_orders_sends(render::order_v0(&st.seller, &st.seller.orders[i])))
+        .map(|&i| as_get_orders_sends(render::order_v0(seller, &seller.orders[i])))
         .collect();
     let mut payload = json!({"Orders": orders});
     if let Some(n) = next {
@@ -209,7 +211,8 @@ pub(super) fn as_get_orders_sends(mut order: Value) -> Value {
 }
 
 pub(crate) fn find_order(st: &StandIn, id: &str) -> Option<usize> {
-    st.seller
+    let seller = &*st.seller_now();
+    seller
         .orders
         .iter()
         .position(|o| o.id == id && o.purchase_date <= st.now())
@@ -220,13 +223,14 @@ pub(super) async fn get_order_v0(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "getOrder";
     let f = guarded!(st, headers, op);
     match find_order(&st, &id) {
         Some(i) => st.respond(
             op,
             StatusCode::OK,
-            json!({"payload": render::order_v0(&st.seller, &st.seller.orders[i])}),
+            json!({"payload": render::order_v0(seller, &seller.orders[i])}),
             f,
         ),
         None => not_found("Order not found"),
@@ -238,13 +242,14 @@ pub(super) async fn get_order_items(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "getOrderItems";
     let f = guarded!(st, headers, op);
     match find_order(&st, &id) {
         Some(i) => st.respond(
             op,
             StatusCode::OK,
-            render::order_items_v0(&st.seller, &st.seller.orders[i]),
+            render::order_items_v0(seller, &seller.orders[i]),
             f,
         ),
         None => not_found("Order not found"),
@@ -256,6 +261,7 @@ pub(super) async fn search_orders(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "searchOrders";
     let f = guarded!(st, headers, op);
     let (offset, q) = match page_token(q.get("paginationToken")) {
@@ -275,7 +281,7 @@ pub(super) async fn search_orders(
     let (chunk, next) = page(&ids, offset, size, &json!(q));
     let orders: Vec<Value> = chunk
         .iter()
-        .map(|&i| render::order_2026(&st.seller, &st.seller.orders[i], &included))
+        .map(|&i| render::order_2026(seller, &seller.orders[i], &included))
         .collect();
     let mut body = json!({"orders": orders});
     if let Some(n) = next {
@@ -295,10 +301,11 @@ pub(super) async fn get_order_2026(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let seller = &*st.seller_now();
     let op = "getOrder2026";
     let f = guarded!(st, headers, op);
     match find_order(&st, &id) {
-        Some(i) => st.respond(op, StatusCode::OK, json!({"order": render::order_2026(&st.seller, &st.seller.orders[i], &csv(q.get("includedData")))}), f),
+        Some(i) => st.respond(op, StatusCode::OK, json!({"order": render::order_2026(seller, &seller.orders[i], &csv(q.get("includedData")))}), f),
         None => err(StatusCode::NOT_FOUND, "NotFound", "Order not found"),
     }
 }

@@ -98,7 +98,7 @@ pub(super) fn report_status(r: &Report, now: DateTime<Utc>) -> &'static str {
 
 pub(super) fn settlement_reports(st: &StandIn) -> Vec<Report> {
     let now = st.now();
-    st.seller
+    st.seller_now()
         .settlements
         .iter()
         .filter(|s| {
@@ -256,7 +256,7 @@ pub(super) fn document_for(st: &StandIn, r: &Report) -> Option<String> {
     if st.inner.lock().expect("state").documents.contains_key(&doc) {
         return Some(doc);
     }
-    let s = &st.seller;
+    let s = &st.seller_now();
     let mid = r.marketplace_ids.first()?.as_str();
     let from = r.start.unwrap_or(st.now() - Duration::days(30));
     let to = r.end.unwrap_or(st.now());

@@ -24,7 +24,7 @@ pub(super) async fn inventory_summaries(
     }
     let details = q.get("details").map(String::as_str) == Some("true");
     let skus = csv(q.get("sellerSkus"));
-    let s = &st.seller;
+    let s = &st.seller_now();
     let rows: Vec<usize> = (0..s.inventory.len())
         .filter(|&i| {
             s.inventory[i].marketplace_id == mid
@@ -99,7 +99,7 @@ pub(super) async fn restricted_data_token(
 /// earliest to 30 days after the latest delivery date, and not requested before.
 pub(super) fn solicitable(st: &StandIn, order_id: &str) -> Result<bool, Response> {
     let i = find_order(st, order_id).ok_or_else(|| not_found("Order not found"))?;
-    let o = &st.seller.orders[i];
+    let o = &st.seller_now().orders[i];
     let now = st.now();
     let sent = st
         .inner
