@@ -30,10 +30,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stand_in = start_stand_in().await?;
     // With the stand-in running, it is the Amazon this runner connects to, unless AMAZON_*
     // say otherwise.
-    let defaults = match &stand_in {
+    let mut defaults = match &stand_in {
         Some((st, url)) => beddora_local::stand_in_defaults(st, url, &q.notifications),
         None => vec![("NOTIFICATIONS_QUEUE_ARN", jobs::arn_of(&q.notifications))],
     };
+    // Amazon comes back through this runner's return hop, which forwards the browser to the
+    // frontend's callback page where the frontend serves it.
+    let api_port = std::env::var("PORT").unwrap_or_else(|_| "3001".into());
+    defaults.push((
+        "AMAZON_RETURN_URL",
+        format!("http://localhost:{api_port}/api/amazon/oauth/return"),
+    ));
     let config = beddora_local::local_config(&defaults, std::env::vars())?;
     let store = Arc::new(EmbeddedStore::open(
         &data_dir.join("store.redb"),
