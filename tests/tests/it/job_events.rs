@@ -144,8 +144,7 @@ async fn the_sync_worker_sample_runs_the_first_orders_step_through_the_lambda_ha
         AmazonSettings {
             application_id: Some("amzn1.sp.solution.events".into()),
             base_url: Some(base.clone()),
-            sandbox: false,
-            notifications_queue_arn: None,
+            ..Default::default()
         },
         Credentials {
             client_id: st.apps.client_id.clone(),

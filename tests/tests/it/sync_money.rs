@@ -1042,7 +1042,7 @@ async fn the_sync_worker_runs_the_money_datasets_to_the_ground_truth() {
     let stored = tx_records::all(store.as_ref(), &tenant).await.unwrap();
     assert_eq!(
         by_day(&stored),
-        truth_by_day(st.ground_truth())
+        truth_by_day(&st.ground_truth())
             .into_iter()
             .collect::<BTreeMap<_, _>>(),
         "transactions through the worker equal the ground truth"
