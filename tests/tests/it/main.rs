@@ -20,6 +20,7 @@ mod jobs;
 mod local_runner;
 mod notifications;
 mod queues;
+mod sync_e2e;
 mod sync_money;
 mod sync_state;
 mod sync_worker;

@@ -26,13 +26,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One seller connection of a fresh tenant, with its client.
-struct Seller {
-    w: World,
-    api: SpApi,
-    ctx: Context,
-    tenant: Tenant,
-    account: AmazonAccount,
-    pacer: Arc<dyn Pacer>,
+pub(crate) struct Seller {
+    pub(crate) w: World,
+    pub(crate) api: SpApi,
+    pub(crate) ctx: Context,
+    pub(crate) tenant: Tenant,
+    pub(crate) account: AmazonAccount,
+    pub(crate) pacer: Arc<dyn Pacer>,
 }
 
 async fn seller(orders: usize) -> Seller {
@@ -40,7 +40,7 @@ async fn seller(orders: usize) -> Seller {
 }
 
 /// A world around a generated seller the test has changed.
-async fn world_of(generated: amazon_stand_in::Seller) -> World {
+pub(crate) async fn world_of(generated: amazon_stand_in::Seller) -> World {
     let st = StandIn::virtual_clock(generated, false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -198,7 +198,7 @@ fn settlement_type(t: &str) -> &'static str {
 type DayKey = (String, String, NaiveDate, String, String, String);
 
 /// Stored transactions summed as the ground truth keys them (settlement dimension dropped).
-fn by_day(records: &[TransactionRecord]) -> BTreeMap<DayKey, Decimal> {
+pub(crate) fn by_day(records: &[TransactionRecord]) -> BTreeMap<DayKey, Decimal> {
     let mut out: BTreeMap<DayKey, Decimal> = BTreeMap::new();
     for r in records {
         for item in &r.items {
@@ -221,7 +221,7 @@ fn by_day(records: &[TransactionRecord]) -> BTreeMap<DayKey, Decimal> {
     out
 }
 
-fn truth_by_day(truth: &GroundTruth) -> BTreeMap<DayKey, Decimal> {
+pub(crate) fn truth_by_day(truth: &GroundTruth) -> BTreeMap<DayKey, Decimal> {
     truth
         .by_day()
         .into_iter()
@@ -243,7 +243,7 @@ fn truth_by_day(truth: &GroundTruth) -> BTreeMap<DayKey, Decimal> {
 
 /// Every transaction the stand-in has, stored exactly: per id, its total, currency, status,
 /// order and settlement; and all of them, summed by the ground truth's key, to the cent.
-async fn assert_transactions_equal_the_truth(s: &Seller) {
+pub(crate) async fn assert_transactions_equal_the_truth(s: &Seller) {
     let stored = tx_records::all(s.w.store.as_ref(), &s.tenant)
         .await
         .unwrap();
@@ -424,7 +424,7 @@ type LineKey = (String, String, NaiveDate, String, String, String);
 
 /// Every stored settlement equals its payout, its lines sum to its total, and its lines
 /// summed by the ground truth's key equal the ground truth; returns the ids.
-async fn assert_settlements_equal_the_truth(s: &Seller) -> Vec<String> {
+pub(crate) async fn assert_settlements_equal_the_truth(s: &Seller) -> Vec<String> {
     let store = s.w.store.as_ref();
     let truth = s.w.st.ground_truth();
     let stored = stl_records::all(store, &s.tenant).await.unwrap();

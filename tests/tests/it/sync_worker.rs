@@ -40,9 +40,9 @@ const VISIBILITY: Duration = Duration::minutes(20);
 const BUDGET: Duration = Duration::minutes(14);
 
 /// The queue port recording every message sent, to deliver them all again later.
-struct Recorder {
-    inner: Arc<EmbeddedQueue>,
-    sent: Mutex<Vec<(QueueRef, String)>>,
+pub(crate) struct Recorder {
+    pub(crate) inner: Arc<EmbeddedQueue>,
+    pub(crate) sent: Mutex<Vec<(QueueRef, String)>>,
 }
 
 #[async_trait]
@@ -377,12 +377,16 @@ fn status_of(s: amazon_stand_in::model::OrderStatus) -> &'static str {
 
 /// Every generated order purchased since `since` is stored as Amazon has it, item for item,
 /// amount for amount, and nothing else is stored.
-fn assert_ground_truth(w: &World, stored: &BTreeMap<String, Order>, since: DateTime<Utc>) {
-    let s = &w.st.seller;
+pub(crate) fn assert_ground_truth(
+    st: &StandIn,
+    stored: &BTreeMap<String, Order>,
+    since: DateTime<Utc>,
+) {
+    let s = &st.seller;
     let expected: Vec<_> = s
         .orders
         .iter()
-        .filter(|o| o.purchase_date >= since && o.purchase_date <= w.now())
+        .filter(|o| o.purchase_date >= since && o.purchase_date <= st.now())
         .collect();
     assert!(
         expected.len() * 100 >= s.orders.len() * 99,
@@ -441,7 +445,7 @@ fn assert_ground_truth(w: &World, stored: &BTreeMap<String, Order>, since: DateT
 }
 
 /// The backfill's start: the first run's start.
-fn started(state: &SyncState) -> DateTime<Utc> {
+pub(crate) fn started(state: &SyncState) -> DateTime<Utc> {
     state.run_started_at.expect("a run started")
 }
 
@@ -522,7 +526,7 @@ async fn a_two_year_backfill_equals_the_ground_truth_newest_first_and_replays_ch
     assert_eq!(state.progress.steps_done, state.progress.steps_total);
     assert_eq!(state.progress.steps_total, markets * 25);
     let stored = w.orders().await;
-    assert_ground_truth(&w, &stored, started(&state) - Duration::days(730));
+    assert_ground_truth(&w.st, &stored, started(&state) - Duration::days(730));
     assert_eq!(state.progress.records_done, stored.len() as u64);
     let recent = recent_done_at.expect("the last 30 days completed") - t0;
     tracing::info!(
@@ -653,11 +657,15 @@ async fn a_two_year_backfill_equals_the_ground_truth_newest_first_and_replays_ch
     assert!(swept.last_success_at > state.last_success_at);
     assert!(w.calls("searchOrders") >= 1);
     assert_eq!(w.calls("createReport"), calls["createReport"].calls);
-    assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
+    assert_ground_truth(
+        &w.st,
+        &w.orders().await,
+        started(&state) - Duration::days(730),
+    );
 }
 
 /// A deterministic shuffle (no dependency for one test).
-fn shuffle<T>(v: &mut [T], seed: u64) {
+pub(crate) fn shuffle<T>(v: &mut [T], seed: u64) {
     let mut x = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
@@ -781,7 +789,11 @@ async fn a_worker_killed_mid_step_resumes_and_loses_nothing() {
     let state = w.state().await;
     assert_eq!(state.status, Status::Idle, "{state:?}");
     assert!(state.progress.steps_done > at_kill.progress.steps_done);
-    assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
+    assert_ground_truth(
+        &w.st,
+        &w.orders().await,
+        started(&state) - Duration::days(730),
+    );
     let failures = jobs::failures(w.store.as_ref(), &w.tenant).await.unwrap();
     assert!(failures.is_empty(), "{failures:?}");
 }
@@ -823,7 +835,11 @@ async fn throttling_server_errors_broken_bodies_and_failed_reports_lose_nothing(
     w.drain().await;
     let state = w.state().await;
     assert_eq!(state.status, Status::Idle, "{state:?}");
-    assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
+    assert_ground_truth(
+        &w.st,
+        &w.orders().await,
+        started(&state) - Duration::days(730),
+    );
     let stats = w.st.stats();
     assert!(stats["getReport"].throttled + stats["getReport"].faults > 0);
     assert!(stats["createReport"].faults > 0);
@@ -875,7 +891,7 @@ async fn a_report_that_keeps_failing_fails_the_run_naming_its_window() {
         .last()
         .unwrap()
         .started_at;
-    assert_ground_truth(&w, &w.orders().await, first - Duration::days(730));
+    assert_ground_truth(&w.st, &w.orders().await, first - Duration::days(730));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1152,7 +1168,11 @@ async fn the_sample_step_event_runs_a_step_through_the_lambda_handler() {
     let state = w.state().await;
     assert_eq!(state.status, Status::Idle);
     assert_eq!(w.calls("createReport"), 9 * 25);
-    assert_ground_truth(&w, &w.orders().await, started(&state) - Duration::days(730));
+    assert_ground_truth(
+        &w.st,
+        &w.orders().await,
+        started(&state) - Duration::days(730),
+    );
 }
 
 #[test]
