@@ -59,6 +59,11 @@ pub struct SettlementsSync {
     pub overlap: Duration,
     /// A step stops starting work with less than this left before its deadline.
     pub margin: Duration,
+    /// Documents one step reads before it pauses for [`Self::pause`]: the seller's
+    /// getReportDocument bucket (burst 15, then one a minute) is shared with the orders
+    /// backfill, whose last 30 days must not wait behind ninety days of settlement files.
+    pub documents_per_step: u64,
+    pub pause: Duration,
 }
 
 impl SettlementsSync {
@@ -67,6 +72,8 @@ impl SettlementsSync {
             http,
             overlap: Duration::days(1),
             margin: Duration::seconds(5),
+            documents_per_step: 5,
+            pause: Duration::minutes(5),
         }
     }
 }
@@ -404,12 +411,18 @@ impl DatasetSync for SettlementsSync {
         let mut progressed = false;
         let mut next_in = None;
         let mut done = false;
+        let mut documents = 0u64;
         loop {
             // At least one call a step, however short the step: every step moves on.
             if progressed && cx.time_left() < self.margin {
                 break;
             }
             if let Some(p) = run.pending.first().cloned() {
+                if documents >= self.documents_per_step {
+                    next_in = Some(self.pause);
+                    break;
+                }
+                documents += 1;
                 let lines_before = run.written;
                 match self.read(cx, &mut run, &p).await {
                     Ok(Outcome::Stored(marketplace, settlement)) => {
