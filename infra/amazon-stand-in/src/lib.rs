@@ -5,6 +5,7 @@
 pub mod ads;
 pub mod bench;
 pub mod catalog;
+pub mod client;
 pub mod generator;
 pub mod ground_truth;
 pub mod limits;

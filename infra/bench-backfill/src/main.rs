@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore};
 use shared::amazon::catalogue;
-use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+use shared::amazon::AmazonSettings;
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::domain::{TenantId, UserId};
 use shared::identity::tenancy::{self, Account};
@@ -412,21 +412,13 @@ async fn main() {
     sync::register(store.as_ref(), &tenant, &conn, start)
         .await
         .unwrap();
-    let amazon = Arc::new(AmazonApp::new(
-        AmazonSettings {
-            application_id: Some(st.apps.application_id.clone()),
-            base_url: Some(base.clone()),
-            ..Default::default()
-        },
-        Credentials {
-            client_id: st.apps.client_id.clone(),
-            client_secret: SecretString::from(st.apps.client_secret.clone()),
-            token_url: format!("{base}/auth/o2/token"),
-        },
+    let amazon = amazon_stand_in::client::our_app(
+        &st,
+        &base,
         store.clone(),
         pacer.clone(),
-        &SecretString::from("bench-cache-key-of-at-least-32-bytes".to_string()),
-    ));
+        AmazonSettings::default(),
+    );
     let ports = job_sync_worker::Ports {
         store: store.clone(),
         queues: queues.clone(),

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use shared::amazon::operations::GetSubscriptionParams;
 use shared::amazon::subscriptions::{self, NOTIFICATION_TYPES};
-use shared::amazon::{AmazonApp, AmazonError, AmazonSettings, Context, Credentials, Pacer};
+use shared::amazon::{AmazonApp, AmazonError, AmazonSettings, Context, Pacer};
 use shared::connections::Connections;
 use shared::domain::{AmazonAccountId, TenantId};
 use shared::keys::Tenant;
@@ -99,24 +99,8 @@ pub fn amazon_app_with(
     store: Arc<dyn Store>,
     settings: AmazonSettings,
 ) -> Arc<AmazonApp> {
-    let settings = AmazonSettings {
-        application_id: Some(w.st.apps.application_id.clone()),
-        base_url: Some(w.base.clone()),
-        ..settings
-    };
-    let creds = Credentials {
-        client_id: w.st.apps.client_id.clone(),
-        client_secret: SecretString::from(w.st.apps.client_secret.clone()),
-        token_url: settings.token_url(),
-    };
     let pacer: Arc<dyn Pacer> = Arc::new(Virtual(w.st.clone()));
-    Arc::new(AmazonApp::new(
-        settings,
-        creds,
-        store,
-        pacer,
-        &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
-    ))
+    amazon_stand_in::client::our_app(&w.st, &w.base, store, pacer, settings)
 }
 
 pub async fn connected_on(mut app: TestApp, queue: Option<&str>) -> Connected {

@@ -91,7 +91,7 @@ fn sync_step_event(path: &str, dispatched: &JobMessage) -> aws_lambda_events::ev
 async fn the_sync_worker_sample_runs_the_first_orders_step_through_the_lambda_handler() {
     use amazon_stand_in::{generate, router, SellerSpec, StandIn};
     use secrecy::SecretString;
-    use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+    use shared::amazon::AmazonSettings;
     use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
     use shared::sync::{self, Dataset, Status};
 
@@ -140,21 +140,13 @@ async fn the_sync_worker_sample_runs_the_first_orders_step_through_the_lambda_ha
         .await
         .unwrap();
     }
-    let amazon = Arc::new(AmazonApp::new(
-        AmazonSettings {
-            application_id: Some("amzn1.sp.solution.events".into()),
-            base_url: Some(base.clone()),
-            ..Default::default()
-        },
-        Credentials {
-            client_id: st.apps.client_id.clone(),
-            client_secret: SecretString::from(st.apps.client_secret.clone()),
-            token_url: format!("{base}/auth/o2/token"),
-        },
+    let amazon = amazon_stand_in::client::our_app(
+        &st,
+        &base,
         store.clone(),
         pacer.clone(),
-        &SecretString::from("an-events-cache-key-of-32-bytes-or-more".to_string()),
-    ));
+        AmazonSettings::default(),
+    );
     let runtime = job_sync_worker::runtime(
         &job_sync_worker::Ports {
             store: store.clone(),

@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use shared::adapters::embedded_bus::Pattern;
 use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore, SqsQueue};
-use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+use shared::amazon::{AmazonApp, AmazonSettings};
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::jobs;
 use shared::keys::Tenant;
@@ -192,21 +192,13 @@ impl World {
 
     /// Our Amazon application on the stand-in.
     fn amazon_app(&self) -> Arc<AmazonApp> {
-        Arc::new(AmazonApp::new(
-            AmazonSettings {
-                application_id: Some("amzn1.sp.solution.beddora-test".into()),
-                base_url: Some(self.base.clone()),
-                ..Default::default()
-            },
-            Credentials {
-                client_id: self.st.apps.client_id.clone(),
-                client_secret: SecretString::from(self.st.apps.client_secret.clone()),
-                token_url: format!("{}/auth/o2/token", self.base),
-            },
+        amazon_stand_in::client::our_app(
+            &self.st,
+            &self.base,
             self.store.clone(),
             self.pacer.clone(),
-            &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
-        ))
+            AmazonSettings::default(),
+        )
     }
 
     /// The consumer with our Amazon application on the stand-in: ORDER_CHANGE reads the order.

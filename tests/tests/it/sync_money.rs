@@ -881,7 +881,7 @@ async fn fee_estimates_also_cover_orders_not_shipped_or_not_settled_yet() {
 async fn the_sync_worker_runs_the_money_datasets_to_the_ground_truth() {
     use shared::adapters::embedded_bus::Pattern;
     use shared::adapters::{EmbeddedBus, EmbeddedQueue, EmbeddedSecrets, EmbeddedStore};
-    use shared::amazon::{AmazonApp, AmazonSettings, Credentials};
+    use shared::amazon::AmazonSettings;
     use shared::connections::{ConnectionSecret, Connections};
     use shared::ports::bus::BusEnvelope;
     use shared::ports::queue::Queue;
@@ -946,21 +946,13 @@ async fn the_sync_worker_runs_the_money_datasets_to_the_ground_truth() {
     })
     .await
     .unwrap();
-    let amazon = Arc::new(AmazonApp::new(
-        AmazonSettings {
-            application_id: Some("amzn1.sp.solution.test".into()),
-            base_url: Some(base.clone()),
-            ..Default::default()
-        },
-        Credentials {
-            client_id: st.apps.client_id.clone(),
-            client_secret: SecretString::from(st.apps.client_secret.clone()),
-            token_url: format!("{base}/auth/o2/token"),
-        },
+    let amazon = amazon_stand_in::client::our_app(
+        &st,
+        &base,
         store.clone(),
         pacer.clone(),
-        &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
-    ));
+        AmazonSettings::default(),
+    );
     let ports = job_sync_worker::Ports {
         store: store.clone(),
         queues: queues.clone(),

@@ -216,22 +216,13 @@ async fn world(spec: SellerSpec) -> World {
         .await
         .unwrap();
     }
-    let settings = AmazonSettings {
-        application_id: Some("amzn1.sp.solution.test".into()),
-        base_url: Some(base.clone()),
-        ..Default::default()
-    };
-    let amazon = Arc::new(AmazonApp::new(
-        settings,
-        Credentials {
-            client_id: st.apps.client_id.clone(),
-            client_secret: SecretString::from(st.apps.client_secret.clone()),
-            token_url: format!("{base}/auth/o2/token"),
-        },
+    let amazon = amazon_stand_in::client::our_app(
+        &st,
+        &base,
         store.clone(),
         pacer.clone(),
-        &SecretString::from("a-cache-key-of-at-least-32-bytes!!".to_string()),
-    ));
+        AmazonSettings::default(),
+    );
     let ports = Ports {
         store: store.clone(),
         queues: queues.clone(),
