@@ -47,7 +47,7 @@ use crate::jobs::lambda::Batch;
 use crate::jobs::{self, Disposition, JobFailure, JobMessage};
 use crate::keys;
 use crate::ports::bus::EventBus;
-use crate::ports::queue::{Queue, QueueError, QueueRef, Received};
+use crate::ports::queue::{Queue, QueueError, Received};
 use crate::ports::store::{query_all, ItemBuilder, ItemExt, StoreError};
 use crate::ports::{Pacer, Secrets, Store};
 use crate::sync::step::{StepContext, StepError};
@@ -71,29 +71,8 @@ const KEPT_BODY_BYTES: usize = 16 * 1024;
 /// How long the operators' record of an unroutable notification is kept.
 const UNROUTED_TTL: Duration = Duration::days(30);
 
-/// Settings of the consumer.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The notifications queue (for the retry delay of a message handed back).
-    pub queue: QueueRef,
-    /// Receives after which a failure that might pass is recorded instead of retried.
-    pub max_attempts: u32,
-    /// Time kept back before the invocation's deadline.
-    pub margin: Duration,
-    /// How long a processed marker is kept (longer than any redelivery can come).
-    pub done_ttl: Duration,
-}
-
-impl Settings {
-    pub fn new(queue: QueueRef) -> Self {
-        Self {
-            queue,
-            max_attempts: 5,
-            margin: Duration::seconds(10),
-            done_ttl: Duration::days(14),
-        }
-    }
-}
+/// Settings of the consumer: the job runtime's (its queue, attempts, margin, marker life).
+pub use crate::jobs::Settings;
 
 /// What a notification asks of a connection.
 #[derive(Debug, Clone, PartialEq)]
