@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::http::{AppState, TokenKeys};
 use crate::ports::mail::{Mail, MailError, Mailer};
 use crate::ports::store::Key;
-use crate::ports::{Clock, Store, SystemClock};
+use crate::ports::{Clock, Secrets, Store, SystemClock};
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -29,11 +29,15 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
         &sdk,
     )));
     let warm_key = Key::new("WARMUP", "WARMUP");
-    let (keys, warm) = tokio::join!(
-        TokenKeys::load(secrets.as_ref(), &config.app_secret_name),
-        store.get(&warm_key),
-    );
-    let keys = keys?;
+    // The app secret is read once: the signing key, SMTP and the LWA client all come from it.
+    let (raw, warm) = tokio::join!(secrets.get(&config.app_secret_name), store.get(&warm_key),);
+    let raw = raw?.ok_or_else(|| {
+        crate::error::Error::Unavailable(format!(
+            "app secret {} does not exist",
+            config.app_secret_name
+        ))
+    })?;
+    let keys = TokenKeys::from_secret(&config.app_secret_name, &raw)?;
     if let Err(e) = warm {
         // Not fatal: the first request will open the connection (and report the failure).
         tracing::warn!(error = %e, "could not reach the table during init");
@@ -45,14 +49,13 @@ pub async fn aws_state() -> Result<AppState, Box<dyn std::error::Error + Send + 
             Arc::new(Unconfigured)
         }
     };
-    let amazon = crate::amazon::AmazonApp::load(
+    let amazon = crate::amazon::AmazonApp::from_secret(
         config.amazon.clone(),
-        secrets.as_ref(),
         &config.app_secret_name,
+        &raw,
         store.clone(),
         Arc::new(SystemClock),
-    )
-    .await?
+    )?
     .map(Arc::new);
     Ok(AppState {
         amazon,

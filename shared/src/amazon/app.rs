@@ -198,6 +198,17 @@ impl AmazonApp {
             .ok_or_else(|| {
                 AmazonError::Configuration(format!("app secret {app_secret_name} does not exist"))
             })?;
+        Self::from_secret(settings, app_secret_name, &raw, store, pacer)
+    }
+
+    /// The same from the app secret already read (a cold start reads it once for everything).
+    pub fn from_secret(
+        settings: AmazonSettings,
+        app_secret_name: &str,
+        raw: &SecretString,
+        store: Arc<dyn Store>,
+        pacer: Arc<dyn Pacer>,
+    ) -> Result<Option<Self>, AmazonError> {
         let parsed: LwaSecret = serde_json::from_str(raw.expose_secret()).map_err(|e| {
             AmazonError::Configuration(format!("app secret {app_secret_name}: {e}"))
         })?;

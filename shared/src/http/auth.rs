@@ -48,6 +48,11 @@ impl TokenKeys {
             .get(name)
             .await?
             .ok_or_else(|| Error::Unavailable(format!("app secret {name} does not exist")))?;
+        Self::from_secret(name, &raw)
+    }
+
+    /// The same from the app secret `name` already read.
+    pub fn from_secret(name: &str, raw: &SecretString) -> Result<Self> {
         let parsed: AppSecret = serde_json::from_str(raw.expose_secret()).map_err(|e| {
             Error::Unavailable(format!(
                 "app secret {name} is not the expected JSON: {}",
