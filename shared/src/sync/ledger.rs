@@ -175,6 +175,12 @@ impl WindowedReport for LedgerSummary {
         ]))
     }
 
+    fn align(&self, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+        now.date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(now, |t| t.and_utc())
+    }
+
     fn parser(&self, window: &Window) -> Parser<LedgerDay> {
         let marketplace = window.marketplace_id.clone();
         Box::new(move |row: &Row| {

@@ -72,6 +72,11 @@ pub trait WindowedReport: Send + Sync + 'static {
     fn overlap(&self) -> Duration {
         Duration::days(3)
     }
+    /// Where a run's windows end, given its start (the daily ledger summary ends its windows
+    /// at a UTC midnight: a day cut in two windows would be two partial rows of one key).
+    fn align(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now
+    }
     /// A parser of one document of `window`.
     fn parser(&self, window: &Window) -> Parser<Self::Record>;
     /// After a whole document is read (numbering identical rows, …).
@@ -395,7 +400,7 @@ impl<R: WindowedReport> DatasetSync for ReportWindows<R> {
                 r
             }
             None => {
-                let end = cx.now();
+                let end = self.report.align(cx.now());
                 let oldest = match cursor.last_end {
                     Some(last) => (last - self.report.overlap()).max(end - self.report.history()),
                     None => end - self.report.history(),

@@ -196,6 +196,15 @@ async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_not
     };
     let settlements = assert_settlements_equal_the_truth(&seller).await;
     assert!(!settlements.is_empty(), "settlements were read");
+    // Inventory: stock, every ledger event and daily stock, returns, reimbursements.
+    super::sync_inventory::assert_inventory_matches(
+        store.as_ref(),
+        &tenant,
+        &c.w.st,
+        &seller.account.marketplace_ids,
+        started(orders_state) - Duration::days(730),
+    )
+    .await;
 
     // Every message of the run delivered twice more, shuffled: nothing changes.
     let before = dump(store.as_ref(), &tenant).await;
