@@ -90,6 +90,8 @@ pub enum Effect {
     Reauthorize { reason: String },
     /// Nothing to do for a connection (a report another run polls, a grant, …).
     Nothing { why: String },
+    /// Listings, catalog, offers, pricing health, fee promotions (`sync::listings`).
+    Listings(Box<sync::listings::Notified>),
 }
 
 impl Effect {
@@ -101,6 +103,7 @@ impl Effect {
             Effect::TransactionsChanged { .. } => Some(Dataset::Transactions),
             Effect::SettlementReady => Some(Dataset::Settlements),
             Effect::Reauthorize { .. } | Effect::Nothing { .. } => None,
+            Effect::Listings(n) => Some(n.dataset()),
         }
     }
 
@@ -109,6 +112,7 @@ impl Effect {
         match self {
             Effect::RefreshOrder { marketplace_id, .. }
             | Effect::TransactionsChanged { marketplace_id } => Some(marketplace_id),
+            Effect::Listings(n) => Some(n.marketplace()),
             _ => None,
         }
     }
@@ -261,7 +265,17 @@ pub fn read(body: &str, message_id: &str) -> Reading {
                 effect,
             })
         }
-        _ => Reading::Ignored { kind: kind_text },
+        other => match sync::listings::notice_of(&other) {
+            Some(Ok(n)) => Reading::Notice(Notice {
+                id: id_or(n.id),
+                kind: kind_text,
+                event_time: n.event_time,
+                seller_id: n.seller_id.or(seller_hint),
+                effect: Effect::Listings(Box::new(n.notified)),
+            }),
+            Some(Err(cause)) => malformed(cause),
+            None => Reading::Ignored { kind: kind_text },
+        },
     }
 }
 
@@ -586,6 +600,7 @@ impl Consumer {
             Effect::Nothing { why } => {
                 tracing::info!(notification_type = %n.kind, why = %why, "nothing to do");
             }
+            Effect::Listings(l) => self.listings_effect(a, l, deadline).await?,
         }
         let done = ItemBuilder::at(marker)
             .s("kind", NOTIFICATION_JOB)
@@ -657,6 +672,64 @@ impl Consumer {
                     .await
                     .map_err(|e| Fail::Retry(format!("publishing OrdersChanged: {e}"), None))?;
             }
+        }
+        Ok(())
+    }
+
+    /// A listings, catalog, offers or fees notification: what it says is kept, or what it names
+    /// is read again from Amazon (without our Amazon application, the listings dataset is made
+    /// due instead; a fee promotion then waits for the next estimate). Its events are published.
+    async fn listings_effect(
+        &self,
+        a: &AmazonAccount,
+        n: &sync::listings::Notified,
+        deadline: DateTime<Utc>,
+    ) -> Result<(), Fail> {
+        let store = self.store.as_ref();
+        let events = if !n.needs_amazon() {
+            sync::listings::keep_notified(store, &a.tenant, a.id.as_str(), n).await?
+        } else if let Some(app) = &self.amazon {
+            let state = sync::get(store, &a.tenant, a.id.as_str(), n.dataset()).await?;
+            if state.is_some_and(|s| s.status == Status::NeedsReauthorization) {
+                tracing::info!(connection = %a.id, "connection waits for the seller; listing not read");
+                return Ok(());
+            }
+            let api = app.sp_api(region_of(a));
+            let secret = self.connections().secret_name(a);
+            let amazon = match app
+                .context(self.secrets.as_ref(), &secret, a, deadline)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => return self.amazon_failed(a, e).await,
+            };
+            let cx = StepContext {
+                tenant: &a.tenant,
+                account: a,
+                store,
+                api: &api,
+                amazon: &amazon,
+                pacer: &self.pacer,
+                deadline,
+            };
+            match sync::listings::apply_notified(&cx, n).await {
+                Ok(e) => e,
+                Err(StepError::Amazon(e)) => return self.amazon_failed(a, e).await,
+                Err(StepError::Store(e)) => return Err(e.into()),
+                Err(StepError::Permanent(m)) => return Err(Fail::Permanent(m)),
+            }
+        } else {
+            if matches!(n, sync::listings::Notified::FeePromotion { .. }) {
+                tracing::info!(connection = %a.id, "no Amazon application: the fee promotion waits for the next estimate");
+            } else {
+                wake(store, a, Dataset::Listings, self.pacer.now()).await?;
+            }
+            vec![]
+        };
+        if let (Some(bus), false) = (&self.bus, events.is_empty()) {
+            bus.publish(&events)
+                .await
+                .map_err(|e| Fail::Retry(format!("publishing listing events: {e}"), None))?;
         }
         Ok(())
     }
@@ -912,11 +985,11 @@ mod tests {
         assert!(cause.starts_with("ORDER_CHANGE: "), "{cause}");
         assert_eq!(
             read(
-                &json!({"notificationType": "PRICING_HEALTH"}).to_string(),
+                &json!({"notificationType": "DETAIL_PAGE_TRAFFIC_EVENT"}).to_string(),
                 "m"
             ),
             Reading::Ignored {
-                kind: "PRICING_HEALTH".into()
+                kind: "DETAIL_PAGE_TRAFFIC_EVENT".into()
             }
         );
     }

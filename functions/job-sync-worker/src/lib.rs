@@ -10,6 +10,8 @@ use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
 use shared::sync::fee_estimates::FeeEstimatesSync;
+use shared::sync::feedback::FeedbackSync;
+use shared::sync::listings::ListingsSync;
 use shared::sync::orders::OrdersSync;
 use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
@@ -20,7 +22,7 @@ use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 4] = [
+    let datasets: Vec<(Dataset, Arc<dyn DatasetSync>)> = vec![
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -28,6 +30,9 @@ pub fn registry() -> Registry {
             Arc::new(SettlementsSync::new(reqwest::Client::new())),
         ),
         (Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default())),
+        // Listings and catalog; seller feedback.
+        (Dataset::Listings, Arc::new(ListingsSync::default())),
+        (Dataset::Feedback, Arc::new(FeedbackSync::default())),
     ];
     datasets.into_iter().collect()
 }

@@ -10,6 +10,10 @@ pub mod fee_estimates;
 pub mod orders;
 pub mod settlements;
 pub mod transactions;
+// Listings, catalog, offers, feedback.
+pub mod feedback;
+pub mod listings;
+pub mod offers;
 
 use crate::ports::store::{Condition, Item, Store, StoreError, Value};
 

@@ -8,7 +8,11 @@
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
 pub mod fee_estimates;
+// Listings and catalog, seller feedback, and the report plan they read with.
+pub mod feedback;
+pub mod listings;
 pub mod orders;
+pub mod report_plan;
 pub mod settlements;
 pub mod step;
 pub mod transactions;
@@ -42,14 +46,19 @@ pub enum Dataset {
     Transactions,
     Settlements,
     FeeEstimates,
+    // Listings and catalog; seller feedback.
+    Listings,
+    Feedback,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 4] = [
+    pub const ALL: [Dataset; 6] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
         Dataset::FeeEstimates,
+        Dataset::Listings,
+        Dataset::Feedback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +67,8 @@ impl Dataset {
             Dataset::Transactions => "transactions",
             Dataset::Settlements => "settlements",
             Dataset::FeeEstimates => "fee-estimates",
+            Dataset::Listings => "listings",
+            Dataset::Feedback => "feedback",
         }
     }
 
@@ -72,6 +83,8 @@ impl Dataset {
             Dataset::Transactions => Duration::hours(1),
             Dataset::Settlements => Duration::hours(24),
             Dataset::FeeEstimates => Duration::hours(1),
+            Dataset::Listings => Duration::hours(24),
+            Dataset::Feedback => Duration::hours(24),
         }
     }
 }
