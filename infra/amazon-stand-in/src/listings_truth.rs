@@ -46,8 +46,13 @@ pub struct FeedbackTruth {
 
 /// Every listing of the seller as of the stand-in's now, by marketplace and SKU.
 pub fn listings(st: &StandIn) -> Vec<ListingTruth> {
+    listings_at(st, st.now())
+}
+
+/// Every listing of the seller as of `now` (a listing's status changes as suppressions start
+/// and end).
+pub fn listings_at(st: &StandIn, now: DateTime<Utc>) -> Vec<ListingTruth> {
     let s = &st.seller;
-    let now = st.now();
     let mut out: Vec<ListingTruth> = s
         .listings
         .iter()

@@ -196,6 +196,8 @@ async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_not
     };
     let settlements = assert_settlements_equal_the_truth(&seller).await;
     assert!(!settlements.is_empty(), "settlements were read");
+    // Listings with their catalog data, and seller feedback.
+    super::sync_listings::assert_listings_match(&c.w.st, store.as_ref(), &tenant).await;
 
     // Every message of the run delivered twice more, shuffled: nothing changes.
     let before = dump(store.as_ref(), &tenant).await;
