@@ -58,13 +58,12 @@ pub async fn assert_listings_match(st: &StandIn, store: &dyn Store, tenant: &Ten
     // The truth as of each report's time (statuses change as suppressions end).
     let mut at: BTreeMap<DateTime<Utc>, BTreeMap<(String, String), ListingTruth>> = BTreeMap::new();
     for l in stored.values() {
-        if !at.contains_key(&l.observed_at) {
-            let then = listings_truth::listings_at(st, l.observed_at)
+        at.entry(l.observed_at).or_insert_with(|| {
+            listings_truth::listings_at(st, l.observed_at)
                 .into_iter()
                 .map(|t| ((t.marketplace_id.clone(), t.sku.clone()), t))
-                .collect();
-            at.insert(l.observed_at, then);
-        }
+                .collect()
+        });
     }
     for t in &truth {
         let key = (t.marketplace_id.clone(), t.sku.clone());
