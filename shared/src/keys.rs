@@ -392,6 +392,77 @@ impl TenantKey<'_> {
     }
 }
 
+// Listings, catalog, offers and feedback (`shared::records::{listings, offers, feedback}`).
+const LISTING: &str = "LISTING#";
+const CATALOG_ITEM: &str = "CATALOG#";
+const BUY_BOX: &str = "BUYBOX#";
+const OFFER_POINT: &str = "OFFERPT#";
+const PRICING_HEALTH: &str = "PRICEHEALTH#";
+const FEEDBACK: &str = "FEEDBACK#";
+
+impl TenantKey<'_> {
+    /// `ACCT#<t>/LISTING#<marketplaceId>#<sku>`: a listing of the seller.
+    pub fn listing(&self, marketplace_id: &str, sku: &str) -> Key {
+        self.key(format!("{LISTING}{marketplace_id}#{sku}"))
+    }
+
+    pub fn listings(&self) -> Query {
+        self.prefix(LISTING)
+    }
+
+    /// `ACCT#<t>/CATALOG#<marketplaceId>#<asin>`: Amazon's catalog data of an ASIN.
+    pub fn catalog_item(&self, marketplace_id: &str, asin: &str) -> Key {
+        self.key(format!("{CATALOG_ITEM}{marketplace_id}#{asin}"))
+    }
+
+    pub fn catalog_items(&self) -> Query {
+        self.prefix(CATALOG_ITEM)
+    }
+
+    /// `ACCT#<t>/BUYBOX#<marketplaceId>#<asin>`: the latest offers summary of an ASIN.
+    pub fn buy_box(&self, marketplace_id: &str, asin: &str) -> Key {
+        self.key(format!("{BUY_BOX}{marketplace_id}#{asin}"))
+    }
+
+    pub fn buy_boxes(&self) -> Query {
+        self.prefix(BUY_BOX)
+    }
+
+    /// `ACCT#<t>/OFFERPT#<marketplaceId>#<asin>#<time of change>`: one point of the series.
+    pub fn offer_point(&self, marketplace_id: &str, asin: &str, at: &str) -> Key {
+        self.key(format!("{OFFER_POINT}{marketplace_id}#{asin}#{at}"))
+    }
+
+    /// The series of one ASIN in one marketplace, oldest first.
+    pub fn offer_points(&self, marketplace_id: &str, asin: &str) -> Query {
+        self.prefix(format!("{OFFER_POINT}{marketplace_id}#{asin}#"))
+    }
+
+    pub fn all_offer_points(&self) -> Query {
+        self.prefix(OFFER_POINT)
+    }
+
+    /// `ACCT#<t>/PRICEHEALTH#<marketplaceId>#<asin>#<time of change>#<issue>`.
+    pub fn pricing_health(&self, marketplace_id: &str, asin: &str, at: &str, issue: &str) -> Key {
+        self.key(format!(
+            "{PRICING_HEALTH}{marketplace_id}#{asin}#{at}#{issue}"
+        ))
+    }
+
+    pub fn pricing_health_all(&self) -> Query {
+        self.prefix(PRICING_HEALTH)
+    }
+
+    /// `ACCT#<t>/FEEDBACK#<marketplaceId>#<amazonOrderId>`: a buyer's feedback on an order.
+    pub fn feedback(&self, marketplace_id: &str, order_id: &str) -> Key {
+        self.key(format!("{FEEDBACK}{marketplace_id}#{order_id}"))
+    }
+
+    pub fn feedbacks(&self) -> Query {
+        self.prefix(FEEDBACK)
+    }
+}
+
 /// `USER#<u>/ACCT#<t>`: the user's side of a membership (their list of accounts).
 pub fn user_account(u: &UserId, t: &TenantId) -> Key {
     Key::new(user_pk(u), format!("ACCT#{t}"))

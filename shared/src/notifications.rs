@@ -97,6 +97,8 @@ pub enum Effect {
     InventoryAvailability {
         payload: Box<crate::amazon::models::notification_payloads::FbaInventoryAvailabilityPayload>,
     },
+    /// Listings, catalog, offers, pricing health, fee promotions (`sync::listings`).
+    Listings(Box<sync::listings::Notified>),
 }
 
 impl Effect {
@@ -109,6 +111,7 @@ impl Effect {
             Effect::SettlementReady => Some(Dataset::Settlements),
             Effect::InventoryAvailability { .. } => Some(Dataset::Inventory),
             Effect::Reauthorize { .. } | Effect::Nothing { .. } => None,
+            Effect::Listings(n) => Some(n.dataset()),
         }
     }
 
@@ -121,6 +124,7 @@ impl Effect {
                 .fulfillment_inventory_by_marketplace
                 .first()
                 .map(|m| m.marketplace_id.as_str()),
+            Effect::Listings(n) => Some(n.marketplace()),
             _ => None,
         }
     }
@@ -286,7 +290,17 @@ pub fn read(body: &str, message_id: &str) -> Reading {
                 payload: Box::new(n.payload.clone()),
             },
         }),
-        _ => Reading::Ignored { kind: kind_text },
+        other => match sync::listings::notice_of(&other) {
+            Some(Ok(n)) => Reading::Notice(Notice {
+                id: id_or(n.id),
+                kind: kind_text,
+                event_time: n.event_time,
+                seller_id: n.seller_id.or(seller_hint),
+                effect: Effect::Listings(Box::new(n.notified)),
+            }),
+            Some(Err(cause)) => malformed(cause),
+            None => Reading::Ignored { kind: kind_text },
+        },
     }
 }
 
@@ -643,6 +657,7 @@ impl Consumer {
             Effect::Nothing { why } => {
                 tracing::info!(notification_type = %n.kind, why = %why, "nothing to do");
             }
+            Effect::Listings(l) => self.listings_effect(a, l, deadline).await?,
         }
         let done = ItemBuilder::at(marker)
             .s("kind", NOTIFICATION_JOB)
@@ -714,6 +729,64 @@ impl Consumer {
                     .await
                     .map_err(|e| Fail::Retry(format!("publishing OrdersChanged: {e}"), None))?;
             }
+        }
+        Ok(())
+    }
+
+    /// A listings, catalog, offers or fees notification: what it says is kept, or what it names
+    /// is read again from Amazon (without our Amazon application, the listings dataset is made
+    /// due instead; a fee promotion then waits for the next estimate). Its events are published.
+    async fn listings_effect(
+        &self,
+        a: &AmazonAccount,
+        n: &sync::listings::Notified,
+        deadline: DateTime<Utc>,
+    ) -> Result<(), Fail> {
+        let store = self.store.as_ref();
+        let events = if !n.needs_amazon() {
+            sync::listings::keep_notified(store, &a.tenant, a.id.as_str(), n).await?
+        } else if let Some(app) = &self.amazon {
+            let state = sync::get(store, &a.tenant, a.id.as_str(), n.dataset()).await?;
+            if state.is_some_and(|s| s.status == Status::NeedsReauthorization) {
+                tracing::info!(connection = %a.id, "connection waits for the seller; listing not read");
+                return Ok(());
+            }
+            let api = app.sp_api(region_of(a));
+            let secret = self.connections().secret_name(a);
+            let amazon = match app
+                .context(self.secrets.as_ref(), &secret, a, deadline)
+                .await
+            {
+                Ok(c) => c,
+                Err(e) => return self.amazon_failed(a, e).await,
+            };
+            let cx = StepContext {
+                tenant: &a.tenant,
+                account: a,
+                store,
+                api: &api,
+                amazon: &amazon,
+                pacer: &self.pacer,
+                deadline,
+            };
+            match sync::listings::apply_notified(&cx, n).await {
+                Ok(e) => e,
+                Err(StepError::Amazon(e)) => return self.amazon_failed(a, e).await,
+                Err(StepError::Store(e)) => return Err(e.into()),
+                Err(StepError::Permanent(m)) => return Err(Fail::Permanent(m)),
+            }
+        } else {
+            if matches!(n, sync::listings::Notified::FeePromotion { .. }) {
+                tracing::info!(connection = %a.id, "no Amazon application: the fee promotion waits for the next estimate");
+            } else {
+                wake(store, a, Dataset::Listings, self.pacer.now()).await?;
+            }
+            vec![]
+        };
+        if let (Some(bus), false) = (&self.bus, events.is_empty()) {
+            bus.publish(&events)
+                .await
+                .map_err(|e| Fail::Retry(format!("publishing listing events: {e}"), None))?;
         }
         Ok(())
     }
@@ -969,11 +1042,11 @@ mod tests {
         assert!(cause.starts_with("ORDER_CHANGE: "), "{cause}");
         assert_eq!(
             read(
-                &json!({"notificationType": "PRICING_HEALTH"}).to_string(),
+                &json!({"notificationType": "DETAIL_PAGE_TRAFFIC_EVENT"}).to_string(),
                 "m"
             ),
             Reading::Ignored {
-                kind: "PRICING_HEALTH".into()
+                kind: "DETAIL_PAGE_TRAFFIC_EVENT".into()
             }
         );
     }

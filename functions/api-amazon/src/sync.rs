@@ -29,7 +29,9 @@ fn datasets_of(sync_type: &str) -> Result<Vec<Dataset>> {
         "transactions" => vec![Dataset::Transactions],
         "settlements" => vec![Dataset::Settlements],
         "fee-estimates" => vec![Dataset::FeeEstimates],
-        "inventory" | "listings" | "ppc" => {
+        "listings" => vec![Dataset::Listings],
+        "feedback" => vec![Dataset::Feedback],
+        "inventory" | "ppc" => {
             return Err(Error::validation(
                 "syncType",
                 format!("{sync_type} data is not synced yet; orders, fees, refunds, settlements and all are"),
@@ -38,7 +40,7 @@ fn datasets_of(sync_type: &str) -> Result<Vec<Dataset>> {
         _ => {
             return Err(Error::validation(
                 "syncType",
-                "must be one of orders, fees, refunds, transactions, settlements, fee-estimates, all",
+                "must be one of orders, fees, refunds, transactions, settlements, fee-estimates, listings, feedback, all",
             ))
         }
     })

@@ -12,6 +12,8 @@ use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
 use shared::sync::fee_estimates::FeeEstimatesSync;
 use shared::sync::inventory::InventorySync;
 use shared::sync::ledger::{LedgerDetailSync, LedgerSummarySync};
+use shared::sync::feedback::FeedbackSync;
+use shared::sync::listings::ListingsSync;
 use shared::sync::orders::OrdersSync;
 use shared::sync::reimbursements::ReimbursementsSync;
 use shared::sync::returns::ReturnsSync;
@@ -24,7 +26,7 @@ use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 9] = [
+    let datasets: Vec<(Dataset, Arc<dyn DatasetSync>)> = vec![
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -47,6 +49,9 @@ pub fn registry() -> Registry {
             Dataset::Reimbursements,
             Arc::new(ReimbursementsSync::default_sync()),
         ),
+        // Listings and catalog; seller feedback.
+        (Dataset::Listings, Arc::new(ListingsSync::default())),
+        (Dataset::Feedback, Arc::new(FeedbackSync::default())),
     ];
     datasets.into_iter().collect()
 }

@@ -114,7 +114,7 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// `(productType, classificationId, displayName)` of a product.
-fn kind(p: &Product) -> (&'static str, &'static str, &'static str) {
+pub(crate) fn kind(p: &Product) -> (&'static str, &'static str, &'static str) {
     KINDS
         .iter()
         .find(|(word, ..)| p.title.contains(word))
@@ -124,7 +124,7 @@ fn kind(p: &Product) -> (&'static str, &'static str, &'static str) {
 
 use crate::render::language;
 
-fn item_name(p: &Product, m: &Marketplace) -> String {
+pub(crate) fn item_name(p: &Product, m: &Marketplace) -> String {
     if m.country_code == "JP" {
         p.title_ja.clone()
     } else {
@@ -132,7 +132,7 @@ fn item_name(p: &Product, m: &Marketplace) -> String {
     }
 }
 
-fn image_link(p: &Product) -> String {
+pub(crate) fn image_link(p: &Product) -> String {
     let code: String = hex::encode(&hash(&p.asin)[..6]);
     format!("https://m.media-amazon.com/images/I/{code}.jpg")
 }
@@ -265,8 +265,17 @@ fn in_effect<'a>(
     hours: i64,
     now: DateTime<Utc>,
 ) -> Option<&'a ListingEvent> {
-    st.seller
-        .listing_events
+    in_effect_in(&st.seller, l, kind, hours, now)
+}
+
+fn in_effect_in<'a>(
+    s: &'a crate::Seller,
+    l: &Listing,
+    kind: &str,
+    hours: i64,
+    now: DateTime<Utc>,
+) -> Option<&'a ListingEvent> {
+    s.listing_events
         .iter()
         .filter(|e| {
             e.product == l.product
@@ -282,11 +291,20 @@ fn suppressed<'a>(st: &'a StandIn, l: &Listing, now: DateTime<Utc>) -> Option<&'
     in_effect(st, l, "LISTING_SUPPRESSED", SUPPRESSION_HOURS, now)
 }
 
+/// Whether a listing is suppressed at `now` (the all-listings report shows it `Inactive`).
+pub(crate) fn suppressed_in(s: &crate::Seller, l: &Listing, now: DateTime<Utc>) -> bool {
+    in_effect_in(s, l, "LISTING_SUPPRESSED", SUPPRESSION_HOURS, now).is_some()
+}
+
 /// Units available to buy: FBA stock, or the merchant's own stock count.
 fn available(st: &StandIn, l: &Listing) -> i64 {
+    available_in(&st.seller, l)
+}
+
+/// [`available`] of a seller.
+pub(crate) fn available_in(s: &crate::Seller, l: &Listing) -> i64 {
     match l.fulfillment {
-        Fulfillment::Afn => st
-            .seller
+        Fulfillment::Afn => s
             .inventory
             .iter()
             .find(|i| i.product == l.product && i.marketplace_id == l.marketplace_id)

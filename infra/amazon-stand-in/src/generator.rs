@@ -261,6 +261,13 @@ pub fn generate(spec: &SellerSpec) -> Seller {
             // Sizes in inches: a bare `"` inside an unquoted flat-file field.
             title.push_str(&format!(" {}\"", 8 + i % 7));
         }
+        // Characters the all-listings report writes as HTML entities.
+        if i % 11 == 4 {
+            title.push_str(" & Lid");
+        }
+        if i % 13 == 6 {
+            title.push_str(" (Baker's Choice)");
+        }
         products.push(Product {
             sku: format!("SKU-{:04}-{}", i + 1, g.alnum(3)),
             asin: format!("B0{}", g.alnum(8)),

@@ -9,6 +9,7 @@ pub mod client;
 pub mod generator;
 pub mod ground_truth;
 pub mod limits;
+pub mod listings_truth;
 pub mod live;
 pub mod model;
 pub mod notifications;

@@ -100,6 +100,9 @@ pub const TYPES: &[&str] = &[
     "FEE_PROMOTION",
     "LISTINGS_ITEM_STATUS_CHANGE",
     "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY",
+    "LISTINGS_ITEM_ISSUES_CHANGE",
+    "ITEM_PRODUCT_TYPE_CHANGE",
+    "PRICING_HEALTH",
 ];
 
 #[derive(Default)]
@@ -431,6 +434,70 @@ impl StandIn {
                     json!({"NotificationVersion": "1.0", "NotificationType": "LISTINGS_ITEM_STATUS_CHANGED", "PayloadVersion": "1.0", "EventTime": ts(e.at),
                         "Payload": {"SellerId": s.seller_id, "MarketplaceId": e.marketplace_id, "Asin": p.asin, "Sku": p.sku, "CreatedDate": ts(e.at), "Status": ["DISCOVERABLE"]},
                         "NotificationMetadata": self.metadata(sub_id, true)})
+                })
+                .collect(),
+            "LISTINGS_ITEM_ISSUES_CHANGE" => s
+                .listing_events
+                .iter()
+                .rev()
+                .filter(|e| e.kind == "LISTING_SUPPRESSED" && e.at <= now)
+                .take(count)
+                .map(|e| {
+                    let p = &s.products[e.product];
+                    self.envelope(
+                        "LISTINGS_ITEM_ISSUES_CHANGE",
+                        e.at,
+                        json!({"SellerId": s.seller_id, "MarketplaceId": e.marketplace_id, "Asin": p.asin, "Sku": p.sku,
+                            "Severities": ["ERROR"], "EnforcementActions": ["SEARCH_SUPPRESSED"]}),
+                        sub_id,
+                    )
+                })
+                .collect(),
+            // Amazon's schema names no seller; the stand-in adds it (the schema allows more
+            // properties), so the message can be routed.
+            "ITEM_PRODUCT_TYPE_CHANGE" => s
+                .listings
+                .iter()
+                .take(count)
+                .map(|l| {
+                    let p = &s.products[l.product];
+                    self.envelope(
+                        "ITEM_PRODUCT_TYPE_CHANGE",
+                        now,
+                        json!({"SellerId": s.seller_id, "MarketplaceId": l.marketplace_id, "Asin": p.asin,
+                            "PreviousProductType": "HOME", "CurrentProductType": crate::catalog::kind(p).0}),
+                        sub_id,
+                    )
+                })
+                .collect(),
+            "PRICING_HEALTH" => s
+                .listing_events
+                .iter()
+                .rev()
+                .filter(|e| e.kind == "BUY_BOX_LOST" && e.at <= now)
+                .take(count)
+                .map(|e| {
+                    let p = &s.products[e.product];
+                    let l = s.listings.iter().find(|l| l.product == e.product && l.marketplace_id == e.marketplace_id).expect("listing of event");
+                    let cur = shared::marketplaces::by_id(e.marketplace_id).map(|m| m.currency).unwrap_or("USD");
+                    let money = |d: rust_decimal::Decimal| json!({"amount": json_number(d), "currencyCode": cur});
+                    let rival = l.price - rust_decimal::Decimal::new(50, 2);
+                    json!({
+                        "notificationVersion": "1.0", "notificationType": "PRICING_HEALTH", "payloadVersion": "1.0", "eventTime": ts(e.at),
+                        "payload": {
+                            "issueType": "BuyBoxEligibility", "sellerId": s.seller_id,
+                            "offerChangeTrigger": {"marketplaceId": e.marketplace_id, "asin": p.asin, "itemCondition": "new", "timeOfOfferChange": ts(e.at)},
+                            "merchantOffer": {"condition": "new", "fulfillmentType": l.fulfillment.code(), "listingPrice": money(l.price), "shipping": money(rust_decimal::Decimal::ZERO), "landedPrice": money(l.price)},
+                            "summary": {
+                                "numberOfOffers": [{"condition": "new", "fulfillmentType": "AFN", "offerCount": 2}],
+                                "buyBoxEligibleOffers": [{"condition": "new", "fulfillmentType": "AFN", "offerCount": 1}],
+                                "buyBoxPrices": [{"condition": "new", "listingPrice": money(rival), "shipping": money(rust_decimal::Decimal::ZERO), "landedPrice": money(rival)}],
+                                "salesRankings": [{"productCategoryId": "home_display_on_website", "rank": 1234}],
+                                "referencePrice": {"competitivePriceThreshold": money(rival), "averageSellingPrice": money(l.price)}
+                            }
+                        },
+                        "notificationMetadata": self.metadata(sub_id, false),
+                    })
                 })
                 .collect(),
             "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY" => vec![json!({

@@ -1759,8 +1759,44 @@ pub fn ledger_summary_daily_file(
     }
 }
 
-/// All listings of a marketplace.
-pub fn listings_file(s: &Seller, marketplace_id: &str) -> FlatFile {
+/// A title as the all-listings report writes it: HTML entities for `&` and `'` always, and for
+/// `"` in some rows while others keep the bare quote (real files mix both).
+fn listing_title_text(title: &str, product: usize) -> String {
+    let mut t = title.replace('&', "&amp;").replace('\'', "&#39;");
+    if product.is_multiple_of(2) {
+        t = t.replace('"', "&quot;");
+    }
+    t
+}
+
+/// A listing's open date as the all-listings report writes it: in the marketplace's own zone
+/// with its abbreviation (`2024-03-10 01:02:03 PST`, `10.03.2024 09:02:03 MEZ`,
+/// `2024/03/10 18:02:03 JST`).
+pub fn listing_open_date(t: DateTime<Utc>, marketplace_id: &str) -> String {
+    let country = marketplaces::by_id(marketplace_id).map(|m| m.country_code);
+    let (tz, format): (chrono_tz::Tz, &str) = match country {
+        Some("US" | "CA" | "MX" | "BR") => (chrono_tz::America::Los_Angeles, "%Y-%m-%d %H:%M:%S"),
+        Some("UK") => (chrono_tz::Europe::London, "%Y-%m-%d %H:%M:%S"),
+        Some("DE") => (chrono_tz::Europe::Berlin, "%d.%m.%Y %H:%M:%S"),
+        Some("FR" | "IT" | "ES") => (chrono_tz::Europe::Paris, "%Y-%m-%d %H:%M:%S"),
+        Some("JP") => (chrono_tz::Asia::Tokyo, "%Y/%m/%d %H:%M:%S"),
+        _ => (chrono_tz::UTC, "%Y-%m-%d %H:%M:%S"),
+    };
+    let local = t.with_timezone(&tz);
+    let zone = local.format("%Z").to_string();
+    let zone = match (country, zone.as_str()) {
+        (Some("DE"), "CET") => "MEZ".to_string(),
+        (Some("DE"), "CEST") => "MESZ".to_string(),
+        _ => zone,
+    };
+    format!("{} {zone}", local.format(format))
+}
+
+/// All listings of a marketplace as of `now`, with the real file's quirks: HTML entities in
+/// titles, empty descriptions written as `""`, quantities blank for Amazon-fulfilled listings,
+/// prices with a decimal comma in DE/FR/IT/ES, open dates in the marketplace's zone, and the
+/// marketplace's charset. A suppressed or out-of-stock listing is `Inactive`.
+pub fn listings_file(s: &Seller, marketplace_id: &str, now: DateTime<Utc>) -> FlatFile {
     let (encoding, comma) = file_locale(marketplace_id);
     let header = [
         "item-name",
@@ -1799,29 +1835,28 @@ pub fn listings_file(s: &Seller, marketplace_id: &str) -> FlatFile {
         .filter(|l| l.marketplace_id == marketplace_id)
         .map(|l| {
             let p = &s.products[l.product];
-            let qty = s
-                .inventory
-                .iter()
-                .find(|i| i.product == l.product && i.marketplace_id == marketplace_id)
-                .map(|i| i.fulfillable)
-                .unwrap_or(25);
             let mut r = vec![String::new(); header.len()];
-            r[0] = if marketplace_id == "A1VC38T7YXB528" {
-                p.title_ja.clone()
-            } else {
-                p.title.clone()
-            };
+            r[0] = listing_title_text(
+                &if marketplace_id == "A1VC38T7YXB528" {
+                    p.title_ja.clone()
+                } else {
+                    p.title.clone()
+                },
+                l.product,
+            );
+            r[1] = "\"\"".into();
             r[2] = format!("{}{}", &p.asin[2..], l.product);
             r[3] = p.sku.clone();
             r[4] = amount_text(l.price, comma);
             r[5] = if l.fulfillment == Fulfillment::Afn {
                 String::new()
             } else {
-                qty.to_string()
+                crate::catalog::available_in(s, l).to_string()
             };
-            r[6] = l.open_date.format("%Y-%m-%d %H:%M:%S PST").to_string();
+            r[6] = listing_open_date(l.open_date, marketplace_id);
             r[8] = "y".into();
             r[9] = "1".into();
+            r[11] = "\"\"".into();
             r[12] = "11".into();
             r[16] = p.asin.clone();
             r[22] = p.asin.clone();
@@ -1830,7 +1865,11 @@ pub fn listings_file(s: &Seller, marketplace_id: &str) -> FlatFile {
             } else {
                 "DEFAULT".into()
             };
-            r[28] = "Active".into();
+            r[28] = if listing_active(s, l, now) {
+                "Active".into()
+            } else {
+                "Inactive".into()
+            };
             r
         })
         .collect();
@@ -1838,6 +1877,11 @@ pub fn listings_file(s: &Seller, marketplace_id: &str) -> FlatFile {
         text: tsv(&header, rows),
         encoding,
     }
+}
+
+/// Whether a listing can be bought at `now`: not suppressed, and in stock.
+pub fn listing_active(s: &Seller, l: &crate::model::Listing, now: DateTime<Utc>) -> bool {
+    !crate::catalog::suppressed_in(s, l, now) && crate::catalog::available_in(s, l) > 0
 }
 
 /// FBA fee preview per SKU.
@@ -1940,7 +1984,16 @@ pub fn feedback_file(
         .filter(|f| f.marketplace_id == marketplace_id && f.date >= from && f.date < to)
         .map(|f| {
             vec![
-                f.date.format("%m/%d/%y").to_string(),
+                // Month first in North America and Japan, day first in Europe.
+                if matches!(
+                    marketplaces::by_id(marketplace_id).map(|m| m.region),
+                    Some(marketplaces::Region::NorthAmerica)
+                ) || marketplace_id == "A1VC38T7YXB528"
+                {
+                    f.date.format("%m/%d/%y").to_string()
+                } else {
+                    f.date.format("%d/%m/%y").to_string()
+                },
                 f.rating.to_string(),
                 f.comment.to_string(),
                 if f.responded {

@@ -23,10 +23,17 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 /// The notification types a connection subscribes to, with their payload versions.
-pub const NOTIFICATION_TYPES: [(&str, &str); 3] = [
+pub const NOTIFICATION_TYPES: [(&str, &str); 9] = [
     ("ORDER_CHANGE", "1.0"),
     ("TRANSACTION_UPDATE", "1.0"),
     ("REPORT_PROCESSING_FINISHED", "2020-09-04"),
+    // Listings, catalog, offers and fees (`crate::sync::listings::Notified`).
+    ("ANY_OFFER_CHANGED", "1.0"),
+    ("FEE_PROMOTION", "1.0"),
+    ("LISTINGS_ITEM_STATUS_CHANGE", "1.0"),
+    ("LISTINGS_ITEM_ISSUES_CHANGE", "1.0"),
+    ("ITEM_PRODUCT_TYPE_CHANGE", "1.0"),
+    ("PRICING_HEALTH", "1.0"),
 ];
 
 /// The name our destinations carry at Amazon.

@@ -15,6 +15,10 @@ pub mod inventory;
 pub mod ledger;
 pub mod reimbursements;
 pub mod returns;
+// Listings, catalog, offers, feedback.
+pub mod feedback;
+pub mod listings;
+pub mod offers;
 
 use crate::ports::store::{Condition, Item, Store, StoreError, Value};
 

@@ -393,3 +393,53 @@ impl DatasetSync for FeeEstimatesSync {
         })
     }
 }
+
+/// The targeted refresh of named listings (a price changed, a fee promotion started): each is
+/// estimated now whatever its last estimate, and stored newer-wins. Returns the estimates that
+/// were stored.
+pub async fn refresh(
+    cx: &StepContext<'_>,
+    queries: &[FeeQuery],
+) -> Result<Vec<FeeEstimateRecord>, StepError> {
+    let mut stored = vec![];
+    for chunk in queries.chunks(BATCH) {
+        for e in estimate(cx, chunk).await? {
+            if records::put(cx.store, cx.tenant, &e).await?.stored() {
+                stored.push(e);
+            }
+        }
+    }
+    Ok(stored)
+}
+
+/// The `FeeEstimatesChanged` events of estimates a refresh stored.
+pub fn changed_events(
+    tenant: &str,
+    connection: &str,
+    estimates: &[FeeEstimateRecord],
+) -> Vec<DomainEvent> {
+    let mut by_marketplace: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in estimates {
+        by_marketplace
+            .entry(e.query.marketplace_id.as_str())
+            .or_default()
+            .insert(e.query.sku.as_str());
+    }
+    let mut events = vec![];
+    for (marketplace, skus) in by_marketplace {
+        let list: Vec<&str> = skus.into_iter().collect();
+        for chunk in list.chunks(MAX_DAYS_PER_EVENT) {
+            events.push(DomainEvent::new(
+                EVENT_SOURCE,
+                "FeeEstimatesChanged",
+                serde_json::json!({
+                    "tenant": tenant,
+                    "connection": connection,
+                    "marketplaceId": marketplace,
+                    "skus": chunk,
+                }),
+            ));
+        }
+    }
+    events
+}

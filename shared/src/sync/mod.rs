@@ -14,6 +14,10 @@ pub mod orders;
 pub mod reimbursements;
 pub mod report_windows;
 pub mod returns;
+// Listings and catalog, seller feedback, and the report plan they read with.
+pub mod feedback;
+pub mod listings;
+pub mod report_plan;
 pub mod settlements;
 pub mod step;
 pub mod transactions;
@@ -53,10 +57,13 @@ pub enum Dataset {
     LedgerDays,
     Returns,
     Reimbursements,
+    // Listings and catalog; seller feedback.
+    Listings,
+    Feedback,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 9] = [
+    pub const ALL: [Dataset; 11] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
@@ -66,6 +73,8 @@ impl Dataset {
         Dataset::LedgerDays,
         Dataset::Returns,
         Dataset::Reimbursements,
+        Dataset::Listings,
+        Dataset::Feedback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +88,8 @@ impl Dataset {
             Dataset::LedgerDays => "ledger-days",
             Dataset::Returns => "returns",
             Dataset::Reimbursements => "reimbursements",
+            Dataset::Listings => "listings",
+            Dataset::Feedback => "feedback",
         }
     }
 
@@ -98,6 +109,8 @@ impl Dataset {
             | Dataset::LedgerDays
             | Dataset::Returns
             | Dataset::Reimbursements => Duration::hours(24),
+            Dataset::Listings => Duration::hours(24),
+            Dataset::Feedback => Duration::hours(24),
         }
     }
 }

@@ -209,6 +209,8 @@ async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_not
         reach,
     )
     .await;
+    // Listings with their catalog data, and seller feedback.
+    super::sync_listings::assert_listings_match(&c.w.st, store.as_ref(), &tenant).await;
 
     // Every message of the run delivered twice more, shuffled: nothing changes.
     let before = dump(store.as_ref(), &tenant).await;

@@ -297,7 +297,7 @@ pub(super) fn document_for(st: &StandIn, r: &Report) -> Option<String> {
         "GET_FBA_REIMBURSEMENTS_DATA" => render::reimbursements_file(s, mid, from, to),
         "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA" => render::returns_file(s, mid, from, to),
         "GET_LEDGER_DETAIL_VIEW_DATA" => render::ledger_file(s, mid, from, to),
-        "GET_MERCHANT_LISTINGS_ALL_DATA" => render::listings_file(s, mid),
+        "GET_MERCHANT_LISTINGS_ALL_DATA" => render::listings_file(s, mid, st.now()),
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA" => render::fee_preview_file(s, mid),
         "GET_SELLER_FEEDBACK_DATA" => render::feedback_file(s, mid, from, to),
         _ => return None,
