@@ -10,6 +10,7 @@ use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
 use shared::sync::fee_estimates::FeeEstimatesSync;
+use shared::sync::inbound::InboundSync;
 use shared::sync::orders::OrdersSync;
 use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 4] = [
+    let datasets: [(Dataset, Arc<dyn DatasetSync>); 5] = [
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -28,6 +29,7 @@ pub fn registry() -> Registry {
             Arc::new(SettlementsSync::new(reqwest::Client::new())),
         ),
         (Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default())),
+        (Dataset::Inbound, Arc::new(InboundSync::default())),
     ];
     datasets.into_iter().collect()
 }

@@ -8,6 +8,7 @@
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
 pub mod fee_estimates;
+pub mod inbound;
 pub mod orders;
 pub mod settlements;
 pub mod step;
@@ -42,14 +43,16 @@ pub enum Dataset {
     Transactions,
     Settlements,
     FeeEstimates,
+    Inbound,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 4] = [
+    pub const ALL: [Dataset; 5] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
         Dataset::FeeEstimates,
+        Dataset::Inbound,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Dataset {
             Dataset::Transactions => "transactions",
             Dataset::Settlements => "settlements",
             Dataset::FeeEstimates => "fee-estimates",
+            Dataset::Inbound => "inbound",
         }
     }
 
@@ -72,6 +76,7 @@ impl Dataset {
             Dataset::Transactions => Duration::hours(1),
             Dataset::Settlements => Duration::hours(24),
             Dataset::FeeEstimates => Duration::hours(1),
+            Dataset::Inbound => Duration::hours(1),
         }
     }
 }

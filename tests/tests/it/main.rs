@@ -21,6 +21,7 @@ mod local_runner;
 mod notifications;
 mod queues;
 mod sync_e2e;
+mod sync_inbound;
 mod sync_money;
 mod sync_state;
 mod sync_worker;

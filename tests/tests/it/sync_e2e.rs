@@ -196,6 +196,18 @@ async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_not
     };
     let settlements = assert_settlements_equal_the_truth(&seller).await;
     assert!(!settlements.is_empty(), "settlements were read");
+    // Inbound plans, shipments and items, record for record.
+    let inbound_state = states
+        .iter()
+        .find(|s| s.dataset == Dataset::Inbound)
+        .unwrap();
+    super::sync_inbound::assert_inbound_matches(
+        &c.w.st,
+        store.as_ref(),
+        &tenant,
+        started(inbound_state) - Duration::days(730),
+    )
+    .await;
 
     // Every message of the run delivered twice more, shuffled: nothing changes.
     let before = dump(store.as_ref(), &tenant).await;
