@@ -54,7 +54,11 @@ async fn dispatcher_lifecycle(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         sync::dispatch(store.as_ref(), queues.as_ref(), &q, clock.now(), 100),
     );
     let started = a.unwrap().len() + b.unwrap().len();
-    assert_eq!(started, 4, "four datasets, each claimed by one dispatcher");
+    assert_eq!(
+        started,
+        Dataset::ALL.len(),
+        "every dataset, each claimed by one dispatcher"
+    );
     let sent = of(&tenant, &drain(&queues, &q).await);
     let keys: BTreeSet<String> = sent.iter().map(|m| m.key.clone()).collect();
     assert_eq!(
