@@ -3,7 +3,9 @@
 # synced by the real worker and dispatcher against the stand-in on its virtual clock, WORKERS
 # at a time (default 4). Prints simulated time beside the usage plans' minimum, the time until
 # the last 30 days are complete, calls by operation, WCU per order, peak worker heap and
-# Lambda invocations. See infra/bench-backfill/src/main.rs for how each is measured.
+# Lambda invocations; then every registered dataset alone (EACH=0 skips it): simulated time
+# beside its rate-limit minimum, calls per operation, WCU per record, peak heap of one step.
+# See infra/bench-backfill/src/main.rs for how each is measured.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"

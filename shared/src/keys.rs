@@ -99,6 +99,8 @@ const LEDGER_EVENT: &str = "INVLEDGER#";
 const LEDGER_DAY: &str = "INVDAY#";
 const CUSTOMER_RETURN: &str = "RETURN#";
 const REIMBURSEMENT: &str = "REIMB#";
+const INBOUND_PLAN: &str = "INBPLAN#";
+const INBOUND_SHIPMENT: &str = "INBSHIP#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -460,6 +462,45 @@ impl TenantKey<'_> {
 
     pub fn feedbacks(&self) -> Query {
         self.prefix(FEEDBACK)
+    }
+
+    /// `ACCT#<t>/INBPLAN#<inboundPlanId>`: a Fulfillment Inbound plan (`records::inbound`).
+    pub fn inbound_plan(&self, plan_id: &str) -> Key {
+        self.key(format!("{INBOUND_PLAN}{plan_id}"))
+    }
+
+    pub fn inbound_plans(&self) -> Query {
+        self.prefix(INBOUND_PLAN)
+    }
+
+    /// gsi1 partition of the tenant's open inbound plans (sparse: only open plans carry it),
+    /// sorted by `<connection>#<inboundPlanId>`.
+    pub fn inbound_open_pk(&self) -> String {
+        format!("{}#INBOPEN", self.pk())
+    }
+
+    /// A connection's open inbound plans.
+    pub fn inbound_open(&self, connection: &str) -> Query {
+        Query::partition(Index::Gsi1, self.inbound_open_pk())
+            .sk(SortKey::BeginsWith(format!("{connection}#")))
+    }
+
+    /// `ACCT#<t>/INBSHIP#<shipmentId>`: a shipment of an inbound plan with its items.
+    pub fn inbound_shipment(&self, shipment_id: &str) -> Key {
+        self.key(format!("{INBOUND_SHIPMENT}{shipment_id}"))
+    }
+
+    pub fn inbound_shipments(&self) -> Query {
+        self.prefix(INBOUND_SHIPMENT)
+    }
+
+    /// gsi1 partition of a plan's shipments: `ACCT#<t>#INBPLAN#<inboundPlanId>` / `<shipmentId>`.
+    pub fn inbound_plan_shipments_pk(&self, plan_id: &str) -> String {
+        format!("{}#{INBOUND_PLAN}{plan_id}", self.pk())
+    }
+
+    pub fn inbound_plan_shipments(&self, plan_id: &str) -> Query {
+        Query::partition(Index::Gsi1, self.inbound_plan_shipments_pk(plan_id)).sk(SortKey::Any)
     }
 }
 

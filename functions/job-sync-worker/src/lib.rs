@@ -10,9 +10,10 @@ use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
 use shared::sync::fee_estimates::FeeEstimatesSync;
+use shared::sync::feedback::FeedbackSync;
+use shared::sync::inbound::InboundSync;
 use shared::sync::inventory::InventorySync;
 use shared::sync::ledger::{LedgerDetailSync, LedgerSummarySync};
-use shared::sync::feedback::FeedbackSync;
 use shared::sync::listings::ListingsSync;
 use shared::sync::orders::OrdersSync;
 use shared::sync::reimbursements::ReimbursementsSync;
@@ -52,6 +53,7 @@ pub fn registry() -> Registry {
         // Listings and catalog; seller feedback.
         (Dataset::Listings, Arc::new(ListingsSync::default())),
         (Dataset::Feedback, Arc::new(FeedbackSync::default())),
+        (Dataset::Inbound, Arc::new(InboundSync::default())),
     ];
     datasets.into_iter().collect()
 }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod client;
 pub mod generator;
 pub mod ground_truth;
+pub mod inbound;
 pub mod limits;
 pub mod listings_truth;
 pub mod live;

@@ -41,6 +41,12 @@ pub const USAGE_PLANS: &[(&str, f64, f64)] = &[
     ("getSubscription", 1.0, 5.0),
     ("getSubscriptionById", 1.0, 5.0),
     ("deleteSubscriptionById", 1.0, 5.0),
+    // Fulfillment Inbound 2024-03-20.
+    ("listInboundPlans", 2.0, 6.0),
+    ("getInboundPlan", 2.0, 6.0),
+    ("listInboundPlanItems", 2.0, 6.0),
+    ("getShipment", 2.0, 6.0),
+    ("listShipmentItems", 2.0, 30.0),
 ];
 
 pub fn plan(operation: &str) -> (f64, f64) {

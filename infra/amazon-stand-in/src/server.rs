@@ -31,6 +31,7 @@ pub(crate) use finances::restore;
 use finances::*;
 use lwa::*;
 use orders::*;
+pub(crate) use orders::{map_of, page_token};
 pub(crate) use orders::{page, page_size};
 use reports::*;
 use seller_ops::*;
@@ -160,6 +161,8 @@ pub struct StandIn {
     pub(crate) notifications: Mutex<crate::notifications::Notifications>,
     pub(crate) ads: Mutex<crate::ads::AdsState>,
     truth: Mutex<Option<Arc<GroundTruth>>>,
+    /// Fulfillment Inbound plans, generated on first use (`crate::inbound`).
+    pub(crate) inbound: Mutex<Option<crate::inbound::Inbound>>,
 }
 
 /// The seller as of the stand-in's now: the generated one until live selling adds to it.
@@ -235,6 +238,7 @@ impl StandIn {
             live_seller: Default::default(),
             live: Default::default(),
             truth: Default::default(),
+            inbound: Default::default(),
         })
     }
 
@@ -694,6 +698,7 @@ pub fn router(st: Shared) -> Router {
         .merge(crate::catalog::routes())
         .merge(crate::notifications::routes())
         .merge(crate::live::routes())
+        .merge(crate::inbound::routes())
         .with_state(st)
 }
 

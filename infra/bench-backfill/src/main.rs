@@ -13,6 +13,11 @@
 //! last 30 days are complete in every marketplace, real wall time, SP-API calls by operation,
 //! store writes (write capacity units, GSI writes included) per imported order, peak heap of the
 //! workers, and Lambda invocations (messages handled).
+//!
+//! Then (unless `EACH=0`) every registered dataset alone, in turn on a fresh seller and store
+//! (`each_dataset`): per dataset its simulated time beside the minimum its own calls need,
+//! calls per operation, records written with write units per record, and the peak heap of one
+//! worker step.
 
 use amazon_stand_in::{generate, router, SellerSpec, StandIn};
 use async_trait::async_trait;
@@ -30,7 +35,7 @@ use shared::ports::store::{
     Condition, Item, Key, Page, Query, Store, StoreError, TxOp, Value, WriteOp,
 };
 use shared::ports::{Clock, Pacer};
-use shared::sync::{self, Status};
+use shared::sync::{self, Dataset, Status};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -170,6 +175,8 @@ struct Counting {
     inner: Arc<dyn Store>,
     /// WCU by the sort key's kind (`ORDER`, `FTX`, `SYNC`, ...).
     wcu: Mutex<BTreeMap<String, u64>>,
+    /// Items written (puts that took effect) by kind.
+    written: Mutex<BTreeMap<String, u64>>,
 }
 
 fn value_size(v: &Value) -> usize {
@@ -206,6 +213,9 @@ impl Counting {
     fn add(&self, sk: &str, units: u64) {
         *self.wcu.lock().unwrap().entry(kind_of(sk)).or_default() += units;
     }
+    fn wrote(&self, sk: &str) {
+        *self.written.lock().unwrap().entry(kind_of(sk)).or_default() += 1;
+    }
 }
 
 #[async_trait]
@@ -221,7 +231,11 @@ impl Store for Counting {
             .to_string();
         // A refused conditional write still consumes its capacity.
         self.add(&sk, wcu_of(&item));
-        self.inner.put(item, condition).await
+        let r = self.inner.put(item, condition).await;
+        if r.is_ok() {
+            self.wrote(&sk);
+        }
+        r
     }
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
         self.add(&key.sk, 1);
@@ -251,6 +265,7 @@ impl Store for Counting {
                 WriteOp::Put(item) => {
                     let sk = item.get("sk").and_then(Value::as_s).unwrap_or("");
                     self.add(sk, wcu_of(item));
+                    self.wrote(sk);
                 }
                 WriteOp::Delete(key) => self.add(&key.sk, 1),
             }
@@ -318,10 +333,21 @@ async fn recent_complete(
     true
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let orders: usize = env_or("ORDERS", 100_000);
-    let workers: usize = env_or("WORKERS", 4);
+/// A connected seller on the stand-in (served from its own thread), the store, the queue and
+/// the sync runtime with every registered dataset.
+struct Bench {
+    st: Arc<StandIn>,
+    sim: Arc<Sim>,
+    store: Arc<Counting>,
+    queues: Arc<EmbeddedQueue>,
+    sync_q: shared::ports::queue::QueueRef,
+    tenant: Tenant,
+    conn: String,
+    runtime: Arc<shared::jobs::Runtime>,
+    start: DateTime<Utc>,
+}
+
+async fn setup(orders: usize) -> Bench {
     let spec = SellerSpec {
         orders,
         ..Default::default()
@@ -362,6 +388,7 @@ async fn main() {
     let store = Arc::new(Counting {
         inner: Arc::new(EmbeddedStore::in_memory(clock.clone())),
         wcu: Mutex::default(),
+        written: Mutex::default(),
     });
     let queues = Arc::new(EmbeddedQueue::in_memory(clock.clone()));
     let sync_q = queues.declare("sync", Some(("sync-dlq", 5)));
@@ -428,6 +455,34 @@ async fn main() {
         pacer: pacer.clone(),
     };
     let runtime = Arc::new(job_sync_worker::runtime(&ports, "bench/", sync_q.clone()));
+    Bench {
+        st,
+        sim,
+        store,
+        queues,
+        sync_q,
+        tenant,
+        conn,
+        runtime,
+        start,
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let orders: usize = env_or("ORDERS", 100_000);
+    let workers: usize = env_or("WORKERS", 4);
+    let Bench {
+        st,
+        sim,
+        store,
+        queues,
+        sync_q,
+        tenant,
+        conn,
+        runtime,
+        start,
+    } = setup(orders).await;
 
     let heap_before = LIVE.load(Ordering::Relaxed);
     COUNTED.with(|c| c.set(true));
@@ -620,4 +675,175 @@ async fn main() {
         "  Lambda invocations            {}",
         invocations.load(Ordering::Relaxed)
     );
+    if env_or("EACH", 1) == 1 {
+        each_dataset(orders).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each dataset alone.
+
+/// Items that keep the sync going rather than hold what Amazon sent (not counted as records).
+const BOOKKEEPING: &[&str] = &[
+    "SYNC", "SYNCLOG", "JOBDONE", "JOBERR", "LEASE", "TOKEN", "OP", "STLDOC", "ACCOUNT", "MEMBER",
+    "AMZ", "AMZMKT", "AMZSUB",
+];
+
+fn diff(after: &BTreeMap<String, u64>, before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(_, v)| *v > 0)
+        .collect()
+}
+
+/// Every registered dataset synced alone, in `Dataset::ALL` order, on one store (a later
+/// dataset may read what an earlier one stored, as fee estimates read orders and
+/// transactions), with the clock moved two hours on before each so every usage plan's bucket
+/// starts full. One worker: a dataset's steps run one at a time anyway (one lease per
+/// connection and dataset), so the peak heap of a step is the step's own.
+async fn each_dataset(orders: usize) {
+    let b = setup(orders).await;
+    let registry = job_sync_worker::registry();
+    let datasets: Vec<Dataset> = Dataset::ALL
+        .into_iter()
+        .filter(|d| registry.contains_key(d))
+        .collect();
+    let now = b.st.now();
+    for d in Dataset::ALL {
+        sync::modify(b.store.as_ref(), &b.tenant, &b.conn, d, |s| {
+            Some(s.cancelled(now))
+        })
+        .await
+        .unwrap();
+    }
+    let mut rows = vec![];
+    b.sim.enter();
+    for d in datasets {
+        b.st.advance(Duration::hours(2));
+        let stats_before = b.st.stats();
+        let wcu_before = b.store.wcu.lock().unwrap().clone();
+        let written_before = b.store.written.lock().unwrap().clone();
+        let from = b.st.now();
+        sync::modify(b.store.as_ref(), &b.tenant, &b.conn, d, |s| {
+            Some(s.due_now(from))
+        })
+        .await
+        .unwrap();
+        let mut steps = 0u64;
+        let mut step_peak = 0i64;
+        let mut failed = None;
+        let wall = std::time::Instant::now();
+        loop {
+            sync::dispatch(
+                b.store.as_ref(),
+                b.queues.as_ref(),
+                &b.sync_q,
+                b.sim.now(),
+                100,
+            )
+            .await
+            .unwrap();
+            let state = sync::get(b.store.as_ref(), &b.tenant, &b.conn, d)
+                .await
+                .unwrap()
+                .expect("registered");
+            if state.backfilled && state.status == Status::Idle {
+                break;
+            }
+            if matches!(state.status, Status::Failed | Status::NeedsReauthorization) {
+                failed = state.error.clone().or(Some(format!("{:?}", state.status)));
+                break;
+            }
+            let got = b
+                .queues
+                .receive(&b.sync_q, 1, Duration::minutes(20))
+                .await
+                .unwrap();
+            if got.is_empty() {
+                b.sim.sleep(Duration::seconds(5)).await;
+                continue;
+            }
+            steps += 1;
+            let deadline = b.sim.now() + Duration::minutes(15);
+            let before = LIVE.load(Ordering::Relaxed);
+            PEAK.store(before, Ordering::Relaxed);
+            COUNTED.with(|c| c.set(true));
+            let results = b.runtime.process(&got, deadline).await;
+            COUNTED.with(|c| c.set(false));
+            step_peak = step_peak.max(PEAK.load(Ordering::Relaxed) - before);
+            for (m, (_, disposition)) in got.iter().zip(results) {
+                if disposition.is_settled() {
+                    b.queues.delete(&b.sync_q, &m.receipt).await.unwrap();
+                }
+            }
+        }
+        let simulated = b.st.now() - from;
+        let after = b.st.now();
+        sync::modify(b.store.as_ref(), &b.tenant, &b.conn, d, |s| {
+            Some(s.cancelled(after))
+        })
+        .await
+        .unwrap();
+        let stats = b.st.stats();
+        let mut calls = vec![];
+        let mut minimum = Duration::zero();
+        let mut bound_by = String::from("-");
+        for (op, s) in &stats {
+            let n = s.calls - stats_before.get(op).map_or(0, |x| x.calls);
+            if n == 0 {
+                continue;
+            }
+            calls.push(format!("{op} {n}"));
+            if let Some(p) = catalogue::OPERATIONS
+                .iter()
+                .find(|o| o.name == op.as_str())
+                .map(|o| o.plan)
+            {
+                let beyond = n.saturating_sub(u64::from(p.burst)) as f64;
+                let need = Duration::milliseconds((beyond / p.rate * 1000.0) as i64);
+                if need > minimum {
+                    minimum = need;
+                    bound_by = op.clone();
+                }
+            }
+        }
+        let wcu = diff(&b.store.wcu.lock().unwrap(), &wcu_before);
+        let written = diff(&b.store.written.lock().unwrap(), &written_before);
+        let records: BTreeMap<String, u64> = written
+            .into_iter()
+            .filter(|(k, _)| !BOOKKEEPING.contains(&k.as_str()))
+            .collect();
+        let n_records: u64 = records.values().sum();
+        let all_wcu: u64 = wcu.values().sum();
+        let record_wcu: u64 = wcu
+            .iter()
+            .filter(|(k, _)| records.contains_key(*k))
+            .map(|(_, v)| v)
+            .sum();
+        rows.push(format!(
+            "{d}:\n    simulated {} beside a rate-limit minimum of {} (bound by {bound_by}){}\n    \
+             {steps} steps, peak heap of one step {:.1} MiB, wall {:.1?}\n    \
+             records written {n_records} ({}); WCU per record {:.2} all writes, {:.2} the records' own\n    \
+             calls: {}",
+            hours(simulated),
+            hours(minimum),
+            failed.map(|e| format!(", FAILED: {e}")).unwrap_or_default(),
+            step_peak as f64 / 1048576.0,
+            wall.elapsed(),
+            records
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            all_wcu as f64 / n_records.max(1) as f64,
+            record_wcu as f64 / n_records.max(1) as f64,
+            calls.join(", "),
+        ));
+    }
+    b.sim.leave();
+    println!("\neach dataset alone ({orders} orders; in turn on one store, buckets full at each start, one worker):");
+    for r in rows {
+        println!("  {r}");
+    }
 }

@@ -6,6 +6,7 @@
 //! The stand-in keeps its own copy of the usage plans (`infra/amazon-stand-in/src/limits.rs`);
 //! a test proves the two agree, so a typo in either shows.
 
+use super::models::fulfillment_inbound;
 use super::models::{
     catalog, fba_inventory, fees, finances, finances_v0, listings, notifications, orders,
     orders_v0, pricing, reports, sellers, solicitations, tokens,
@@ -640,6 +641,58 @@ pub mod ads {
     );
 }
 
+// Fulfillment Inbound 2024-03-20 (the read operations of the inbound sync).
+op!(
+    LIST_INBOUND_PLANS,
+    "fulfillment_inbound",
+    "listInboundPlans",
+    Get,
+    "/inbound/fba/2024-03-20/inboundPlans",
+    plan(2.0, 6),
+    query_token("paginationToken", "pagination.nextToken"),
+    fulfillment_inbound::ListInboundPlansResponse
+);
+op!(
+    GET_INBOUND_PLAN,
+    "fulfillment_inbound",
+    "getInboundPlan",
+    Get,
+    "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}",
+    plan(2.0, 6),
+    None,
+    fulfillment_inbound::InboundPlan
+);
+op!(
+    LIST_INBOUND_PLAN_ITEMS,
+    "fulfillment_inbound",
+    "listInboundPlanItems",
+    Get,
+    "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}/items",
+    plan(2.0, 6),
+    query_token("paginationToken", "pagination.nextToken"),
+    fulfillment_inbound::ListItemsResponse
+);
+op!(
+    GET_SHIPMENT,
+    "fulfillment_inbound",
+    "getShipment",
+    Get,
+    "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}/shipments/{shipmentId}",
+    plan(2.0, 6),
+    None,
+    fulfillment_inbound::Shipment
+);
+op!(
+    LIST_SHIPMENT_ITEMS,
+    "fulfillment_inbound",
+    "listShipmentItems",
+    Get,
+    "/inbound/fba/2024-03-20/inboundPlans/{inboundPlanId}/shipments/{shipmentId}/items",
+    plan(2.0, 30),
+    query_token("paginationToken", "pagination.nextToken"),
+    fulfillment_inbound::ListItemsResponse
+);
+
 /// Every operation, SP-API then Ads.
 pub const OPERATIONS: &[&Operation] = &[
     &GET_MARKETPLACE_PARTICIPATIONS,
@@ -685,6 +738,12 @@ pub const OPERATIONS: &[&Operation] = &[
     &ads::UPDATE_KEYWORDS,
     &ads::CREATE_REPORT,
     &ads::GET_REPORT,
+    // Fulfillment Inbound 2024-03-20.
+    &LIST_INBOUND_PLANS,
+    &GET_INBOUND_PLAN,
+    &LIST_INBOUND_PLAN_ITEMS,
+    &GET_SHIPMENT,
+    &LIST_SHIPMENT_ITEMS,
 ];
 
 /// The operation named `module.name` (`orders_v0.getOrders`).

@@ -1151,3 +1151,182 @@ impl Notifications<'_> {
             .await
     }
 }
+
+// ------------------------------------------------------------ Fulfillment Inbound 2024-03-20
+
+use super::models::fulfillment_inbound;
+
+impl SpApi {
+    pub fn inbound(&self) -> Inbound<'_> {
+        Inbound(self)
+    }
+}
+
+/// Query parameters of `listInboundPlans`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListInboundPlansParams {
+    /// 1 to 30 (Amazon's default is 10).
+    pub page_size: Option<u32>,
+    pub pagination_token: Option<String>,
+    /// `ACTIVE`, `VOIDED`, `SHIPPED`.
+    pub status: Option<String>,
+    /// `LAST_UPDATED_TIME`, `CREATION_TIME`.
+    pub sort_by: Option<String>,
+    /// `ASC`, `DESC`.
+    pub sort_order: Option<String>,
+}
+
+/// Query parameters of the item listings (`listInboundPlanItems`, `listShipmentItems`).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListItemsParams {
+    /// 1 to 1000 (Amazon's default is 10).
+    pub page_size: Option<u32>,
+    pub pagination_token: Option<String>,
+}
+
+/// Fulfillment Inbound 2024-03-20 (reads).
+pub struct Inbound<'a>(&'a SpApi);
+
+impl Inbound<'_> {
+    /// One page of the seller's inbound plans.
+    pub async fn list_inbound_plans(
+        &self,
+        ctx: &Context,
+        params: &ListInboundPlansParams,
+    ) -> Result<fulfillment_inbound::ListInboundPlansResponse, AmazonError> {
+        self.0
+            .call(ctx, &cat::LIST_INBOUND_PLANS, &[], query_of(params)?, None)
+            .await
+    }
+
+    /// Every page of `listInboundPlans`.
+    pub async fn list_inbound_plans_all(
+        &self,
+        ctx: &Context,
+        params: &ListInboundPlansParams,
+    ) -> Result<Vec<fulfillment_inbound::ListInboundPlansResponse>, AmazonError> {
+        self.0
+            .all(ctx, &cat::LIST_INBOUND_PLANS, &[], query_of(params)?)
+            .await
+    }
+
+    pub async fn get_inbound_plan(
+        &self,
+        ctx: &Context,
+        inbound_plan_id: &str,
+    ) -> Result<fulfillment_inbound::InboundPlan, AmazonError> {
+        self.0
+            .call(
+                ctx,
+                &cat::GET_INBOUND_PLAN,
+                &[("inboundPlanId", inbound_plan_id)],
+                vec![],
+                None,
+            )
+            .await
+    }
+
+    /// One page of a plan's items.
+    pub async fn list_inbound_plan_items(
+        &self,
+        ctx: &Context,
+        inbound_plan_id: &str,
+        params: &ListItemsParams,
+    ) -> Result<fulfillment_inbound::ListItemsResponse, AmazonError> {
+        self.0
+            .call(
+                ctx,
+                &cat::LIST_INBOUND_PLAN_ITEMS,
+                &[("inboundPlanId", inbound_plan_id)],
+                query_of(params)?,
+                None,
+            )
+            .await
+    }
+
+    /// Every item of a plan, page after page.
+    pub async fn list_inbound_plan_items_all(
+        &self,
+        ctx: &Context,
+        inbound_plan_id: &str,
+        params: &ListItemsParams,
+    ) -> Result<Vec<fulfillment_inbound::Item>, AmazonError> {
+        let pages: Vec<fulfillment_inbound::ListItemsResponse> = self
+            .0
+            .all(
+                ctx,
+                &cat::LIST_INBOUND_PLAN_ITEMS,
+                &[("inboundPlanId", inbound_plan_id)],
+                query_of(params)?,
+            )
+            .await?;
+        Ok(pages.into_iter().flat_map(|p| p.items).collect())
+    }
+
+    pub async fn get_shipment(
+        &self,
+        ctx: &Context,
+        inbound_plan_id: &str,
+        shipment_id: &str,
+    ) -> Result<fulfillment_inbound::Shipment, AmazonError> {
+        self.0
+            .call(
+                ctx,
+                &cat::GET_SHIPMENT,
+                &[
+                    ("inboundPlanId", inbound_plan_id),
+                    ("shipmentId", shipment_id),
+                ],
+                vec![],
+                None,
+            )
+            .await
+    }
+
+    /// One page of a shipment's items.
+    pub async fn list_shipment_items(
+        &self,
+        ctx: &Context,
+        inbound_plan_id: &str,
+        shipment_id: &str,
+        params: &ListItemsParams,
+    ) -> Result<fulfillment_inbound::ListItemsResponse, AmazonError> {
+        self.0
+            .call(
+                ctx,
+                &cat::LIST_SHIPMENT_ITEMS,
+                &[
+                    ("inboundPlanId", inbound_plan_id),
+                    ("shipmentId", shipment_id),
+                ],
+                query_of(params)?,
+                None,
+            )
+            .await
+    }
+
+    /// Every item of a shipment, page after page.
+    pub async fn list_shipment_items_all(
+        &self,
+        ctx: &Context,
+        inbound_plan_id: &str,
+        shipment_id: &str,
+        params: &ListItemsParams,
+    ) -> Result<Vec<fulfillment_inbound::Item>, AmazonError> {
+        let pages: Vec<fulfillment_inbound::ListItemsResponse> = self
+            .0
+            .all(
+                ctx,
+                &cat::LIST_SHIPMENT_ITEMS,
+                &[
+                    ("inboundPlanId", inbound_plan_id),
+                    ("shipmentId", shipment_id),
+                ],
+                query_of(params)?,
+            )
+            .await?;
+        Ok(pages.into_iter().flat_map(|p| p.items).collect())
+    }
+}

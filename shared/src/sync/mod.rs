@@ -8,6 +8,7 @@
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
 pub mod fee_estimates;
+pub mod inbound;
 pub mod inventory;
 pub mod ledger;
 pub mod orders;
@@ -60,10 +61,12 @@ pub enum Dataset {
     // Listings and catalog; seller feedback.
     Listings,
     Feedback,
+    // Inbound shipments (Fulfillment Inbound 2024-03-20).
+    Inbound,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 11] = [
+    pub const ALL: [Dataset; 12] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
@@ -75,6 +78,7 @@ impl Dataset {
         Dataset::Reimbursements,
         Dataset::Listings,
         Dataset::Feedback,
+        Dataset::Inbound,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +94,7 @@ impl Dataset {
             Dataset::Reimbursements => "reimbursements",
             Dataset::Listings => "listings",
             Dataset::Feedback => "feedback",
+            Dataset::Inbound => "inbound",
         }
     }
 
@@ -111,6 +116,7 @@ impl Dataset {
             | Dataset::Reimbursements => Duration::hours(24),
             Dataset::Listings => Duration::hours(24),
             Dataset::Feedback => Duration::hours(24),
+            Dataset::Inbound => Duration::hours(1),
         }
     }
 }

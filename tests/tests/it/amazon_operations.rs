@@ -526,6 +526,28 @@ async fn every_operation_works_through_its_typed_method_into_its_model() {
         .unwrap();
     n.delete_destination(&ctx, &destination).await.unwrap();
 
+    // Fulfillment Inbound 2024-03-20.
+    let inbound = api.inbound();
+    let plans = inbound
+        .list_inbound_plans(&ctx, &ListInboundPlansParams::default())
+        .await
+        .unwrap();
+    let plan_id = plans.inbound_plans[0].inbound_plan_id.clone();
+    let plan = inbound.get_inbound_plan(&ctx, &plan_id).await.unwrap();
+    inbound
+        .list_inbound_plan_items(&ctx, &plan_id, &ListItemsParams::default())
+        .await
+        .unwrap();
+    let shipment_id = plan.shipments[0].shipment_id.clone();
+    inbound
+        .get_shipment(&ctx, &plan_id, &shipment_id)
+        .await
+        .unwrap();
+    inbound
+        .list_shipment_items(&ctx, &plan_id, &shipment_id, &ListItemsParams::default())
+        .await
+        .unwrap();
+
     let stats = w.st.stats();
     for op in catalogue::OPERATIONS
         .iter()

@@ -21,6 +21,7 @@ mod local_runner;
 mod notifications;
 mod queues;
 mod sync_e2e;
+mod sync_inbound;
 mod sync_inventory;
 mod sync_listings;
 mod sync_money;

@@ -36,7 +36,9 @@ pub(super) async fn control_clear_faults(State(st): State<Shared>) -> Response {
 }
 
 pub(super) async fn control_ground_truth(State(st): State<Shared>) -> Response {
-    Json(st.ground_truth().to_json()).into_response()
+    let mut truth = st.ground_truth().to_json();
+    truth["inbound"] = crate::inbound::truth_json(&st);
+    Json(truth).into_response()
 }
 
 pub(super) async fn control_refresh_token(State(st): State<Shared>) -> Response {

@@ -21,6 +21,7 @@ pub mod fba_inventory;
 pub mod fees;
 pub mod finances;
 pub mod finances_v0;
+pub mod fulfillment_inbound;
 pub mod listings;
 pub mod notification_payloads;
 pub mod notifications;
