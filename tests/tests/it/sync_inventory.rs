@@ -73,6 +73,16 @@ pub async fn assert_inventory_matches(
     let s = &st.seller;
     let ours = |m: &str| marketplaces.iter().any(|x| x == m);
     let sku = |p: usize| s.products[p].sku.clone();
+    // Names as each marketplace's files print them: Japanese in the Shift_JIS files of JP,
+    // quotes inside the fully quoted summary view unescaped.
+    let name_of = |sku: &str, marketplace: &str| -> String {
+        let p = s.products.iter().find(|p| p.sku == sku).expect("a product");
+        if marketplace == "A1VC38T7YXB528" {
+            p.title_ja.clone()
+        } else {
+            p.title.clone()
+        }
+    };
 
     // FBA stock per SKU and marketplace.
     let stored: BTreeMap<(String, String), [i64; 7]> = inv_records::all(store, tenant)
@@ -106,6 +116,7 @@ pub async fn assert_inventory_matches(
     // Every ledger event, identical rows counted.
     let mut stored: BTreeMap<EventKey, usize> = BTreeMap::new();
     for e in ledger_records::events(store, tenant).await.unwrap() {
+        assert_eq!(e.title, name_of(&e.sku, &e.marketplace_id), "ledger title");
         let at = e.at.expect("Date and Time");
         assert_eq!(e.date, at.date_naive(), "Date is the day of Date and Time");
         *stored
@@ -154,6 +165,7 @@ pub async fn assert_inventory_matches(
     // on every other day.
     let mut by_sku: BTreeMap<(String, String), Vec<LedgerDay>> = BTreeMap::new();
     for d in ledger_records::days(store, tenant).await.unwrap() {
+        assert_eq!(d.title, name_of(&d.sku, &d.marketplace_id), "summary title");
         by_sku
             .entry((d.marketplace_id.clone(), d.sku.clone()))
             .or_default()
@@ -232,6 +244,11 @@ pub async fn assert_inventory_matches(
         .unwrap()
         .into_iter()
         .map(|r| {
+            assert_eq!(
+                r.product_name,
+                name_of(&r.sku, &r.marketplace_id),
+                "return's product"
+            );
             (
                 r.marketplace_id,
                 r.order_id,
@@ -288,6 +305,11 @@ pub async fn assert_inventory_matches(
         .unwrap()
         .into_iter()
         .map(|r| {
+            assert_eq!(
+                r.product_name,
+                name_of(&r.sku, &r.marketplace_id),
+                "reimbursed product"
+            );
             (
                 r.marketplace_id,
                 r.reimbursement_id,
