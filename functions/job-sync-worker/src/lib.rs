@@ -14,7 +14,7 @@ use shared::sync::inventory::InventorySync;
 use shared::sync::ledger::{LedgerDetailSync, LedgerSummarySync};
 use shared::sync::orders::OrdersSync;
 use shared::sync::reimbursements::ReimbursementsSync;
-use shared::sync::returns::ReturnsSync;
+use shared::sync::returns::{MfnReturnsSync, ReturnsSync};
 use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
 use shared::sync::transactions::TransactionsSync;
@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 9] = [
+    let datasets: [(Dataset, Arc<dyn DatasetSync>); 10] = [
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -46,6 +46,10 @@ pub fn registry() -> Registry {
         (
             Dataset::Reimbursements,
             Arc::new(ReimbursementsSync::default_sync()),
+        ),
+        (
+            Dataset::MfnReturns,
+            Arc::new(MfnReturnsSync::default_sync()),
         ),
     ];
     datasets.into_iter().collect()

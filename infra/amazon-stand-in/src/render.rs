@@ -626,7 +626,7 @@ fn quoted_tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     out
 }
 
-fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut out = header.join("\t");
     out.push('\n');
     for r in rows {

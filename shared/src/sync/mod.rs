@@ -53,10 +53,11 @@ pub enum Dataset {
     LedgerDays,
     Returns,
     Reimbursements,
+    MfnReturns,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 9] = [
+    pub const ALL: [Dataset; 10] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
@@ -66,6 +67,7 @@ impl Dataset {
         Dataset::LedgerDays,
         Dataset::Returns,
         Dataset::Reimbursements,
+        Dataset::MfnReturns,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +81,7 @@ impl Dataset {
             Dataset::LedgerDays => "ledger-days",
             Dataset::Returns => "returns",
             Dataset::Reimbursements => "reimbursements",
+            Dataset::MfnReturns => "returns-mfn",
         }
     }
 
@@ -97,7 +100,8 @@ impl Dataset {
             Dataset::LedgerEvents
             | Dataset::LedgerDays
             | Dataset::Returns
-            | Dataset::Reimbursements => Duration::hours(24),
+            | Dataset::Reimbursements
+            | Dataset::MfnReturns => Duration::hours(24),
         }
     }
 }

@@ -37,12 +37,13 @@ const VISIBILITY: Duration = Duration::minutes(20);
 const BUDGET: Duration = Duration::minutes(14);
 
 /// The datasets of this file.
-pub(crate) const INVENTORY_DATASETS: [Dataset; 5] = [
+pub(crate) const INVENTORY_DATASETS: [Dataset; 6] = [
     Dataset::Inventory,
     Dataset::LedgerEvents,
     Dataset::LedgerDays,
     Dataset::Returns,
     Dataset::Reimbursements,
+    Dataset::MfnReturns,
 ];
 
 type EventKey = (
@@ -238,10 +239,53 @@ pub async fn assert_inventory_matches(
         }
     }
 
-    // Every customer return.
-    let mut stored: Vec<_> = return_records::all(store, tenant)
-        .await
-        .unwrap()
+    // Every customer return: FBA ones, then merchant-fulfilled ones.
+    let all_returns = return_records::all(store, tenant).await.unwrap();
+    let (fba, mfn): (Vec<_>, Vec<_>) = all_returns
+        .into_iter()
+        .partition(|r| r.fulfillment == "AFN");
+    let mut stored: Vec<_> = mfn
+        .iter()
+        .map(|r| {
+            assert_eq!(
+                r.product_name,
+                s.products.iter().find(|p| p.sku == r.sku).unwrap().title
+            );
+            (
+                r.marketplace_id.clone(),
+                r.order_id.clone(),
+                r.sku.clone(),
+                r.quantity,
+                r.return_date,
+                r.rma_id.clone(),
+                r.reason.clone(),
+                r.refunded_amount,
+                r.currency.clone(),
+            )
+        })
+        .collect();
+    stored.sort();
+    let mut truth: Vec<_> = amazon_stand_in::mfn_returns::mfn_returns(s)
+        .into_iter()
+        .filter(|r| ours(r.marketplace_id) && r.request_date >= since)
+        .map(|r| {
+            (
+                r.marketplace_id.to_string(),
+                r.order_id.clone(),
+                sku(r.product),
+                r.quantity,
+                r.request_date,
+                Some(r.rma_id.clone()),
+                r.reason.to_string(),
+                Some(r.refunded),
+                Some(r.currency.to_string()),
+            )
+        })
+        .collect();
+    truth.sort();
+    assert!(!truth.is_empty());
+    assert_eq!(stored, truth, "every merchant-fulfilled return");
+    let mut stored: Vec<_> = fba
         .into_iter()
         .map(|r| {
             assert_eq!(
