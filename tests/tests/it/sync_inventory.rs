@@ -878,3 +878,36 @@ async fn racing_stock_writes_keep_the_newest_embedded() {
 async fn racing_stock_writes_keep_the_newest_on_dynamodb() {
     on_dynamodb(concurrent_stock_writes).await;
 }
+
+#[tokio::test]
+async fn the_sync_page_triggers_the_inventory_datasets_and_shows_them() {
+    use super::helpers::TestApp;
+    let app = TestApp::new();
+    let owner = app.signed_up("owner@example.com").await;
+    let acct = app.link_amazon(&owner, "US").await;
+    let r = app
+        .call(
+            "POST",
+            "/api/amazon/sync/trigger",
+            Some(json!({"amazonAccountId": acct, "syncType": "inventory"})),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::ACCEPTED, "{}", r.body);
+    let s = app
+        .call(
+            "GET",
+            &format!("/api/amazon/sync/status?amazonAccountId={acct}"),
+            None,
+            Some(&owner.token),
+        )
+        .await;
+    let jobs = s.body["data"]["jobs"].as_array().unwrap();
+    for d in INVENTORY_DATASETS {
+        assert!(
+            jobs.iter().any(|j| j["syncType"] == d.as_str()),
+            "{d} on the sync page: {}",
+            s.body
+        );
+    }
+}
