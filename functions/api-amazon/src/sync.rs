@@ -18,8 +18,9 @@ use shared::keys::Tenant;
 use shared::ports::store::rfc3339;
 use shared::sync::{self, Dataset, Status, SyncState};
 
-/// The sync types the UI offers, as datasets. Inventory, listings and PPC arrive with their
-/// own sync work; until then they are refused with a clear message, never faked.
+/// The sync types the UI offers, as datasets (inventory: stock, its ledger, returns and
+/// reimbursements). Listings and PPC arrive with their own sync work; until then they are
+/// refused with a clear message, never faked.
 fn datasets_of(sync_type: &str) -> Result<Vec<Dataset>> {
     Ok(match sync_type {
         "all" => Dataset::ALL.to_vec(),
@@ -29,18 +30,27 @@ fn datasets_of(sync_type: &str) -> Result<Vec<Dataset>> {
         "transactions" => vec![Dataset::Transactions],
         "settlements" => vec![Dataset::Settlements],
         "fee-estimates" => vec![Dataset::FeeEstimates],
+        "inventory" => vec![
+            Dataset::Inventory,
+            Dataset::LedgerEvents,
+            Dataset::LedgerDays,
+            Dataset::Returns,
+            Dataset::MfnReturns,
+            Dataset::Reimbursements,
+        ],
         "listings" => vec![Dataset::Listings],
         "feedback" => vec![Dataset::Feedback],
-        "inventory" | "ppc" => {
+        "inbound" => vec![Dataset::Inbound],
+        "ppc" => {
             return Err(Error::validation(
                 "syncType",
-                format!("{sync_type} data is not synced yet; orders, fees, refunds, settlements and all are"),
+                format!("{sync_type} data is not synced yet; orders, fees, refunds, settlements, inventory, listings, feedback, inbound and all are"),
             ))
         }
         _ => {
             return Err(Error::validation(
                 "syncType",
-                "must be one of orders, fees, refunds, transactions, settlements, fee-estimates, listings, feedback, all",
+                "must be one of orders, fees, refunds, transactions, settlements, fee-estimates, inventory, listings, feedback, inbound, all",
             ))
         }
     })

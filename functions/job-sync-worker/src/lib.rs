@@ -17,7 +17,7 @@ use shared::sync::ledger::{LedgerDetailSync, LedgerSummarySync};
 use shared::sync::listings::ListingsSync;
 use shared::sync::orders::OrdersSync;
 use shared::sync::reimbursements::ReimbursementsSync;
-use shared::sync::returns::ReturnsSync;
+use shared::sync::returns::{MfnReturnsSync, ReturnsSync};
 use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
 use shared::sync::transactions::TransactionsSync;
@@ -49,6 +49,10 @@ pub fn registry() -> Registry {
         (
             Dataset::Reimbursements,
             Arc::new(ReimbursementsSync::default_sync()),
+        ),
+        (
+            Dataset::MfnReturns,
+            Arc::new(MfnReturnsSync::default_sync()),
         ),
         // Listings and catalog; seller feedback.
         (Dataset::Listings, Arc::new(ListingsSync::default())),

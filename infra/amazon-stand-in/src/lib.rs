@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod limits;
 pub mod listings_truth;
 pub mod live;
+pub mod mfn_returns;
 pub mod model;
 pub mod notifications;
 pub mod render;

@@ -590,6 +590,16 @@ pub fn amount_text(d: Decimal, comma: bool) -> String {
     }
 }
 
+/// A product's name as the marketplace's FBA files print it: Japanese on Amazon.co.jp (what
+/// makes their Shift_JIS charset matter), the catalogue title elsewhere.
+fn local_title(p: &crate::model::Product, marketplace_id: &str) -> String {
+    if marketplace_id == "A1VC38T7YXB528" {
+        p.title_ja.clone()
+    } else {
+        p.title.clone()
+    }
+}
+
 /// A report file: text, and the charset it is encoded in.
 pub struct FlatFile {
     pub text: String,
@@ -616,7 +626,7 @@ fn quoted_tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     out
 }
 
-fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut out = header.join("\t");
     out.push('\n');
     for r in rows {
@@ -1390,7 +1400,7 @@ pub fn reimbursements_file(
                 p.sku.clone(),
                 p.fnsku.clone(),
                 p.asin.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 "NewItem".into(),
                 r.currency.to_string(),
                 // One file, both separators: EU files print the unit amount with a point
@@ -1451,7 +1461,7 @@ pub fn returns_file(
                 p.sku.clone(),
                 p.asin.clone(),
                 p.fnsku.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 r.quantity.to_string(),
                 r.fulfillment_center.to_string(),
                 r.disposition.to_string(),
@@ -1517,7 +1527,7 @@ pub fn ledger_file(
                 p.fnsku.clone(),
                 p.asin.clone(),
                 p.sku.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 e.event_type.to_string(),
                 e.reference_id.clone(),
                 e.quantity.to_string(),
@@ -1622,7 +1632,7 @@ pub fn ledger_summary_file(
                 p.fnsku.clone(),
                 p.asin.clone(),
                 p.sku.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 "SELLABLE".into(),
                 start.to_string(),
                 "0".into(),
@@ -1734,7 +1744,7 @@ pub fn ledger_summary_daily_file(
             p.fnsku.clone(),
             p.asin.clone(),
             p.sku.clone(),
-            p.title.clone(),
+            local_title(p, marketplace_id),
             "SELLABLE".into(),
             start.to_string(),
             "0".into(),

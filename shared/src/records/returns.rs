@@ -1,11 +1,13 @@
-//! Customer returns of FBA orders (`GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA`): one record a
+//! Customer returns: of FBA orders (`GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA`, `fulfillment`
+//! `AFN`) and of merchant-fulfilled orders (`GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE`, `MFN`,
+//! with the Amazon RMA id, return type, resolution and refunded amount). One record a
 //! returned unit batch, with the order it belongs to, why the buyer returned it, what Amazon
 //! found (`detailed-disposition`), its licence plate (LPN) and the return's status. The profit
 //! ledger reads them beside refunds (a refund whose item never came back, or came back
 //! damaged by Amazon or a carrier, is a reimbursement claim candidate).
 //!
 //! Keys: `ACCT#<t>` / `RETURN#<marketplaceId>#<orderId>#<returnKey>`, where `<returnKey>` is the
-//! LPN (Amazon's id of the returned unit) and, for a row without one, the SKU, return time
+//! LPN (Amazon's id of the returned unit), else the Amazon RMA id (MFN) and, for a row with neither, the SKU, return time
 //! and quantity. Newer wins by the creation time of the report read (a later report may carry
 //! a changed status).
 
@@ -36,6 +38,28 @@ pub struct CustomerReturnRecord {
     /// The licence plate number of the returned unit; blank when Amazon gave none.
     pub license_plate: String,
     pub customer_comments: String,
+    /// `AFN` (the FBA returns report) or `MFN` (the merchant returns report).
+    #[serde(default = "afn")]
+    pub fulfillment: String,
+    /// MFN only: Amazon's RMA id, the return type and resolution, and what was refunded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rma_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::str_option"
+    )]
+    pub refunded_amount: Option<rust_decimal::Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+fn afn() -> String {
+    "AFN".into()
 }
 
 impl CustomerReturnRecord {
@@ -43,6 +67,8 @@ impl CustomerReturnRecord {
     pub fn return_key(&self) -> String {
         if !self.license_plate.is_empty() {
             self.license_plate.clone()
+        } else if let Some(rma) = self.rma_id.as_ref().filter(|r| !r.is_empty()) {
+            format!("RMA:{rma}:{}", self.sku)
         } else {
             format!(
                 "{}@{}x{}",

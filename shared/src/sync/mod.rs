@@ -58,6 +58,7 @@ pub enum Dataset {
     LedgerDays,
     Returns,
     Reimbursements,
+    MfnReturns,
     // Listings and catalog; seller feedback.
     Listings,
     Feedback,
@@ -66,7 +67,7 @@ pub enum Dataset {
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 12] = [
+    pub const ALL: [Dataset; 13] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
@@ -76,6 +77,7 @@ impl Dataset {
         Dataset::LedgerDays,
         Dataset::Returns,
         Dataset::Reimbursements,
+        Dataset::MfnReturns,
         Dataset::Listings,
         Dataset::Feedback,
         Dataset::Inbound,
@@ -92,6 +94,7 @@ impl Dataset {
             Dataset::LedgerDays => "ledger-days",
             Dataset::Returns => "returns",
             Dataset::Reimbursements => "reimbursements",
+            Dataset::MfnReturns => "returns-mfn",
             Dataset::Listings => "listings",
             Dataset::Feedback => "feedback",
             Dataset::Inbound => "inbound",
@@ -113,7 +116,8 @@ impl Dataset {
             Dataset::LedgerEvents
             | Dataset::LedgerDays
             | Dataset::Returns
-            | Dataset::Reimbursements => Duration::hours(24),
+            | Dataset::Reimbursements
+            | Dataset::MfnReturns => Duration::hours(24),
             Dataset::Listings => Duration::hours(24),
             Dataset::Feedback => Duration::hours(24),
             Dataset::Inbound => Duration::hours(1),

@@ -37,12 +37,13 @@ const VISIBILITY: Duration = Duration::minutes(20);
 const BUDGET: Duration = Duration::minutes(14);
 
 /// The datasets of this file.
-pub(crate) const INVENTORY_DATASETS: [Dataset; 5] = [
+pub(crate) const INVENTORY_DATASETS: [Dataset; 6] = [
     Dataset::Inventory,
     Dataset::LedgerEvents,
     Dataset::LedgerDays,
     Dataset::Returns,
     Dataset::Reimbursements,
+    Dataset::MfnReturns,
 ];
 
 type EventKey = (
@@ -73,6 +74,16 @@ pub async fn assert_inventory_matches(
     let s = &st.seller;
     let ours = |m: &str| marketplaces.iter().any(|x| x == m);
     let sku = |p: usize| s.products[p].sku.clone();
+    // Names as each marketplace's files print them: Japanese in the Shift_JIS files of JP,
+    // quotes inside the fully quoted summary view unescaped.
+    let name_of = |sku: &str, marketplace: &str| -> String {
+        let p = s.products.iter().find(|p| p.sku == sku).expect("a product");
+        if marketplace == "A1VC38T7YXB528" {
+            p.title_ja.clone()
+        } else {
+            p.title.clone()
+        }
+    };
 
     // FBA stock per SKU and marketplace.
     let stored: BTreeMap<(String, String), [i64; 7]> = inv_records::all(store, tenant)
@@ -106,6 +117,7 @@ pub async fn assert_inventory_matches(
     // Every ledger event, identical rows counted.
     let mut stored: BTreeMap<EventKey, usize> = BTreeMap::new();
     for e in ledger_records::events(store, tenant).await.unwrap() {
+        assert_eq!(e.title, name_of(&e.sku, &e.marketplace_id), "ledger title");
         let at = e.at.expect("Date and Time");
         assert_eq!(e.date, at.date_naive(), "Date is the day of Date and Time");
         *stored
@@ -154,6 +166,7 @@ pub async fn assert_inventory_matches(
     // on every other day.
     let mut by_sku: BTreeMap<(String, String), Vec<LedgerDay>> = BTreeMap::new();
     for d in ledger_records::days(store, tenant).await.unwrap() {
+        assert_eq!(d.title, name_of(&d.sku, &d.marketplace_id), "summary title");
         by_sku
             .entry((d.marketplace_id.clone(), d.sku.clone()))
             .or_default()
@@ -226,12 +239,60 @@ pub async fn assert_inventory_matches(
         }
     }
 
-    // Every customer return.
-    let mut stored: Vec<_> = return_records::all(store, tenant)
-        .await
-        .unwrap()
+    // Every customer return: FBA ones, then merchant-fulfilled ones.
+    let all_returns = return_records::all(store, tenant).await.unwrap();
+    let (fba, mfn): (Vec<_>, Vec<_>) = all_returns
+        .into_iter()
+        .partition(|r| r.fulfillment == "AFN");
+    let mut stored: Vec<_> = mfn
+        .iter()
+        .map(|r| {
+            assert_eq!(
+                r.product_name,
+                s.products.iter().find(|p| p.sku == r.sku).unwrap().title
+            );
+            (
+                r.marketplace_id.clone(),
+                r.order_id.clone(),
+                r.sku.clone(),
+                r.quantity,
+                r.return_date,
+                r.rma_id.clone(),
+                r.reason.clone(),
+                r.refunded_amount,
+                r.currency.clone(),
+            )
+        })
+        .collect();
+    stored.sort();
+    let mut truth: Vec<_> = amazon_stand_in::mfn_returns::mfn_returns(s)
+        .into_iter()
+        .filter(|r| ours(r.marketplace_id) && r.request_date >= since)
+        .map(|r| {
+            (
+                r.marketplace_id.to_string(),
+                r.order_id.clone(),
+                sku(r.product),
+                r.quantity,
+                r.request_date,
+                Some(r.rma_id.clone()),
+                r.reason.to_string(),
+                Some(r.refunded),
+                Some(r.currency.to_string()),
+            )
+        })
+        .collect();
+    truth.sort();
+    assert!(!truth.is_empty());
+    assert_eq!(stored, truth, "every merchant-fulfilled return");
+    let mut stored: Vec<_> = fba
         .into_iter()
         .map(|r| {
+            assert_eq!(
+                r.product_name,
+                name_of(&r.sku, &r.marketplace_id),
+                "return's product"
+            );
             (
                 r.marketplace_id,
                 r.order_id,
@@ -288,6 +349,11 @@ pub async fn assert_inventory_matches(
         .unwrap()
         .into_iter()
         .map(|r| {
+            assert_eq!(
+                r.product_name,
+                name_of(&r.sku, &r.marketplace_id),
+                "reimbursed product"
+            );
             (
                 r.marketplace_id,
                 r.reimbursement_id,
@@ -811,4 +877,37 @@ async fn racing_stock_writes_keep_the_newest_embedded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_stock_writes_keep_the_newest_on_dynamodb() {
     on_dynamodb(concurrent_stock_writes).await;
+}
+
+#[tokio::test]
+async fn the_sync_page_triggers_the_inventory_datasets_and_shows_them() {
+    use super::helpers::TestApp;
+    let app = TestApp::new();
+    let owner = app.signed_up("owner@example.com").await;
+    let acct = app.link_amazon(&owner, "US").await;
+    let r = app
+        .call(
+            "POST",
+            "/api/amazon/sync/trigger",
+            Some(json!({"amazonAccountId": acct, "syncType": "inventory"})),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::ACCEPTED, "{}", r.body);
+    let s = app
+        .call(
+            "GET",
+            &format!("/api/amazon/sync/status?amazonAccountId={acct}"),
+            None,
+            Some(&owner.token),
+        )
+        .await;
+    let jobs = s.body["data"]["jobs"].as_array().unwrap();
+    for d in INVENTORY_DATASETS {
+        assert!(
+            jobs.iter().any(|j| j["syncType"] == d.as_str()),
+            "{d} on the sync page: {}",
+            s.body
+        );
+    }
 }

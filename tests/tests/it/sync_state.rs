@@ -123,8 +123,8 @@ async fn dispatcher_lifecycle(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
     );
     assert_eq!(next[0].dataset.as_deref(), Some("orders"));
 
-    // Transactions and fee estimates never reported back: after the stall time they restart
-    // from their checkpoint; settlements still wait for the seller.
+    // The others never reported back: after the stall time they restart from their
+    // checkpoint (orders are due again too); settlements still wait for the seller.
     clock.advance(sync::STALL);
     let restarted: BTreeSet<String> = of(
         &tenant,

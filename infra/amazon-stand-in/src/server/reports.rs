@@ -16,6 +16,7 @@ pub(super) const REQUESTABLE: &[&str] = &[
     "GET_MERCHANT_LISTINGS_ALL_DATA",
     "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA",
     "GET_SELLER_FEEDBACK_DATA",
+    "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
 ];
 pub(super) const SETTLEMENT: &str = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2";
 /// The older settlement layout, still delivered next to V2 (one of each per settlement).
@@ -300,6 +301,9 @@ pub(super) fn document_for(st: &StandIn, r: &Report) -> Option<String> {
         "GET_MERCHANT_LISTINGS_ALL_DATA" => render::listings_file(s, mid, st.now()),
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA" => render::fee_preview_file(s, mid),
         "GET_SELLER_FEEDBACK_DATA" => render::feedback_file(s, mid, from, to),
+        "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE" => {
+            crate::mfn_returns::mfn_returns_file(s, mid, from, to)
+        }
         _ => return None,
     };
     let bytes = if r.outcome == "FATAL" {
