@@ -269,11 +269,12 @@ pub async fn remove(
         tracing::info!(amazon_account_id = %account.id, "notification subscriptions kept: another connection of the seller uses them");
     }
     if let Some(amazon) = state.amazon.as_ref().filter(|_| !shared_with_others) {
-        // Within this function's few seconds, however Amazon answers.
-        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(4);
+        // Within this function's few seconds, however Amazon answers (deleteSubscriptionById
+        // allows a burst of 5, then one a second: nine types take four seconds).
+        let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(6);
         let unsubscribe =
             subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline);
-        match tokio::time::timeout(std::time::Duration::from_secs(5), unsubscribe).await {
+        match tokio::time::timeout(std::time::Duration::from_secs(7), unsubscribe).await {
             Ok(Ok(n)) => {
                 tracing::info!(amazon_account_id = %account.id, deleted = n, "notification subscriptions deleted")
             }
