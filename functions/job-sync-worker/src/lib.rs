@@ -11,7 +11,11 @@ use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
 use shared::sync::fee_estimates::FeeEstimatesSync;
 use shared::sync::inbound::InboundSync;
+use shared::sync::inventory::InventorySync;
+use shared::sync::ledger::{LedgerDetailSync, LedgerSummarySync};
 use shared::sync::orders::OrdersSync;
+use shared::sync::reimbursements::ReimbursementsSync;
+use shared::sync::returns::ReturnsSync;
 use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
 use shared::sync::transactions::TransactionsSync;
@@ -21,7 +25,7 @@ use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 5] = [
+    let datasets: [(Dataset, Arc<dyn DatasetSync>); 10] = [
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -29,6 +33,21 @@ pub fn registry() -> Registry {
             Arc::new(SettlementsSync::new(reqwest::Client::new())),
         ),
         (Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default())),
+        // Inventory, ledger, returns, reimbursements.
+        (Dataset::Inventory, Arc::new(InventorySync::default())),
+        (
+            Dataset::LedgerEvents,
+            Arc::new(LedgerDetailSync::default_sync()),
+        ),
+        (
+            Dataset::LedgerDays,
+            Arc::new(LedgerSummarySync::default_sync()),
+        ),
+        (Dataset::Returns, Arc::new(ReturnsSync::default_sync())),
+        (
+            Dataset::Reimbursements,
+            Arc::new(ReimbursementsSync::default_sync()),
+        ),
         (Dataset::Inbound, Arc::new(InboundSync::default())),
     ];
     datasets.into_iter().collect()

@@ -9,7 +9,12 @@
 
 pub mod fee_estimates;
 pub mod inbound;
+pub mod inventory;
+pub mod ledger;
 pub mod orders;
+pub mod reimbursements;
+pub mod report_windows;
+pub mod returns;
 pub mod settlements;
 pub mod step;
 pub mod transactions;
@@ -43,15 +48,26 @@ pub enum Dataset {
     Transactions,
     Settlements,
     FeeEstimates,
+    // Inventory, ledger, returns, reimbursements.
+    Inventory,
+    LedgerEvents,
+    LedgerDays,
+    Returns,
+    Reimbursements,
     Inbound,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 5] = [
+    pub const ALL: [Dataset; 10] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
         Dataset::FeeEstimates,
+        Dataset::Inventory,
+        Dataset::LedgerEvents,
+        Dataset::LedgerDays,
+        Dataset::Returns,
+        Dataset::Reimbursements,
         Dataset::Inbound,
     ];
 
@@ -61,6 +77,11 @@ impl Dataset {
             Dataset::Transactions => "transactions",
             Dataset::Settlements => "settlements",
             Dataset::FeeEstimates => "fee-estimates",
+            Dataset::Inventory => "inventory",
+            Dataset::LedgerEvents => "ledger-events",
+            Dataset::LedgerDays => "ledger-days",
+            Dataset::Returns => "returns",
+            Dataset::Reimbursements => "reimbursements",
             Dataset::Inbound => "inbound",
         }
     }
@@ -76,6 +97,11 @@ impl Dataset {
             Dataset::Transactions => Duration::hours(1),
             Dataset::Settlements => Duration::hours(24),
             Dataset::FeeEstimates => Duration::hours(1),
+            Dataset::Inventory => Duration::hours(1),
+            Dataset::LedgerEvents
+            | Dataset::LedgerDays
+            | Dataset::Returns
+            | Dataset::Reimbursements => Duration::hours(24),
             Dataset::Inbound => Duration::hours(1),
         }
     }

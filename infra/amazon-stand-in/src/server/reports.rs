@@ -28,6 +28,7 @@ pub(super) struct CreateReport {
     marketplace_ids: Option<Vec<String>>,
     data_start_time: Option<String>,
     data_end_time: Option<String>,
+    report_options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 pub(super) async fn create_report(
@@ -79,6 +80,7 @@ pub(super) async fn create_report(
         outcome,
         document: None,
         cancelled: false,
+        options: spec.report_options.unwrap_or_default(),
     });
     st.respond(op, StatusCode::ACCEPTED, json!({"reportId": id}), f)
 }
@@ -117,6 +119,7 @@ pub(super) fn settlement_reports(st: &StandIn) -> Vec<Report> {
                 outcome: "DONE",
                 document: Some(format!("amzn1.spdoc.{doc}.{}", s.id)),
                 cancelled: false,
+                options: Default::default(),
             };
             [
                 report("S", SETTLEMENT, "settlement"),
@@ -281,6 +284,11 @@ pub(super) fn document_for(st: &StandIn, r: &Report) -> Option<String> {
         }
         "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA" | "GET_FBA_MYI_ALL_INVENTORY_DATA" => {
             render::inventory_file(s, mid)
+        }
+        "GET_LEDGER_SUMMARY_VIEW_DATA"
+            if r.options.get("aggregatedByTimePeriod").map(String::as_str) == Some("DAILY") =>
+        {
+            render::ledger_summary_daily_file(s, mid, from, to)
         }
         "GET_LEDGER_SUMMARY_VIEW_DATA" => render::ledger_summary_file(s, mid, from, to),
         "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL" => {
