@@ -19,6 +19,8 @@ mod job_events;
 mod jobs;
 mod local_runner;
 mod notifications;
+mod profit_e2e;
+mod profit_ledger;
 mod queues;
 mod sync_e2e;
 mod sync_inbound;
