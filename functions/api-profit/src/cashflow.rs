@@ -41,21 +41,36 @@ struct Flow {
 /// `GET /api/cashflow?startDate&endDate&period=day|week|month&currency=`: one currency at a
 /// time (default the account's reporting currency; payouts and expenses in other currencies are
 /// counted under `otherCurrencies`).
-pub async fn view(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<CashQuery>) -> Result<Response> {
+pub async fn view(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<CashQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref(), READ).await?;
     let bucket = Bucket::parse(q.period.as_deref(), Bucket::Month)?;
     let now = state.clock.now();
-    let days = Period::from_query(None, q.start_date.as_deref(), q.end_date.as_deref(), Period::LastDays(90))?.days(now.date_naive());
+    let days = Period::from_query(
+        None,
+        q.start_date.as_deref(),
+        q.end_date.as_deref(),
+        Period::LastDays(90),
+    )?
+    .days(now.date_naive());
     let s = state.store.as_ref();
     let t = ctx.tenant();
     let currency = match &q.currency {
         Some(c) => c.trim().to_ascii_uppercase(),
         None => shared::profit::settings::reporting_currency(s, t).await?,
     };
-    let mut flows: BTreeMap<String, Flow> = days.iter().map(|d| (bucket.key(d), Flow::default())).collect();
+    let mut flows: BTreeMap<String, Flow> = days
+        .iter()
+        .map(|d| (bucket.key(d), Flow::default()))
+        .collect();
     let mut other: BTreeMap<String, Decimal> = BTreeMap::new();
     for p in shared::profit::payouts::list(s, t).await? {
-        let (Some(end), Some(total)) = (p.end, p.amazon_total.or(Some(p.our_total))) else { continue };
+        let (Some(end), Some(total)) = (p.end, p.amazon_total.or(Some(p.our_total))) else {
+            continue;
+        };
         let day = shared::costs::periods::marketplace_day(&p.marketplace_id, end);
         if !p.closed || !days.contains(day) {
             continue;
@@ -78,7 +93,11 @@ pub async fn view(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
     let entries: Vec<CashEntry> = store::all(s, t).await?;
     for c in entries.iter().filter(|c| days.contains(c.date)) {
         if c.currency != currency {
-            let sign = if c.direction == Direction::Inflow { Decimal::ONE } else { -Decimal::ONE };
+            let sign = if c.direction == Direction::Inflow {
+                Decimal::ONE
+            } else {
+                -Decimal::ONE
+            };
             *other.entry(c.currency.clone()).or_default() += sign * c.amount;
             continue;
         }
@@ -126,7 +145,11 @@ pub struct CashBody {
 
 /// `POST /api/cashflow`: `{type: inflow|outflow, amount > 0, currency, category?, description?,
 /// date}` → 201.
-pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(b): JsonBody<CashBody>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(b): JsonBody<CashBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, b.account_id.as_deref(), WRITE).await?;
     let mut v = Validator::new();
     let direction = match b.kind.as_deref().map(|k| k.trim().to_ascii_lowercase()) {
@@ -139,14 +162,26 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(b): 
     };
     v.check(b.amount.is_some(), "amount", "is required");
     let amount = json::decimal(&mut v, "amount", b.amount.as_ref()).unwrap_or_default();
-    v.check(amount > Decimal::ZERO && amount < Decimal::from(1_000_000_000), "amount", "must be above 0 and below 1,000,000,000");
+    v.check(
+        amount > Decimal::ZERO && amount < Decimal::from(1_000_000_000),
+        "amount",
+        "must be above 0 and below 1,000,000,000",
+    );
     let currency = match &b.currency {
         Some(c) => c.trim().to_ascii_uppercase(),
-        None => shared::profit::settings::reporting_currency(state.store.as_ref(), ctx.tenant()).await?,
+        None => {
+            shared::profit::settings::reporting_currency(state.store.as_ref(), ctx.tenant()).await?
+        }
     };
-    v.check(shared::domain::Currency::parse(&currency).is_ok(), "currency", "must be a supported ISO currency code");
+    v.check(
+        shared::domain::Currency::parse(&currency).is_ok(),
+        "currency",
+        "must be a supported ISO currency code",
+    );
     let date: Option<NaiveDate> = match b.date.as_deref() {
-        Some(d) => parse_day("date", d).map_err(|_| v.push("date", "must be a date (YYYY-MM-DD)")).ok(),
+        Some(d) => parse_day("date", d)
+            .map_err(|_| v.push("date", "must be a date (YYYY-MM-DD)"))
+            .ok(),
         None => {
             v.push("date", "is required");
             None
@@ -173,7 +208,12 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(b): 
 }
 
 /// `DELETE /api/cashflow/{id}`.
-pub async fn remove(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<CashQuery>) -> Result<Response> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<CashQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref(), WRITE).await?;
     store::delete::<CashEntry>(state.store.as_ref(), ctx.tenant(), &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -116,9 +116,17 @@ pub async fn create(
     check_marketplace(&mut v, &marketplace_id);
     let quantity = json::whole(&mut v, "quantity", b.quantity.as_ref()).unwrap_or(1);
     let unit_cost = json::decimal(&mut v, "unitCost", b.unit_cost.as_ref());
-    v.check(unit_cost.is_some() || b.unit_cost.is_some(), "unitCost", "is required");
+    v.check(
+        unit_cost.is_some() || b.unit_cost.is_some(),
+        "unitCost",
+        "is required",
+    );
     let shipment = json::decimal(&mut v, "shipmentCost", b.shipment_cost.as_ref());
-    c::validate_amounts(&mut v, quantity, &[("unitCost", unit_cost), ("shipmentCost", shipment)]);
+    c::validate_amounts(
+        &mut v,
+        quantity,
+        &[("unitCost", unit_cost), ("shipmentCost", shipment)],
+    );
     let method = b
         .cost_method
         .clone()
@@ -227,7 +235,10 @@ pub async fn update(
     c::validate_amounts(
         &mut v,
         e.quantity,
-        &[("unitCost", Some(e.purchase_unit_cost)), ("shipmentCost", e.shipment_cost)],
+        &[
+            ("unitCost", Some(e.purchase_unit_cost)),
+            ("shipmentCost", e.shipment_cost),
+        ],
     );
     v.finish()?;
     e.unit_cost = UnitCost::landed(e.purchase_unit_cost, e.quantity, e.shipment_cost);
@@ -262,9 +273,12 @@ pub async fn list(
                 .as_ref()
                 .is_none_or(|m| u.marketplace_id.as_ref() == Some(m))
     });
-    all.sort_by(|a, b| (b.effective_from, b.created_at).cmp(&(a.effective_from, a.created_at)));
+    all.sort_by_key(|b| std::cmp::Reverse((b.effective_from, b.created_at)));
     let a = ctx.tenant().as_str();
-    Ok(ok(json!(all.iter().map(|u| cost_json(u, a)).collect::<Vec<_>>())))
+    Ok(ok(json!(all
+        .iter()
+        .map(|u| cost_json(u, a))
+        .collect::<Vec<_>>())))
 }
 
 /// `GET /api/profit/cogs/{sku}`: a SKU's unit cost entries and batches, the cost in force
@@ -283,7 +297,7 @@ pub async fn by_sku(
     let s = state.store.as_ref();
     let mut costs: Vec<UnitCost> = store::all(s, ctx.tenant()).await?;
     costs.retain(|u| u.sku == sku);
-    costs.sort_by(|a, b| (b.effective_from, b.created_at).cmp(&(a.effective_from, a.created_at)));
+    costs.sort_by_key(|b| std::cmp::Reverse((b.effective_from, b.created_at)));
     let mut batches: Vec<Batch> = store::all(s, ctx.tenant()).await?;
     batches.retain(|b| b.sku == sku);
     batches.sort_by_key(|b| b.received_at);
@@ -384,7 +398,12 @@ pub async fn create_batch(
     c::validate_amounts(
         &mut v,
         quantity,
-        &[("unitCost", unit), ("shippingCost", ship), ("dutyCost", duty), ("otherCost", other)],
+        &[
+            ("unitCost", unit),
+            ("shippingCost", ship),
+            ("dutyCost", duty),
+            ("otherCost", other),
+        ],
     );
     if let Some(n) = &b.notes {
         v.check(n.len() <= 500, "notes", "must be at most 500 characters");
@@ -407,7 +426,11 @@ pub async fn create_batch(
         updated_at: now,
     };
     store::create(state.store.as_ref(), ctx.tenant(), &batch).await?;
-    Ok(created(batch_json(&batch, ctx.tenant().as_str(), Some(batch.quantity))))
+    Ok(created(batch_json(
+        &batch,
+        ctx.tenant().as_str(),
+        Some(batch.quantity),
+    )))
 }
 
 /// `PATCH /api/profit/cogs/batch/{batchId}`.
@@ -480,7 +503,10 @@ pub async fn list_batches(
     all.retain(|b| q.sku.as_ref().is_none_or(|s| &b.sku == s));
     all.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
     let a = ctx.tenant().as_str();
-    Ok(ok(json!(all.iter().map(|b| batch_json(b, a, None)).collect::<Vec<_>>())))
+    Ok(ok(json!(all
+        .iter()
+        .map(|b| batch_json(b, a, None))
+        .collect::<Vec<_>>())))
 }
 
 /// `GET /api/profit/cogs/batch/{batchId}`: the batch, the units sold from it (FIFO over every
@@ -498,7 +524,11 @@ pub async fn batch_details(
     let left = c::remaining(&book.priced, &book.batches);
     let mut consumed: Vec<Value> = vec![];
     for p in &book.priced {
-        for part in p.parts.iter().filter(|x| x.batch_id.as_deref() == Some(id.as_str())) {
+        for part in p
+            .parts
+            .iter()
+            .filter(|x| x.batch_id.as_deref() == Some(id.as_str()))
+        {
             consumed.push(json!({
                 "orderId": p.order_id, "marketplaceId": p.marketplace_id, "date": p.day.to_string(),
                 "units": if p.restock { -part.units } else { part.units },
@@ -511,6 +541,9 @@ pub async fn batch_details(
     v["movements"] = json!(consumed);
     Ok(ok(v))
 }
+
+/// Units, cost and units per method of a SKU's day.
+type DayCost = (i64, Decimal, BTreeMap<&'static str, i64>);
 
 /// `GET /api/profit/cogs/history?sku=&marketplaceId=&startDate=&endDate=`: the units sold in
 /// the days (marketplace-local, by order date) with the cost and the method that priced them,
@@ -530,12 +563,13 @@ pub async fn history(
     )?;
     let s = state.store.as_ref();
     let book = crate::report::CostBook::load(s, ctx.tenant(), now).await?;
-    let mut days: BTreeMap<(NaiveDate, String), (i64, Decimal, BTreeMap<&'static str, i64>)> =
-        BTreeMap::new();
+    let mut days: BTreeMap<(NaiveDate, String), DayCost> = BTreeMap::new();
     let mut methods: BTreeMap<&'static str, (i64, Decimal)> = BTreeMap::new();
     for p in &book.priced {
         if q.sku.as_ref().is_some_and(|x| x != &p.sku)
-            || q.marketplace_id.as_ref().is_some_and(|m| m != &p.marketplace_id)
+            || q.marketplace_id
+                .as_ref()
+                .is_some_and(|m| m != &p.marketplace_id)
         {
             continue;
         }
@@ -559,7 +593,10 @@ pub async fn history(
     let mut breakdown = Map::new();
     for m in [Method::Fifo, Method::UnitCost, Method::None] {
         let (u, c) = methods.get(m.as_str()).copied().unwrap_or_default();
-        breakdown.insert(m.as_str().into(), json!({"units": u, "cost": json::money(c)}));
+        breakdown.insert(
+            m.as_str().into(),
+            json!({"units": u, "cost": json::money(c)}),
+        );
     }
     Ok(ok(json!({
         "sku": q.sku, "accountId": ctx.tenant().as_str(), "marketplaceId": q.marketplace_id,

@@ -51,10 +51,15 @@ pub fn expense_json(e: &Expense, account: &str) -> Value {
 }
 
 fn page_of(v: &mut Validator, page: &Option<String>, limit: &Option<String>) -> (usize, usize) {
-    let p = page.as_deref().map(|p| p.trim().parse::<usize>().ok().filter(|n| *n >= 1));
-    let l = limit
+    let p = page
         .as_deref()
-        .map(|l| l.trim().parse::<usize>().ok().filter(|n| (1..=500).contains(n)));
+        .map(|p| p.trim().parse::<usize>().ok().filter(|n| *n >= 1));
+    let l = limit.as_deref().map(|l| {
+        l.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+    });
     if matches!(p, Some(None)) {
         v.push("page", "must be a whole number of at least 1");
     }
@@ -66,7 +71,11 @@ fn page_of(v: &mut Validator, page: &Option<String>, limit: &Option<String>) -> 
 
 /// The expenses a list shows, with the amounts they incur in the range (every occurrence;
 /// with `sku`, that SKU's share only). Newest first.
-async fn listing(state: &AppState, auth: &AuthUser, q: &ListQuery) -> Result<(Value, usize, Value, usize, usize)> {
+async fn listing(
+    state: &AppState,
+    auth: &AuthUser,
+    q: &ListQuery,
+) -> Result<(Value, usize, Value, usize, usize)> {
     let ctx = context(state, auth, q.account_id.as_deref(), READ).await?;
     let mut v = Validator::new();
     let kind = q.kind.as_deref().map(|k| {
@@ -76,20 +85,33 @@ async fn listing(state: &AppState, auth: &AuthUser, q: &ListQuery) -> Result<(Va
     });
     let (page, limit) = page_of(&mut v, &q.page, &q.limit);
     v.finish()?;
-    let range = match Period::from_query(None, q.start_date.as_deref(), q.end_date.as_deref(), Period::Today) {
+    let range = match Period::from_query(
+        None,
+        q.start_date.as_deref(),
+        q.end_date.as_deref(),
+        Period::Today,
+    ) {
         Ok(Period::Custom(s, e)) if q.start_date.is_some() => Some((s, e)),
         Ok(_) => None,
         Err(e) => return Err(e),
     };
     let mut all: Vec<Expense> = store::all(state.store.as_ref(), ctx.tenant()).await?;
     all.retain(|e| {
-        q.marketplace_id.as_ref().is_none_or(|m| e.marketplace_id.as_ref() == Some(m))
+        q.marketplace_id
+            .as_ref()
+            .is_none_or(|m| e.marketplace_id.as_ref() == Some(m))
             && kind.flatten().is_none_or(|k| e.kind == k)
-            && q.category.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&e.category))
-            && q.sku.as_ref().is_none_or(|s| e.allocated_products.iter().any(|a| &a.sku == s))
+            && q.category
+                .as_ref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(&e.category))
+            && q.sku
+                .as_ref()
+                .is_none_or(|s| e.allocated_products.iter().any(|a| &a.sku == s))
             && range.is_none_or(|(s, t)| !e.occurrences(s, t).is_empty())
     });
-    all.sort_by(|a, b| (b.incurred_at, b.created_at, &b.id).cmp(&(a.incurred_at, a.created_at, &a.id)));
+    all.sort_by(|a, b| {
+        (b.incurred_at, b.created_at, &b.id).cmp(&(a.incurred_at, a.created_at, &a.id))
+    });
     let incurred = |e: &Expense| {
         let base = match range {
             Some((s, t)) => e.amount_in(s, t),
@@ -101,7 +123,12 @@ async fn listing(state: &AppState, auth: &AuthUser, q: &ListQuery) -> Result<(Va
         }
     };
     let mut total = Decimal::ZERO;
-    let mut by_type: BTreeMap<&str, Decimal> = [("fixed", Decimal::ZERO), ("recurring", Decimal::ZERO), ("one-time", Decimal::ZERO)].into();
+    let mut by_type: BTreeMap<&str, Decimal> = [
+        ("fixed", Decimal::ZERO),
+        ("recurring", Decimal::ZERO),
+        ("one-time", Decimal::ZERO),
+    ]
+    .into();
     let mut by_category: BTreeMap<String, Decimal> = BTreeMap::new();
     for e in &all {
         let a = incurred(e);
@@ -131,13 +158,21 @@ async fn listing(state: &AppState, auth: &AuthUser, q: &ListQuery) -> Result<(Va
 }
 
 /// `GET /api/profit/expenses`: `{success, data, summary, totalRecords, page, limit}`.
-pub async fn list(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<ListQuery>) -> Result<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response> {
     let (rows, count, summary, page, limit) = listing(&state, &auth, &q).await?;
     Ok(Json(json!({"success": true, "data": rows, "summary": summary, "totalRecords": count, "page": page, "limit": limit})).into_response())
 }
 
 /// `GET /api/expenses`: `{success, data, total, page, limit}`.
-pub async fn list_plain(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<ListQuery>) -> Result<Response> {
+pub async fn list_plain(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response> {
     let (rows, count, summary, page, limit) = listing(&state, &auth, &q).await?;
     Ok(Json(json!({"success": true, "data": rows, "summary": summary, "total": count, "page": page, "limit": limit})).into_response())
 }
@@ -178,19 +213,33 @@ fn allocations(v: &mut Validator, raw: &Option<Value>) -> Option<Vec<Allocation>
         Some(Value::Array(items)) => {
             let mut out = vec![];
             for (i, it) in items.iter().enumerate() {
-                let sku = it.get("sku").and_then(Value::as_str).unwrap_or_default().to_string();
-                let pct = json::decimal(v, &format!("allocatedProducts.{i}.percentage"), it.get("percentage"));
+                let sku = it
+                    .get("sku")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let pct = json::decimal(
+                    v,
+                    &format!("allocatedProducts.{i}.percentage"),
+                    it.get("percentage"),
+                );
                 if it.get("percentage").is_none() {
                     v.push(&format!("allocatedProducts.{i}.percentage"), "is required");
                 }
-                out.push(Allocation { sku, percentage: pct.unwrap_or_default() });
+                out.push(Allocation {
+                    sku,
+                    percentage: pct.unwrap_or_default(),
+                });
             }
             Some(out)
         }
         Some(Value::String(s)) => match parse_allocations(s) {
             Ok(a) => Some(a),
             Err(_) => {
-                v.push("allocatedProducts", "must be a list of {sku, percentage} or SKU:percentage pairs");
+                v.push(
+                    "allocatedProducts",
+                    "must be a list of {sku, percentage} or SKU:percentage pairs",
+                );
                 None
             }
         },
@@ -244,7 +293,12 @@ fn apply(v: &mut Validator, e: &mut Expense, b: &ExpenseBody, creating: bool) {
     if let Some(a) = allocations(v, &b.allocated_products) {
         e.allocated_products = a;
     }
-    match b.incurred_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    match b
+        .incurred_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(raw) => match parse_day("incurredAt", raw) {
             Ok(d) => e.incurred_at = d,
             Err(_) => v.push("incurredAt", "must be a date (YYYY-MM-DD)"),
@@ -288,7 +342,9 @@ async fn create_expense(state: &AppState, auth: &AuthUser, b: ExpenseBody) -> Re
     let ctx = context(state, auth, b.account_id.as_deref(), WRITE).await?;
     let mut e = blank_expense(state);
     if b.currency.is_none() {
-        e.currency = shared::profit::settings::reporting_currency(state.store.as_ref(), ctx.tenant()).await?;
+        e.currency =
+            shared::profit::settings::reporting_currency(state.store.as_ref(), ctx.tenant())
+                .await?;
     }
     let mut v = Validator::new();
     apply(&mut v, &mut e, &b, true);
@@ -298,11 +354,19 @@ async fn create_expense(state: &AppState, auth: &AuthUser, b: ExpenseBody) -> Re
 }
 
 /// `POST /api/profit/expenses`: 201 `{success, data}`.
-pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(b): JsonBody<ExpenseBody>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(b): JsonBody<ExpenseBody>,
+) -> Result<Response> {
     Ok(created(create_expense(&state, &auth, b).await?))
 }
 
-pub async fn create_plain(State(state): State<AppState>, auth: AuthUser, JsonBody(b): JsonBody<ExpenseBody>) -> Result<Response> {
+pub async fn create_plain(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(b): JsonBody<ExpenseBody>,
+) -> Result<Response> {
     Ok(created(create_expense(&state, &auth, b).await?))
 }
 
@@ -312,7 +376,13 @@ pub struct AccountQuery {
     account_id: Option<String>,
 }
 
-async fn update_expense(state: &AppState, auth: &AuthUser, id: &str, q: AccountQuery, b: ExpenseBody) -> Result<Value> {
+async fn update_expense(
+    state: &AppState,
+    auth: &AuthUser,
+    id: &str,
+    q: AccountQuery,
+    b: ExpenseBody,
+) -> Result<Value> {
     let requested = b.account_id.clone().or(q.account_id);
     let ctx = context(state, auth, requested.as_deref(), WRITE).await?;
     let mut e: Expense = store::get(state.store.as_ref(), ctx.tenant(), id).await?;
@@ -325,12 +395,24 @@ async fn update_expense(state: &AppState, auth: &AuthUser, id: &str, q: AccountQ
 }
 
 /// `PATCH /api/profit/expenses/{id}`.
-pub async fn update(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>, JsonBody(b): JsonBody<ExpenseBody>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+    JsonBody(b): JsonBody<ExpenseBody>,
+) -> Result<Response> {
     Ok(ok(update_expense(&state, &auth, &id, q, b).await?))
 }
 
 /// `PUT|PATCH /api/expenses/{id}`.
-pub async fn update_plain(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>, JsonBody(b): JsonBody<ExpenseBody>) -> Result<Response> {
+pub async fn update_plain(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+    JsonBody(b): JsonBody<ExpenseBody>,
+) -> Result<Response> {
     Ok(ok(update_expense(&state, &auth, &id, q, b).await?))
 }
 
@@ -340,26 +422,51 @@ async fn one(state: &AppState, auth: &AuthUser, id: &str, q: AccountQuery) -> Re
     Ok(expense_json(&e, ctx.tenant().as_str()))
 }
 
-pub async fn get_one(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     Ok(ok(one(&state, &auth, &id, q).await?))
 }
 
-pub async fn get_plain(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn get_plain(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     Ok(ok(one(&state, &auth, &id, q).await?))
 }
 
-async fn delete_expense(state: &AppState, auth: &AuthUser, id: &str, q: AccountQuery) -> Result<Response> {
+async fn delete_expense(
+    state: &AppState,
+    auth: &AuthUser,
+    id: &str,
+    q: AccountQuery,
+) -> Result<Response> {
     let ctx = context(state, auth, q.account_id.as_deref(), WRITE).await?;
     store::delete::<Expense>(state.store.as_ref(), ctx.tenant(), id).await?;
     Ok(Json(json!({"success": true, "message": "Expense deleted successfully"})).into_response())
 }
 
 /// `DELETE /api/profit/expenses/{id}`: `{success, message}`.
-pub async fn remove(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     delete_expense(&state, &auth, &id, q).await
 }
 
-pub async fn remove_plain(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn remove_plain(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     delete_expense(&state, &auth, &id, q).await
 }
 
@@ -373,20 +480,38 @@ const MAX_ROWS: usize = 5_000;
 /// in any case). All or nothing: any bad row answers 400 naming each row (`rows.<n>.<field>`,
 /// n counting data rows from 1) and nothing is stored. Each row's id comes from its content,
 /// so importing the same file again adds nothing (`skipped`).
-pub async fn bulk(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<AccountQuery>, mut form: Multipart) -> Result<Response> {
+pub async fn bulk(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<AccountQuery>,
+    mut form: Multipart,
+) -> Result<Response> {
     let mut account = q.account_id.clone();
     let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = form.next_field().await.map_err(|_| Error::bad_request("The upload is not valid multipart form data"))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| Error::bad_request("The upload is not valid multipart form data"))?
+    {
         match field.name().unwrap_or_default() {
             "file" => {
-                let bytes = field.bytes().await.map_err(|_| Error::bad_request("The file could not be read"))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| Error::bad_request("The file could not be read"))?;
                 if bytes.len() > MAX_CSV_BYTES {
-                    return Err(Error::PayloadTooLarge(format!("The file is over {} MB", MAX_CSV_BYTES / 1024 / 1024)));
+                    return Err(Error::PayloadTooLarge(format!(
+                        "The file is over {} MB",
+                        MAX_CSV_BYTES / 1024 / 1024
+                    )));
                 }
                 file = Some(bytes.to_vec());
             }
             "accountId" => {
-                let t = field.text().await.map_err(|_| Error::bad_request("accountId could not be read"))?;
+                let t = field
+                    .text()
+                    .await
+                    .map_err(|_| Error::bad_request("accountId could not be read"))?;
                 if !t.trim().is_empty() {
                     account = Some(t.trim().to_string());
                 }
@@ -396,15 +521,22 @@ pub async fn bulk(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
     }
     let ctx = context(&state, &auth, account.as_deref(), WRITE).await?;
     let bytes = file.ok_or_else(|| Error::validation("file", "is required (a CSV file)"))?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::validation("file", "must be a UTF-8 CSV file"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::validation("file", "must be a UTF-8 CSV file"))?;
     let rows = x::csv_rows(&text);
     let Some((header, data)) = rows.split_first() else {
         return Err(Error::validation("file", "is empty"));
     };
     if data.len() > MAX_ROWS {
-        return Err(Error::validation("file", format!("holds more than {MAX_ROWS} rows")));
+        return Err(Error::validation(
+            "file",
+            format!("holds more than {MAX_ROWS} rows"),
+        ));
     }
-    let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase().replace([' ', '_', '-'], "")).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase().replace([' ', '_', '-'], ""))
+        .collect();
     let col = |row: &Vec<String>, keys: &[&str]| -> Option<String> {
         keys.iter()
             .find_map(|k| names.iter().position(|n| n == k))
@@ -412,12 +544,21 @@ pub async fn bulk(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
             .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty())
     };
-    for required in [&["type"][..], &["category"], &["amount"], &["incurredat", "date"]] {
+    for required in [
+        &["type"][..],
+        &["category"],
+        &["amount"],
+        &["incurredat", "date"],
+    ] {
         if !required.iter().any(|k| names.iter().any(|n| n == k)) {
-            return Err(Error::validation("file", format!("the header lacks the column {}", required[0])));
+            return Err(Error::validation(
+                "file",
+                format!("the header lacks the column {}", required[0]),
+            ));
         }
     }
-    let reporting = shared::profit::settings::reporting_currency(state.store.as_ref(), ctx.tenant()).await?;
+    let reporting =
+        shared::profit::settings::reporting_currency(state.store.as_ref(), ctx.tenant()).await?;
     let mut errors: Vec<FieldError> = vec![];
     let mut expenses: Vec<Expense> = vec![];
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -440,7 +581,10 @@ pub async fn bulk(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
         let mut v = Validator::new();
         apply(&mut v, &mut e, &b, true);
         if let Err(Error::Validation { details, .. }) = v.finish() {
-            errors.extend(details.into_iter().map(|d| FieldError { field: format!("rows.{n}.{}", d.field), message: d.message }));
+            errors.extend(details.into_iter().map(|d| FieldError {
+                field: format!("rows.{n}.{}", d.field),
+                message: d.message,
+            }));
             continue;
         }
         let content = row.join("\u{1f}");
@@ -453,8 +597,18 @@ pub async fn bulk(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
         expenses.push(e);
     }
     if !errors.is_empty() {
-        let message = format!("{} row(s) of the file are invalid; nothing was imported", errors.iter().map(|e| e.field.split('.').nth(1).unwrap_or_default()).collect::<std::collections::BTreeSet<_>>().len());
-        return Err(Error::Validation { message, details: errors });
+        let message = format!(
+            "{} row(s) of the file are invalid; nothing was imported",
+            errors
+                .iter()
+                .map(|e| e.field.split('.').nth(1).unwrap_or_default())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        return Err(Error::Validation {
+            message,
+            details: errors,
+        });
     }
     let (mut imported, mut skipped) = (0, 0);
     for e in &expenses {
@@ -464,6 +618,7 @@ pub async fn bulk(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
             Err(other) => return Err(other),
         }
     }
-    Ok(created(json!({"created": imported, "skipped": skipped, "failed": 0, "errors": []})))
+    Ok(created(
+        json!({"created": imported, "skipped": skipped, "failed": 0, "errors": []}),
+    ))
 }
-

@@ -60,7 +60,11 @@ pub fn bare(body: Value) -> Response {
 
 /// Reads an amount sent as a JSON number or as decimal text (`12.5`, `"12.50"`): the
 /// number's text is parsed as a decimal, never kept as a float.
-pub fn decimal(v: &mut shared::error::Validator, field: &str, raw: Option<&Value>) -> Option<Decimal> {
+pub fn decimal(
+    v: &mut shared::error::Validator,
+    field: &str,
+    raw: Option<&Value>,
+) -> Option<Decimal> {
     let text = match raw {
         None | Some(Value::Null) => return None,
         Some(Value::Number(n)) => n.to_string(),

@@ -13,7 +13,7 @@ use crate::scope::{ProfitQuery, Scope};
 use axum::extract::State;
 use axum::response::Response;
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::costs::periods::{instants, Period};
 use shared::error::{Result, Validator};
 use shared::http::{AppState, AuthUser, QueryParams};
@@ -22,16 +22,43 @@ use shared::profit::ledger;
 use shared::profit::Category;
 use std::collections::{BTreeMap, HashMap};
 
-pub async fn by_order_items(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<ProfitQuery>) -> Result<Response> {
+pub async fn by_order_items(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<ProfitQuery>,
+) -> Result<Response> {
     let mut v = Validator::new();
-    let page = q.page.as_deref().map(|p| p.parse::<usize>().ok().filter(|n| *n >= 1));
-    let limit = q.limit.as_deref().map(|p| p.parse::<usize>().ok().filter(|n| (1..=500).contains(n)));
-    v.check(!matches!(page, Some(None)), "page", "must be a whole number of at least 1");
-    v.check(!matches!(limit, Some(None)), "limit", "must be a whole number from 1 to 500");
+    let page = q
+        .page
+        .as_deref()
+        .map(|p| p.parse::<usize>().ok().filter(|n| *n >= 1));
+    let limit = q
+        .limit
+        .as_deref()
+        .map(|p| p.parse::<usize>().ok().filter(|n| (1..=500).contains(n)));
+    v.check(
+        !matches!(page, Some(None)),
+        "page",
+        "must be a whole number of at least 1",
+    );
+    v.check(
+        !matches!(limit, Some(None)),
+        "limit",
+        "must be a whole number from 1 to 500",
+    );
     v.finish()?;
     let (page, limit) = (page.flatten().unwrap_or(1), limit.flatten().unwrap_or(200));
-    let named = q.range.as_deref().or_else(|| q.period.as_deref().filter(|p| Period::named(p).is_some() && !matches!(*p, "day" | "week" | "month")));
-    let p = Period::from_query(named, q.start_date.as_deref(), q.end_date.as_deref(), Period::Today)?;
+    let named = q.range.as_deref().or_else(|| {
+        q.period
+            .as_deref()
+            .filter(|p| Period::named(p).is_some() && !matches!(*p, "day" | "week" | "month"))
+    });
+    let p = Period::from_query(
+        named,
+        q.start_date.as_deref(),
+        q.end_date.as_deref(),
+        Period::Today,
+    )?;
     let scope = Scope::resolve(&state, &auth, &q).await?;
     let s = state.store.as_ref();
     let books = Books::load(s, &scope).await?;
@@ -40,13 +67,23 @@ pub async fn by_order_items(State(state): State<AppState>, auth: AuthUser, Query
     let mut orders = vec![];
     for m in &scope.markets {
         let (from, to) = instants(m.tz, scope.days(m, p));
-        for o in shared::records::orders::purchased(s, t, &m.id, from, to - chrono::Duration::milliseconds(1)).await? {
+        for o in shared::records::orders::purchased(
+            s,
+            t,
+            &m.id,
+            from,
+            to - chrono::Duration::milliseconds(1),
+        )
+        .await?
+        {
             if o.purchase_date < to {
                 orders.push(o);
             }
         }
     }
-    orders.sort_by(|a, b| (b.purchase_date, &b.amazon_order_id).cmp(&(a.purchase_date, &a.amazon_order_id)));
+    orders.sort_by(|a, b| {
+        (b.purchase_date, &b.amazon_order_id).cmp(&(a.purchase_date, &a.amazon_order_id))
+    });
     let mut sku_units: HashMap<String, i64> = HashMap::new();
     let mut lines = vec![];
     for o in &orders {
@@ -60,7 +97,8 @@ pub async fn by_order_items(State(state): State<AppState>, auth: AuthUser, Query
     }
     let total = lines.len();
     // Allocated expenses of the period per SKU.
-    let expenses = report::tally(s, &scope, &books, p, true, |a: &At| Some(a.sku.to_string())).await?;
+    let expenses =
+        report::tally(s, &scope, &books, p, true, |a: &At| Some(a.sku.to_string())).await?;
     let returns: Vec<shared::costs::returns::Return> = shared::costs::all(s, t).await?;
     let mut sellable: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     for r in &returns {
@@ -74,16 +112,26 @@ pub async fn by_order_items(State(state): State<AppState>, auth: AuthUser, Query
     let mut ledgers: HashMap<String, Vec<ledger::TransactionLedger>> = HashMap::new();
     for (o, it) in lines.into_iter().skip((page - 1) * limit).take(limit) {
         if !ledgers.contains_key(&o.amazon_order_id) {
-            ledgers.insert(o.amazon_order_id.clone(), ledger::of_order(s, t, &o.amazon_order_id).await?);
+            ledgers.insert(
+                o.amazon_order_id.clone(),
+                ledger::of_order(s, t, &o.amazon_order_id).await?,
+            );
         }
         let txs = &ledgers[&o.amazon_order_id];
         let market = scope.market(&o.marketplace_id);
-        let native = o.currency.clone().or_else(|| market.map(|m| m.currency.clone())).unwrap_or_default();
+        let native = o
+            .currency
+            .clone()
+            .or_else(|| market.map(|m| m.currency.clone()))
+            .unwrap_or_default();
         let day = shared::costs::periods::marketplace_day(&o.marketplace_id, o.purchase_date);
         scope.load_rates(s, day, day).await?;
         let conv = |d: Decimal| scope.convert(d, &native, day);
-        let sales = it.item_price.unwrap_or_default() + it.shipping_price.unwrap_or_default() + it.gift_wrap_price.unwrap_or_default();
-        let (mut fees, mut refunds, mut net, mut posted) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, false);
+        let sales = it.item_price.unwrap_or_default()
+            + it.shipping_price.unwrap_or_default()
+            + it.gift_wrap_price.unwrap_or_default();
+        let (mut fees, mut refunds, mut net, mut posted) =
+            (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, false);
         let mut refund_txs = std::collections::BTreeSet::new();
         for tx in txs {
             for l in tx.lines.iter().filter(|l| l.sku == it.sku) {
@@ -108,13 +156,29 @@ pub async fn by_order_items(State(state): State<AppState>, auth: AuthUser, Query
                 let mut c = Decimal::ZERO;
                 for part in &p.parts {
                     let m = match (&part.batch_id, &part.cost_id) {
-                        (Some(b), _) => books.costs.batches.iter().find(|x| &x.id == b).and_then(|x| x.marketplace_id.clone()),
-                        (_, Some(cid)) => books.costs.costs.iter().find(|x| &x.id == cid).and_then(|x| x.marketplace_id.clone()),
+                        (Some(b), _) => books
+                            .costs
+                            .batches
+                            .iter()
+                            .find(|x| &x.id == b)
+                            .and_then(|x| x.marketplace_id.clone()),
+                        (_, Some(cid)) => books
+                            .costs
+                            .costs
+                            .iter()
+                            .find(|x| &x.id == cid)
+                            .and_then(|x| x.marketplace_id.clone()),
                         _ => None,
                     };
                     c += scope.convert(part.cost(), &scope.cost_currency(m.as_deref()), day)?;
                 }
-                Some((c, p.parts.iter().map(|x| x.method.as_str()).collect::<Vec<_>>()))
+                Some((
+                    c,
+                    p.parts
+                        .iter()
+                        .map(|x| x.method.as_str())
+                        .collect::<Vec<_>>(),
+                ))
             }
             None => None,
         };
@@ -163,10 +227,16 @@ impl Pages for Response {
     /// Adds the paging headers (the body stays the array the UI reads).
     fn map_pages(mut self, total: usize, page: usize, limit: usize) -> Response {
         let h = self.headers_mut();
-        for (k, v) in [("x-total-count", total), ("x-page", page), ("x-limit", limit)] {
-            h.insert(k, v.to_string().parse().expect("a number is a header value"));
+        for (k, v) in [
+            ("x-total-count", total),
+            ("x-page", page),
+            ("x-limit", limit),
+        ] {
+            h.insert(
+                k,
+                v.to_string().parse().expect("a number is a header value"),
+            );
         }
         self
     }
 }
-

@@ -23,7 +23,11 @@ pub struct PayoutQuery {
 
 /// `{data: [{settlementId, marketplaceId, currency, start, end, closed, amazonTotal, ourTotal,
 /// difference, lines}]}`, newest first; `lines` counts the ledger lines.
-pub async fn list(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<PayoutQuery>) -> Result<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<PayoutQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref(), READ).await?;
     let s = state.store.as_ref();
     let markets: Option<Vec<String>> = match q.amazon_account_id.as_deref() {
@@ -40,16 +44,29 @@ pub async fn list(State(state): State<AppState>, auth: AuthUser, QueryParams(q):
     };
     let mut all = shared::profit::payouts::list(s, ctx.tenant()).await?;
     all.retain(|p| {
-        markets.as_ref().is_none_or(|m| m.contains(&p.marketplace_id))
-            && q.marketplace_id.as_ref().is_none_or(|m| m == &p.marketplace_id)
+        markets
+            .as_ref()
+            .is_none_or(|m| m.contains(&p.marketplace_id))
+            && q.marketplace_id
+                .as_ref()
+                .is_none_or(|m| m == &p.marketplace_id)
     });
     Ok(ok(json!(all)))
 }
 
 /// One settlement with every line behind our total; 404 when we know nothing of it.
-pub async fn detail(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<PayoutQuery>) -> Result<Response> {
+pub async fn detail(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<PayoutQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref(), READ).await?;
-    let valid = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     let not_found = || Error::NotFound("Settlement not found".into());
     if !valid {
         return Err(not_found());

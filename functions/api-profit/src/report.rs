@@ -89,7 +89,10 @@ impl CostBook {
             }
         }
         let returns: Vec<Return> = store::all(s, t).await?;
-        for r in returns.iter().filter(|r| r.is_sellable && skus.contains(r.sku.as_str())) {
+        for r in returns
+            .iter()
+            .filter(|r| r.is_sellable && skus.contains(r.sku.as_str()))
+        {
             moves.push(Movement::Restock {
                 at: r.returned_at,
                 marketplace_id: r.marketplace_id.clone(),
@@ -116,7 +119,12 @@ impl CostBook {
     }
 
     /// The movements of a SKU in a marketplace on a local day.
-    pub fn on(&self, marketplace_id: &str, sku: &str, day: NaiveDate) -> impl Iterator<Item = &Priced> {
+    pub fn on(
+        &self,
+        marketplace_id: &str,
+        sku: &str,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &Priced> {
         self.by_day
             .get(&(marketplace_id.to_string(), sku.to_string(), day))
             .into_iter()
@@ -125,7 +133,11 @@ impl CostBook {
     }
 
     /// Every movement of a marketplace on a local day (all SKUs).
-    pub fn on_day<'a>(&'a self, marketplace_id: &'a str, day: NaiveDate) -> impl Iterator<Item = &'a Priced> + 'a {
+    pub fn on_day<'a>(
+        &'a self,
+        marketplace_id: &'a str,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &'a Priced> + 'a {
         self.by_day
             .iter()
             .filter(move |((m, _, d), _)| m == marketplace_id && *d == day)
@@ -263,37 +275,78 @@ pub async fn tally<K: Ord + Clone>(
     // Amazon's lines.
     for m in &scope.markets {
         let d = days[&m.id];
-        for r in read_days(s, scope.ctx.tenant(), scope.view, Some(&m.id), &grain, d.start, d.end).await? {
+        for r in read_days(
+            s,
+            scope.ctx.tenant(),
+            scope.view,
+            Some(&m.id),
+            &grain,
+            d.start,
+            d.end,
+        )
+        .await?
+        {
             let figures = if r.currency == scope.currency {
                 r.native
             } else if r.reporting_currency == scope.currency {
-                r.reporting.ok_or_else(|| missing_rate(&r.currency, &scope.currency, r.day))?
+                r.reporting
+                    .ok_or_else(|| missing_rate(&r.currency, &scope.currency, r.day))?
             } else {
                 let rate = scope.convert(Decimal::ONE, &r.currency, r.day)?;
                 r.native.scaled(rate)
             };
-            let sku = if by_sku || scope.sku.is_some() { r.sku.as_str() } else { ALL_SKUS };
-            if let Some(k) = key(&At { marketplace_id: &m.id, sku, day: r.day }) {
+            let sku = if by_sku || scope.sku.is_some() {
+                r.sku.as_str()
+            } else {
+                ALL_SKUS
+            };
+            if let Some(k) = key(&At {
+                marketplace_id: &m.id,
+                sku,
+                day: r.day,
+            }) {
                 out.entry(k).or_default().f.add(&figures);
             }
         }
     }
     // COGS, on the day of each movement.
     for p in &books.costs.priced {
-        let Some(d) = days.get(&p.marketplace_id) else { continue };
+        let Some(d) = days.get(&p.marketplace_id) else {
+            continue;
+        };
         if !d.contains(p.day) || scope.sku.as_ref().is_some_and(|x| x != &p.sku) {
             continue;
         }
-        let sku = if by_sku || scope.sku.is_some() { p.sku.as_str() } else { ALL_SKUS };
-        let Some(k) = key(&At { marketplace_id: &p.marketplace_id, sku, day: p.day }) else { continue };
+        let sku = if by_sku || scope.sku.is_some() {
+            p.sku.as_str()
+        } else {
+            ALL_SKUS
+        };
+        let Some(k) = key(&At {
+            marketplace_id: &p.marketplace_id,
+            sku,
+            day: p.day,
+        }) else {
+            continue;
+        };
         let mut c = Cogs::default();
         c.add(p);
         // Each part is in the currency of the entry that priced it.
         let mut cost = Decimal::ZERO;
         for part in &p.parts {
             let scope_m = match (&part.batch_id, &part.cost_id) {
-                (Some(b), _) => books.costs.batches.iter().find(|x| &x.id == b).and_then(|x| x.marketplace_id.clone()),
-                (_, Some(cid)) => books.costs.costs.iter().find(|x| &x.id == cid).and_then(|x| x.marketplace_id.clone()),
+                (Some(b), _) => books
+                    .costs
+                    .batches
+                    .iter()
+                    .find(|x| &x.id == b)
+                    .and_then(|x| x.marketplace_id.clone()),
+                (_, Some(cid)) => books
+                    .costs
+                    .costs
+                    .iter()
+                    .find(|x| &x.id == cid)
+                    .and_then(|x| x.marketplace_id.clone()),
                 _ => None,
             };
             let amount = if p.restock { -part.cost() } else { part.cost() };
@@ -330,10 +383,16 @@ pub async fn tally<K: Ord + Clone>(
                 if share.is_zero() {
                     continue;
                 }
-                if let Some(k) = key(&At { marketplace_id: m, sku, day }) {
+                if let Some(k) = key(&At {
+                    marketplace_id: m,
+                    sku,
+                    day,
+                }) {
                     let t = out.entry(k).or_default();
                     t.expenses += amount * share;
-                    *t.expenses_by_category.entry(e.category.clone()).or_default() += amount * share;
+                    *t.expenses_by_category
+                        .entry(e.category.clone())
+                        .or_default() += amount * share;
                 }
             }
         }
@@ -343,5 +402,8 @@ pub async fn tally<K: Ord + Clone>(
 
 /// One tally of the whole period.
 pub async fn total(s: &dyn Store, scope: &Scope, books: &Books, period: Period) -> Result<Tally> {
-    Ok(tally(s, scope, books, period, false, |_| Some(())).await?.remove(&()).unwrap_or_default())
+    Ok(tally(s, scope, books, period, false, |_| Some(()))
+        .await?
+        .remove(&())
+        .unwrap_or_default())
 }

@@ -45,15 +45,28 @@ fn return_json(r: &Return, account: &str) -> Value {
 }
 
 /// The returns of the query: filters, and local days of their marketplace by `returnedAt`.
-async fn matching(state: &AppState, auth: &AuthUser, q: &ListQuery) -> Result<(String, Vec<Return>)> {
+async fn matching(
+    state: &AppState,
+    auth: &AuthUser,
+    q: &ListQuery,
+) -> Result<(String, Vec<Return>)> {
     let ctx = context(state, auth, q.account_id.as_deref(), READ).await?;
-    let period = Period::from_query(None, q.start_date.as_deref(), q.end_date.as_deref(), Period::LastDays(periods::MAX_DAYS as u32))?;
+    let period = Period::from_query(
+        None,
+        q.start_date.as_deref(),
+        q.end_date.as_deref(),
+        Period::LastDays(periods::MAX_DAYS as u32),
+    )?;
     let now = state.clock.now();
     let mut all: Vec<Return> = store::all(state.store.as_ref(), ctx.tenant()).await?;
     all.retain(|r| {
-        q.marketplace_id.as_ref().is_none_or(|m| &r.marketplace_id == m)
+        q.marketplace_id
+            .as_ref()
+            .is_none_or(|m| &r.marketplace_id == m)
             && q.sku.as_ref().is_none_or(|s| &r.sku == s)
-            && q.reason_code.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(&r.reason_code))
+            && q.reason_code
+                .as_ref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(&r.reason_code))
             && period
                 .days_in(periods::zone_of(&r.marketplace_id).name(), now)
                 .contains(periods::marketplace_day(&r.marketplace_id, r.returned_at))
@@ -63,22 +76,49 @@ async fn matching(state: &AppState, auth: &AuthUser, q: &ListQuery) -> Result<(S
 }
 
 /// `GET /api/profit/returns`: `{success, data, totalRecords, page, limit}`, newest first.
-pub async fn list(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<ListQuery>) -> Result<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response> {
     let mut v = Validator::new();
-    let page = q.page.as_deref().map(|p| p.parse::<usize>().ok().filter(|n| *n >= 1));
-    let limit = q.limit.as_deref().map(|p| p.parse::<usize>().ok().filter(|n| (1..=500).contains(n)));
-    v.check(!matches!(page, Some(None)), "page", "must be a whole number of at least 1");
-    v.check(!matches!(limit, Some(None)), "limit", "must be a whole number from 1 to 500");
+    let page = q
+        .page
+        .as_deref()
+        .map(|p| p.parse::<usize>().ok().filter(|n| *n >= 1));
+    let limit = q
+        .limit
+        .as_deref()
+        .map(|p| p.parse::<usize>().ok().filter(|n| (1..=500).contains(n)));
+    v.check(
+        !matches!(page, Some(None)),
+        "page",
+        "must be a whole number of at least 1",
+    );
+    v.check(
+        !matches!(limit, Some(None)),
+        "limit",
+        "must be a whole number from 1 to 500",
+    );
     v.finish()?;
     let (page, limit) = (page.flatten().unwrap_or(1), limit.flatten().unwrap_or(100));
     let (account, all) = matching(&state, &auth, &q).await?;
-    let rows: Vec<Value> = all.iter().skip((page - 1) * limit).take(limit).map(|r| return_json(r, &account)).collect();
+    let rows: Vec<Value> = all
+        .iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .map(|r| return_json(r, &account))
+        .collect();
     Ok(Json(json!({"success": true, "data": rows, "totalRecords": all.len(), "page": page, "limit": limit})).into_response())
 }
 
 /// `GET /api/profit/returns/summary`: totals, sellable and unsellable units, by reason, by
 /// marketplace, and a series by `period` (day, week, month) of the return's local day.
-pub async fn summary(State(state): State<AppState>, auth: AuthUser, QueryParams(q): QueryParams<ListQuery>) -> Result<Response> {
+pub async fn summary(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response> {
     let bucket = Bucket::parse(q.period.as_deref(), Bucket::Day)?;
     let (_, all) = matching(&state, &auth, &q).await?;
     #[derive(Default)]
@@ -98,10 +138,19 @@ pub async fn summary(State(state): State<AppState>, auth: AuthUser, QueryParams(
     let mut trend: BTreeMap<String, Sum> = BTreeMap::new();
     for r in &all {
         add(&mut total, r);
-        if r.is_sellable { sellable += r.quantity_returned } else { unsellable += r.quantity_returned }
+        if r.is_sellable {
+            sellable += r.quantity_returned
+        } else {
+            unsellable += r.quantity_returned
+        }
         add(by_reason.entry(r.reason_code.clone()).or_default(), r);
         add(by_market.entry(r.marketplace_id.clone()).or_default(), r);
-        add(trend.entry(bucket.key(periods::marketplace_day(&r.marketplace_id, r.returned_at))).or_default(), r);
+        add(
+            trend
+                .entry(bucket.key(periods::marketplace_day(&r.marketplace_id, r.returned_at)))
+                .or_default(),
+            r,
+        );
     }
     let sum_json = |s: &Sum| json!({"units": s.units, "refundAmount": json::money(s.refund), "feeAmount": json::money(s.fee)});
     Ok(ok(json!({
@@ -144,12 +193,23 @@ fn apply(v: &mut Validator, r: &mut Return, b: &ReturnBody) {
     if let Some(q) = json::whole(v, "quantityReturned", b.quantity_returned.as_ref()) {
         r.quantity_returned = q;
     }
-    v.check(r.quantity_returned >= 1, "quantityReturned", "must be a whole number of at least 1");
+    v.check(
+        r.quantity_returned >= 1,
+        "quantityReturned",
+        "must be a whole number of at least 1",
+    );
     if let Some(c) = &b.reason_code {
         r.reason_code = c.trim().to_string();
     }
-    v.check(!r.reason_code.is_empty() && r.reason_code.len() <= 100, "reasonCode", "must be 1 to 100 characters");
-    for (field, raw, slot) in [("refundAmount", &b.refund_amount, &mut r.refund_amount), ("feeAmount", &b.fee_amount, &mut r.fee_amount)] {
+    v.check(
+        !r.reason_code.is_empty() && r.reason_code.len() <= 100,
+        "reasonCode",
+        "must be 1 to 100 characters",
+    );
+    for (field, raw, slot) in [
+        ("refundAmount", &b.refund_amount, &mut r.refund_amount),
+        ("feeAmount", &b.fee_amount, &mut r.fee_amount),
+    ] {
         if let Some(a) = json::decimal(v, field, raw.as_ref()) {
             v.check(!a.is_sign_negative(), field, "must not be negative");
             *slot = a;
@@ -165,14 +225,34 @@ fn apply(v: &mut Validator, r: &mut Return, b: &ReturnBody) {
 
 /// `POST /api/profit/returns`: the order must be synced (404) and hold the SKU (400); the
 /// quantity may not exceed what the order line shipped.
-pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(b): JsonBody<ReturnBody>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    JsonBody(b): JsonBody<ReturnBody>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, b.account_id.as_deref(), WRITE).await?;
     let mut v = Validator::new();
-    let order_id = b.order_id.clone().map(|s| s.trim().to_string()).unwrap_or_default();
-    let sku = b.sku.clone().map(|s| s.trim().to_string()).unwrap_or_default();
-    v.check(!order_id.is_empty() && order_id.len() <= 50, "orderId", "is required (Amazon's order id)");
+    let order_id = b
+        .order_id
+        .clone()
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let sku = b
+        .sku
+        .clone()
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    v.check(
+        !order_id.is_empty() && order_id.len() <= 50,
+        "orderId",
+        "is required (Amazon's order id)",
+    );
     v.check(!sku.is_empty() && sku.len() <= 100, "sku", "is required");
-    v.check(b.quantity_returned.is_some(), "quantityReturned", "is required");
+    v.check(
+        b.quantity_returned.is_some(),
+        "quantityReturned",
+        "is required",
+    );
     v.check(b.reason_code.is_some(), "reasonCode", "is required");
     v.check(b.is_sellable.is_some(), "isSellable", "is required");
     let now = state.clock.now();
@@ -195,13 +275,21 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, JsonBody(b): 
     let order = shared::records::orders::get(state.store.as_ref(), ctx.tenant(), &order_id)
         .await?
         .ok_or_else(|| Error::NotFound("Order not found".into()))?;
-    let item = order.item(&sku).ok_or_else(|| Error::validation("sku", "is not on the order"))?;
+    let item = order
+        .item(&sku)
+        .ok_or_else(|| Error::validation("sku", "is not on the order"))?;
     if r.quantity_returned > item.quantity {
-        return Err(Error::validation("quantityReturned", format!("is more than the {} unit(s) ordered", item.quantity)));
+        return Err(Error::validation(
+            "quantityReturned",
+            format!("is more than the {} unit(s) ordered", item.quantity),
+        ));
     }
     if let Some(m) = &b.marketplace_id {
         if m != &order.marketplace_id {
-            return Err(Error::validation("marketplaceId", "is not the order's marketplace"));
+            return Err(Error::validation(
+                "marketplaceId",
+                "is not the order's marketplace",
+            ));
         }
     }
     r.marketplace_id = order.marketplace_id.clone();
@@ -217,7 +305,13 @@ pub struct AccountQuery {
 
 /// `PATCH /api/profit/returns/{id}` (order and SKU stay; quantity, reason, amounts, sellable,
 /// time may change).
-pub async fn update(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>, JsonBody(b): JsonBody<ReturnBody>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+    JsonBody(b): JsonBody<ReturnBody>,
+) -> Result<Response> {
     let requested = b.account_id.clone().or(q.account_id);
     let ctx = context(&state, &auth, requested.as_deref(), WRITE).await?;
     let mut r: Return = store::get(state.store.as_ref(), ctx.tenant(), &id).await?;
@@ -229,11 +323,19 @@ pub async fn update(State(state): State<AppState>, auth: AuthUser, Path(id): Pat
     v.finish()?;
     r.updated_at = state.clock.now();
     store::replace(state.store.as_ref(), ctx.tenant(), &r).await?;
-    Ok(Json(json!({"success": true, "data": return_json(&r, ctx.tenant().as_str())})).into_response())
+    Ok(
+        Json(json!({"success": true, "data": return_json(&r, ctx.tenant().as_str())}))
+            .into_response(),
+    )
 }
 
 /// `DELETE /api/profit/returns/{id}`: `{success, message}`.
-pub async fn remove(State(state): State<AppState>, auth: AuthUser, Path(id): Path<String>, QueryParams(q): QueryParams<AccountQuery>) -> Result<Response> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AccountQuery>,
+) -> Result<Response> {
     let ctx = context(&state, &auth, q.account_id.as_deref(), WRITE).await?;
     store::delete::<Return>(state.store.as_ref(), ctx.tenant(), &id).await?;
     Ok(Json(json!({"success": true, "message": "Return deleted successfully"})).into_response())

@@ -61,7 +61,11 @@ impl Market {
             id: m.id.to_string(),
             tz: periods::zone(m.time_zone),
             currency: m.currency.to_string(),
-            country: if m.country_code == "UK" { "GB".into() } else { m.country_code.to_string() },
+            country: if m.country_code == "UK" {
+                "GB".into()
+            } else {
+                m.country_code.to_string()
+            },
             name: m.name.to_string(),
         })
     }
@@ -97,7 +101,9 @@ impl Scope {
             let id = shared::marketplaces::by_id(m)
                 .or_else(|| shared::marketplaces::by_country(m))
                 .map(|x| x.id)
-                .ok_or_else(|| Error::validation("marketplaceId", "must be an Amazon marketplace id"))?;
+                .ok_or_else(|| {
+                    Error::validation("marketplaceId", "must be an Amazon marketplace id")
+                })?;
             (vec![Market::of(id).expect("known marketplace")], true)
         } else if let Some(a) = blank(&q.amazon_account_id) {
             let not_found = || Error::NotFound("Amazon account not found".into());
@@ -106,7 +112,13 @@ impl Scope {
                 .find(ctx.tenant(), &id)
                 .await?
                 .ok_or_else(not_found)?;
-            (conn.marketplace_ids.iter().filter_map(|m| Market::of(m)).collect(), true)
+            (
+                conn.marketplace_ids
+                    .iter()
+                    .filter_map(|m| Market::of(m))
+                    .collect(),
+                true,
+            )
         } else {
             let mut ids = shared::profit::rollup::marketplaces(s, ctx.tenant()).await?;
             ids.sort();
@@ -117,7 +129,12 @@ impl Scope {
             None | Some("reporting") => reporting_currency.clone(),
             Some("native") => match markets.as_slice() {
                 [one] => one.currency.clone(),
-                _ => return Err(Error::validation("currency", "native needs one marketplace (marketplaceId)")),
+                _ => {
+                    return Err(Error::validation(
+                        "currency",
+                        "native needs one marketplace (marketplaceId)",
+                    ))
+                }
             },
             Some(_) => return Err(Error::validation("currency", "must be reporting or native")),
         };
@@ -163,8 +180,18 @@ impl Scope {
     }
 
     /// Loads the exchange rates of a span of days (once per request, widened as needed).
-    pub async fn load_rates(&self, s: &dyn shared::ports::Store, from: NaiveDate, to: NaiveDate) -> Result<()> {
-        let have = self.rates.lock().expect("rates").as_ref().map(|(a, b, _)| (*a, *b));
+    pub async fn load_rates(
+        &self,
+        s: &dyn shared::ports::Store,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<()> {
+        let have = self
+            .rates
+            .lock()
+            .expect("rates")
+            .as_ref()
+            .map(|(a, b, _)| (*a, *b));
         if have.is_some_and(|(a, b)| a <= from && to <= b) {
             return Ok(());
         }
@@ -183,8 +210,11 @@ impl Scope {
             return Ok(amount);
         }
         let guard = self.rates.lock().expect("rates");
-        let rate = guard.as_ref().and_then(|(_, _, t)| t.rate(from, &self.currency, day));
-        rate.map(|r| amount * r).ok_or_else(|| missing_rate(from, &self.currency, day))
+        let rate = guard
+            .as_ref()
+            .and_then(|(_, _, t)| t.rate(from, &self.currency, day));
+        rate.map(|r| amount * r)
+            .ok_or_else(|| missing_rate(from, &self.currency, day))
     }
 
     /// The currency COGS entered for a marketplace is in (that marketplace's; account-wide
@@ -209,5 +239,9 @@ pub fn missing_rate(from: &str, to: &str, day: NaiveDate) -> Error {
 
 /// The marketplaces' days of a period, by marketplace id.
 pub fn days_by_market(scope: &Scope, p: Period) -> HashMap<String, Days> {
-    scope.markets.iter().map(|m| (m.id.clone(), scope.days(m, p))).collect()
+    scope
+        .markets
+        .iter()
+        .map(|m| (m.id.clone(), scope.days(m, p)))
+        .collect()
 }

@@ -463,12 +463,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (
-                    "ItemPrice",
-                    "Principal",
-                    Category::Principal,
-                    "25.0".into()
-                ),
+                ("ItemPrice", "Principal", Category::Principal, "25.0".into()),
                 ("ItemPrice", "Tax", Category::TaxCollected, "2.0".into()),
                 (
                     "ItemWithheldTax",
