@@ -26,6 +26,11 @@ pub fn money_dp(d: Decimal, dp: u32) -> Value {
 /// 15 significant digits a figure has).
 pub fn number(d: Decimal) -> Value {
     let d = d.normalize();
+    if d.scale() == 0 {
+        if let Some(i) = d.to_i64() {
+            return Value::from(i);
+        }
+    }
     serde_json::Number::from_f64(d.to_f64().unwrap_or(0.0))
         .map(Value::Number)
         .unwrap_or(Value::Null)

@@ -361,6 +361,11 @@ pub async fn tally<K: Ord + Clone>(
         let (m, d) = match &e.marketplace_id {
             Some(m) => match days.get(m) {
                 Some(d) => (m.as_str(), *d),
+                // A marketplace without figures still has its expenses in the account's view.
+                None if !scope.filtered => match crate::scope::Market::of(m) {
+                    Some(mk) => (m.as_str(), scope.days(&mk, period)),
+                    None => continue,
+                },
                 None => continue,
             },
             None if scope.filtered => continue,
