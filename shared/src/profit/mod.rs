@@ -43,10 +43,12 @@
 //! currency's minor unit, half away from zero (what Amazon does on its settlement amounts).
 
 pub mod classify;
+pub mod job;
 pub mod ledger;
 pub mod money;
 pub mod payouts;
 pub mod rates;
+pub mod recompute;
 pub mod rollup;
 pub mod settings;
 
