@@ -7,6 +7,7 @@ pub mod amazon;
 pub mod bootstrap;
 pub mod config;
 pub mod connections;
+pub mod costs;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -19,6 +19,8 @@ mod job_events;
 mod jobs;
 mod local_runner;
 mod notifications;
+mod profit_api;
+mod profit_api_e2e;
 mod profit_e2e;
 mod profit_ledger;
 mod queues;
