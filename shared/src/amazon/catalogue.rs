@@ -638,6 +638,30 @@ pub mod ads {
         None,
         type_name::<ReportStatus>,
     );
+    pub const LIST_TARGETS: Operation = ads(
+        "listSponsoredProductsTargetingClauses",
+        Method::Post,
+        "/sp/targets/list",
+        BODY_TOKEN,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
+    pub const UPDATE_TARGETS: Operation = ads(
+        "updateSponsoredProductsTargetingClauses",
+        Method::Put,
+        "/sp/targets",
+        None,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
+    pub const LIST_PRODUCT_ADS: Operation = ads(
+        "listSponsoredProductsProductAds",
+        Method::Post,
+        "/sp/productAds/list",
+        BODY_TOKEN,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
 }
 
 /// Every operation, SP-API then Ads.
@@ -685,6 +709,9 @@ pub const OPERATIONS: &[&Operation] = &[
     &ads::UPDATE_KEYWORDS,
     &ads::CREATE_REPORT,
     &ads::GET_REPORT,
+    &ads::LIST_TARGETS,
+    &ads::UPDATE_TARGETS,
+    &ads::LIST_PRODUCT_ADS,
 ];
 
 /// The operation named `module.name` (`orders_v0.getOrders`).
