@@ -9,6 +9,9 @@ use shared::jobs::{Runtime, Settings};
 use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
+use shared::sync::ads::AdsAccess;
+use shared::sync::ads_entities::AdsEntitiesSync;
+use shared::sync::ads_reports::AdsReportsSync;
 use shared::sync::fee_estimates::FeeEstimatesSync;
 use shared::sync::orders::OrdersSync;
 use shared::sync::settlements::SettlementsSync;
@@ -18,9 +21,14 @@ use shared::sync::worker::{Registry, SyncWorker};
 use shared::sync::Dataset;
 use std::sync::Arc;
 
-/// Every dataset this worker syncs.
+/// Every dataset this worker syncs (the Ads datasets finish empty: no Ads application).
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 4] = [
+    registry_with(None)
+}
+
+/// Every dataset, the Ads ones through this Ads application.
+pub fn registry_with(ads: Option<Arc<AdsAccess>>) -> Registry {
+    let datasets: [(Dataset, Arc<dyn DatasetSync>); 6] = [
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -28,6 +36,11 @@ pub fn registry() -> Registry {
             Arc::new(SettlementsSync::new(reqwest::Client::new())),
         ),
         (Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default())),
+        (
+            Dataset::AdsEntities,
+            Arc::new(AdsEntitiesSync::new(ads.clone())),
+        ),
+        (Dataset::AdsReports, Arc::new(AdsReportsSync::new(ads))),
     ];
     datasets.into_iter().collect()
 }

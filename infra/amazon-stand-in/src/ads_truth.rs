@@ -11,11 +11,11 @@
 
 use crate::generator::Seller;
 use crate::model::{AdGroup, AdsDay, Campaign};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-/// Days after which a day's attributed figures no longer change.
+/// Days (the day itself and the 13 after it) over which a day's attributed figures change.
 pub const SETTLE_DAYS: i64 = 14;
 
 /// The attribution windows, in days, in the order of [`Figures::windows`].
@@ -162,12 +162,13 @@ fn split(n: i128, weights: &[u64]) -> Vec<i128> {
     parts
 }
 
-/// The share of `p` visible `age` days after the day (all of it from [`SETTLE_DAYS`] on).
+/// The share of `p` visible `age` days after the day: it grows over the day and the 13 after
+/// it ([`SETTLE_DAYS`] days in all), then stays.
 fn visible(p: i64, age: i64) -> i64 {
-    if age >= SETTLE_DAYS {
+    if age >= SETTLE_DAYS - 1 {
         p
     } else {
-        p * (age.max(0) + 1) / (SETTLE_DAYS + 1)
+        p * (age.max(0) + 1) / SETTLE_DAYS
     }
 }
 
@@ -245,6 +246,15 @@ pub fn target_days(
         .collect()
 }
 
+/// The profile's local date at `now` (report dates are the profile's local dates).
+pub fn profile_today(s: &Seller, profile: usize, now: DateTime<Utc>) -> NaiveDate {
+    let tz: chrono_tz::Tz = s.ads_profiles[profile]
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    now.with_timezone(&tz).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,8 +269,8 @@ mod tests {
     #[test]
     fn figures_settle_within_fourteen_days_and_then_stay() {
         assert!(visible(100, 0) < visible(100, 7));
-        assert!(visible(100, 7) < visible(100, 13));
-        assert_eq!(visible(100, 14), 100);
+        assert!(visible(100, 7) < visible(100, 12));
+        assert_eq!(visible(100, 13), 100);
         assert_eq!(visible(100, 40), 100);
     }
 }

@@ -7,6 +7,9 @@
 //! over [`DUE_SHARDS`] partitions so no single index partition takes every tenant's schedule.
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
+pub mod ads;
+pub mod ads_entities;
+pub mod ads_reports;
 pub mod fee_estimates;
 pub mod orders;
 pub mod settlements;
@@ -42,14 +45,18 @@ pub enum Dataset {
     Transactions,
     Settlements,
     FeeEstimates,
+    AdsEntities,
+    AdsReports,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 4] = [
+    pub const ALL: [Dataset; 6] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
         Dataset::FeeEstimates,
+        Dataset::AdsEntities,
+        Dataset::AdsReports,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +65,8 @@ impl Dataset {
             Dataset::Transactions => "transactions",
             Dataset::Settlements => "settlements",
             Dataset::FeeEstimates => "fee-estimates",
+            Dataset::AdsEntities => "ads-entities",
+            Dataset::AdsReports => "ads-reports",
         }
     }
 
@@ -72,6 +81,9 @@ impl Dataset {
             Dataset::Transactions => Duration::hours(1),
             Dataset::Settlements => Duration::hours(24),
             Dataset::FeeEstimates => Duration::hours(1),
+            Dataset::AdsEntities => Duration::hours(6),
+            // The last 14 days again every day: attribution settles late.
+            Dataset::AdsReports => Duration::hours(24),
         }
     }
 }
