@@ -16,6 +16,7 @@ pub mod keys;
 pub mod marketplaces;
 pub mod notifications;
 pub mod ports;
+pub mod ppc;
 pub mod records;
 pub mod sync;
 pub mod telemetry;
