@@ -623,6 +623,13 @@ pub async fn revert(
 ) -> Result<Response> {
     let ctx = context(&state, &auth, &b.account_id, "ppc.write").await?;
     let id = some(&b.history_id).ok_or_else(|| Error::validation("historyId", "is required"))?;
+    if !optimise::batches(state.store.as_ref(), ctx.tenant())
+        .await?
+        .iter()
+        .any(|h| h.id == id)
+    {
+        return Err(Error::NotFound("History entry not found".into()));
+    }
     let access = access(&ads)?;
     let batch = optimise::revert(
         access,
