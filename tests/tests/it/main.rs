@@ -19,6 +19,7 @@ mod job_events;
 mod jobs;
 mod local_runner;
 mod notifications;
+mod ppc_api;
 mod ppc_sync;
 mod queues;
 mod sync_e2e;

@@ -58,7 +58,7 @@ pub(crate) fn access(w: &World, secrets: Arc<dyn Secrets>) -> AdsAccess {
 }
 
 /// The next 16:00 UTC: morning in every North American profile, so a run stays in one day.
-fn to_mid_day(w: &World) {
+pub(crate) fn to_mid_day(w: &World) {
     let now = w.st.now();
     let hours = (16 + 24 - now.hour() as i64) % 24;
     w.st.advance(Duration::hours(hours) - Duration::minutes(now.minute() as i64));
@@ -68,8 +68,6 @@ pub(crate) async fn ppc(consented: bool) -> Ppc {
     let w = world(300).await;
     to_mid_day(&w);
     let secrets: Arc<dyn Secrets> = Arc::new(EmbeddedSecrets::in_memory());
-    let (_, api) = client(&w);
-    let refresh = SecretString::from(w.st.issue_refresh_token());
     let tenant = Tenant::create();
     let account = AmazonAccount::new(
         &tenant,
@@ -83,6 +81,20 @@ pub(crate) async fn ppc(consented: bool) -> Ppc {
             .collect(),
         w.st.now(),
     );
+    attach(w, tenant, account, secrets, consented).await
+}
+
+/// The Ads side of an existing connection of the stand-in's seller: its datasets registered,
+/// its Ads consent stored when `consented`.
+pub(crate) async fn attach(
+    w: World,
+    tenant: Tenant,
+    account: AmazonAccount,
+    secrets: Arc<dyn Secrets>,
+    consented: bool,
+) -> Ppc {
+    let (_, api) = client(&w);
+    let refresh = SecretString::from(w.st.issue_refresh_token());
     let ctx = context(&w, &account.id.to_string(), &refresh);
     sync::register(
         w.store.as_ref(),
