@@ -595,6 +595,54 @@ pub fn notification_failures() -> Query {
 
 const NOTIFICATION_FAILURES: &str = "NOTIFERR";
 
+// PPC (Amazon Ads) keys: entities, daily report rows, optimisation rules and bid-change batches.
+const ADS_ENTITY: &str = "ADSENT#";
+const ADS_DAY: &str = "ADSDAY#";
+const PPC_RULES: &str = "PPCRULES";
+const PPC_BATCH: &str = "PPCBATCH#";
+
+impl TenantKey<'_> {
+    /// `ACCT#<t>/ADSENT#<kind>#<profileId>#<id>`: an Ads entity (profile, campaign, ad group,
+    /// keyword, target, product ad) as Amazon listed it.
+    pub fn ads_entity(&self, kind: &str, profile_id: i64, id: &str) -> Key {
+        self.key(format!("{ADS_ENTITY}{kind}#{profile_id}#{id}"))
+    }
+
+    /// Every Ads entity of one kind.
+    pub fn ads_entities(&self, kind: &str) -> Query {
+        self.prefix(format!("{ADS_ENTITY}{kind}#"))
+    }
+
+    /// `ACCT#<t>/ADSDAY#<level>#<date>#<profileId>#<entity>`: one report row of one entity
+    /// (campaign, ad group, target, advertised product, search term) on one profile-local day.
+    pub fn ads_day(&self, level: &str, date: &str, profile_id: i64, entity: &str) -> Key {
+        self.key(format!("{ADS_DAY}{level}#{date}#{profile_id}#{entity}"))
+    }
+
+    /// The report rows of one level from `from` to `to` (inclusive, `YYYY-MM-DD`).
+    pub fn ads_days(&self, level: &str, from: &str, to: &str) -> Query {
+        Query::partition(Index::Table, self.pk()).sk(SortKey::Between(
+            format!("{ADS_DAY}{level}#{from}"),
+            format!("{ADS_DAY}{level}#{to}#~"),
+        ))
+    }
+
+    /// `ACCT#<t>/PPCRULES`: the account's bid optimisation rules.
+    pub fn ppc_rules(&self) -> Key {
+        self.key(PPC_RULES)
+    }
+
+    /// `ACCT#<t>/PPCBATCH#<created, RFC 3339>#<batchId>`: one applied batch of bid and state
+    /// changes with each item's before, after and result.
+    pub fn ppc_batch(&self, created: &str, batch_id: &str) -> Key {
+        self.key(format!("{PPC_BATCH}{created}#{batch_id}"))
+    }
+
+    pub fn ppc_batches(&self) -> Query {
+        self.prefix(PPC_BATCH)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

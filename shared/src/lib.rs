@@ -17,6 +17,7 @@ pub mod keys;
 pub mod marketplaces;
 pub mod notifications;
 pub mod ports;
+pub mod ppc;
 pub mod profit;
 pub mod records;
 pub mod sync;

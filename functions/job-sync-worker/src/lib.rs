@@ -9,6 +9,9 @@ use shared::jobs::{Runtime, Settings};
 use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
+use shared::sync::ads::AdsAccess;
+use shared::sync::ads_entities::AdsEntitiesSync;
+use shared::sync::ads_reports::AdsReportsSync;
 use shared::sync::fee_estimates::FeeEstimatesSync;
 use shared::sync::feedback::FeedbackSync;
 use shared::sync::inbound::InboundSync;
@@ -25,8 +28,13 @@ use shared::sync::worker::{Registry, SyncWorker};
 use shared::sync::Dataset;
 use std::sync::Arc;
 
-/// Every dataset this worker syncs.
+/// Every dataset this worker syncs (the Ads datasets finish empty: no Ads application).
 pub fn registry() -> Registry {
+    registry_with(None)
+}
+
+/// Every dataset, the Ads ones through this Ads application.
+pub fn registry_with(ads: Option<Arc<AdsAccess>>) -> Registry {
     let datasets: Vec<(Dataset, Arc<dyn DatasetSync>)> = vec![
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
@@ -58,6 +66,11 @@ pub fn registry() -> Registry {
         (Dataset::Listings, Arc::new(ListingsSync::default())),
         (Dataset::Feedback, Arc::new(FeedbackSync::default())),
         (Dataset::Inbound, Arc::new(InboundSync::default())),
+        (
+            Dataset::AdsEntities,
+            Arc::new(AdsEntitiesSync::new(ads.clone())),
+        ),
+        (Dataset::AdsReports, Arc::new(AdsReportsSync::new(ads))),
     ];
     datasets.into_iter().collect()
 }

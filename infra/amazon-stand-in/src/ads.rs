@@ -12,9 +12,10 @@
 // Helpers return the ready error response as `Err`, like a handler's early return.
 #![allow(clippy::result_large_err)]
 
+use crate::ads_truth::{Figures, Target, TargetKind};
 use crate::generator::round;
 use crate::limits::{Bucket, Clock};
-use crate::model::{AdsDay, Campaign};
+use crate::model::Campaign;
 use crate::render::ts;
 use crate::server::{b64, unb64, Shared, StandIn};
 use axum::body::Bytes;
@@ -35,6 +36,8 @@ use std::str::FromStr;
 const CAMPAIGN_MEDIA: &str = "application/vnd.spCampaign.v3+json";
 const AD_GROUP_MEDIA: &str = "application/vnd.spAdGroup.v3+json";
 const KEYWORD_MEDIA: &str = "application/vnd.spKeyword.v3+json";
+const TARGET_MEDIA: &str = "application/vnd.spTargetingClause.v3+json";
+const PRODUCT_AD_MEDIA: &str = "application/vnd.spProductAd.v3+json";
 const REPORT_MEDIA: &str = "application/vnd.createasyncreportrequest.v3+json";
 
 /// Requests a second per profile, and the burst, of the simulated dynamic Ads limits.
@@ -67,6 +70,9 @@ pub fn routes() -> Router<Shared> {
         .route("/sp/adGroups/list", post(list_ad_groups))
         .route("/sp/keywords/list", post(list_keywords))
         .route("/sp/keywords", put(update_keywords))
+        .route("/sp/targets/list", post(list_targets))
+        .route("/sp/targets", put(update_targets))
+        .route("/sp/productAds/list", post(list_product_ads))
         .route("/reporting/reports", post(create_report))
         .route("/reporting/reports/{id}", get(get_report))
         .route("/_ads-documents/{id}", get(download))
@@ -100,8 +106,29 @@ pub struct AdsState {
     buckets: HashMap<usize, Bucket>,
 }
 
+/// The bid and state of a keyword or product target now (after accepted updates), for tests.
+pub fn current_bid(st: &StandIn, id: i64) -> Option<(Decimal, &'static str)> {
+    if let Some(e) = with_state(st, |s| s.keywords.get(&id).copied()) {
+        return Some((e.bid, e.state));
+    }
+    st.seller
+        .campaigns
+        .iter()
+        .flat_map(|c| &c.ad_groups)
+        .find_map(|g| {
+            g.keywords
+                .iter()
+                .find(|k| k.id == id)
+                .map(|k| (k.bid, k.state))
+                .or_else(|| {
+                    (crate::ads_truth::product_target(&st.seller, g).id == id)
+                        .then_some((g.default_bid, "ENABLED"))
+                })
+        })
+}
+
 /// Runs `f` on this stand-in's Ads state.
-fn with_state<R>(st: &Shared, f: impl FnOnce(&mut AdsState) -> R) -> R {
+fn with_state<R>(st: &StandIn, f: impl FnOnce(&mut AdsState) -> R) -> R {
     f(&mut st.ads.lock().expect("ads state"))
 }
 
@@ -315,6 +342,8 @@ enum Kind {
     Campaigns,
     AdGroups,
     Keywords,
+    Targets,
+    ProductAds,
 }
 
 impl Kind {
@@ -323,6 +352,8 @@ impl Kind {
             Kind::Campaigns => CAMPAIGN_MEDIA,
             Kind::AdGroups => AD_GROUP_MEDIA,
             Kind::Keywords => KEYWORD_MEDIA,
+            Kind::Targets => TARGET_MEDIA,
+            Kind::ProductAds => PRODUCT_AD_MEDIA,
         }
     }
 
@@ -331,6 +362,8 @@ impl Kind {
             Kind::Campaigns => "campaigns",
             Kind::AdGroups => "adGroups",
             Kind::Keywords => "keywords",
+            Kind::Targets => "targetingClauses",
+            Kind::ProductAds => "productAds",
         }
     }
 
@@ -339,6 +372,8 @@ impl Kind {
             Kind::Campaigns => "listSponsoredProductsCampaigns",
             Kind::AdGroups => "listSponsoredProductsAdGroups",
             Kind::Keywords => "listSponsoredProductsKeywords",
+            Kind::Targets => "listSponsoredProductsTargetingClauses",
+            Kind::ProductAds => "listSponsoredProductsProductAds",
         }
     }
 
@@ -366,6 +401,30 @@ impl Kind {
                 "matchTypeFilter",
                 "includeExtendedDataFields",
             ],
+            Kind::Targets => &[
+                "stateFilter",
+                "campaignIdFilter",
+                "adGroupIdFilter",
+                "targetIdFilter",
+                "includeExtendedDataFields",
+            ],
+            Kind::ProductAds => &[
+                "stateFilter",
+                "campaignIdFilter",
+                "adGroupIdFilter",
+                "adIdFilter",
+                "includeExtendedDataFields",
+            ],
+        }
+    }
+
+    /// The filter on the entity's own id.
+    fn own_id_filter(self) -> &'static str {
+        match self {
+            Kind::Keywords => "keywordIdFilter",
+            Kind::Targets => "targetIdFilter",
+            Kind::ProductAds => "adIdFilter",
+            Kind::Campaigns | Kind::AdGroups => "",
         }
     }
 }
@@ -449,6 +508,53 @@ fn entities(st: &Shared, profile: usize, kind: Kind, extended: bool) -> Vec<Enti
                 });
                 continue;
             }
+            if kind == Kind::ProductAds {
+                let p = &st.seller.products[g.product];
+                let id = crate::ads_truth::product_ad_id(g);
+                let mut v = json!({
+                    "adId": id.to_string(),
+                    "adGroupId": g.id.to_string(),
+                    "campaignId": c.id.to_string(),
+                    "asin": p.asin,
+                    "sku": p.sku,
+                    "state": "ENABLED",
+                });
+                if extended {
+                    v["extendedData"] = json!({"servingStatus": "AD_STATUS_LIVE"});
+                }
+                out.push(Entity {
+                    json: v,
+                    campaign: c.id,
+                    ad_group: Some(g.id),
+                    keyword: Some(id),
+                    state: "ENABLED",
+                    text: p.sku.clone(),
+                    match_type: None,
+                });
+                continue;
+            }
+            if kind == Kind::Targets {
+                let t = crate::ads_truth::product_target(&st.seller, g);
+                let now = edits.get(&t.id).copied().unwrap_or(KeywordEdit {
+                    bid: g.default_bid,
+                    state: "ENABLED",
+                });
+                let mut v = target_json(c.id, g.id, &t, now);
+                if extended {
+                    v["extendedData"] =
+                        json!({"servingStatus": format!("TARGETING_CLAUSE_STATUS_{}", now.state)});
+                }
+                out.push(Entity {
+                    json: v,
+                    campaign: c.id,
+                    ad_group: Some(g.id),
+                    keyword: Some(t.id),
+                    state: now.state,
+                    text: t.targeting(),
+                    match_type: None,
+                });
+                continue;
+            }
             for k in &g.keywords {
                 let now = keyword_now(&edits, k);
                 let mut v = keyword_json(c.id, g.id, k, now);
@@ -483,6 +589,25 @@ fn keyword_json(
         "campaignId": campaign.to_string(),
         "keywordText": k.text,
         "matchType": k.match_type,
+        "state": now.state,
+        "bid": money(now.bid),
+    })
+}
+
+fn target_json(
+    campaign: i64,
+    ad_group: i64,
+    t: &crate::ads_truth::Target,
+    now: KeywordEdit,
+) -> Value {
+    let asin = t.search_term().to_uppercase();
+    json!({
+        "targetId": t.id.to_string(),
+        "adGroupId": ad_group.to_string(),
+        "campaignId": campaign.to_string(),
+        "expression": [{"type": "ASIN_SAME_AS", "value": asin}],
+        "resolvedExpression": [{"type": "ASIN_SAME_AS", "value": asin}],
+        "expressionType": "MANUAL",
         "state": now.state,
         "bid": money(now.bid),
     })
@@ -581,6 +706,14 @@ async fn list_keywords(st: State<Shared>, headers: HeaderMap, body: Bytes) -> Re
     list(st, headers, body, Kind::Keywords)
 }
 
+async fn list_targets(st: State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    list(st, headers, body, Kind::Targets)
+}
+
+async fn list_product_ads(st: State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    list(st, headers, body, Kind::ProductAds)
+}
+
 /// One page of a v3 list: filters as the operation knows them, ids as strings.
 fn list(State(st): State<Shared>, headers: HeaderMap, body: Bytes, kind: Kind) -> Response {
     let profile = try_res!(admit(&st, &headers, true, kind.op())).expect("a profile");
@@ -629,7 +762,10 @@ fn list(State(st): State<Shared>, headers: HeaderMap, body: Bytes, kind: Kind) -
     let states = try_res!(state_filter(&body));
     let campaigns = try_res!(id_filter(&body, "campaignIdFilter"));
     let ad_groups = try_res!(id_filter(&body, "adGroupIdFilter"));
-    let keywords = try_res!(id_filter(&body, "keywordIdFilter"));
+    let keywords = match kind.own_id_filter() {
+        "" => None,
+        f => try_res!(id_filter(&body, f)),
+    };
     let text_field = if kind == Kind::Keywords {
         "keywordTextFilter"
     } else {
@@ -709,6 +845,7 @@ fn validate_update(
     item: &Value,
     current: Option<KeywordEdit>,
     currency: &str,
+    (id_field, entity_type): (&str, &str),
 ) -> Result<(i64, KeywordEdit), Value> {
     let malformed = |field: &str, message: &str| {
         item_error(
@@ -717,14 +854,14 @@ fn validate_update(
             json!({"reason": "INVALID_VALUE", "fieldName": field, "message": message}),
         )
     };
-    let Some(id) = item.get("keywordId").and_then(id_of) else {
-        return Err(malformed("keywordId", "keywordId is required"));
+    let Some(id) = item.get(id_field).and_then(id_of) else {
+        return Err(malformed(id_field, &format!("{id_field} is required")));
     };
     let Some(current) = current else {
         return Err(item_error(
             index,
             "entityNotFoundError",
-            json!({"reason": "ENTITY_NOT_FOUND", "entityType": "KEYWORD", "entityId": id.to_string(), "message": "Keyword not found in this profile"}),
+            json!({"reason": "ENTITY_NOT_FOUND", "entityType": entity_type, "entityId": id.to_string(), "message": "Not found in this profile"}),
         ));
     };
     let bid = item.get("bid").filter(|v| !v.is_null());
@@ -736,7 +873,7 @@ fn validate_update(
         return Err(item_error(
             index,
             "entityStateError",
-            json!({"reason": "INVALID_STATE", "entityType": "KEYWORD", "message": "An archived keyword cannot be changed"}),
+            json!({"reason": "INVALID_STATE", "entityType": entity_type, "message": "An archived entity cannot be changed"}),
         ));
     }
     let mut next = current;
@@ -781,32 +918,65 @@ fn validate_update(
 }
 
 /// Updates keyword bids and states item by item (207: each item succeeds or fails alone).
-async fn update_keywords(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let profile = try_res!(admit(
-        &st,
-        &headers,
-        true,
-        "updateSponsoredProductsKeywords"
-    ))
-    .expect("a profile");
-    try_res!(check_media(&headers, KEYWORD_MEDIA));
+async fn update_keywords(st: State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    update(st, headers, body, Kind::Keywords)
+}
+
+/// Updates product target bids and states item by item (207).
+async fn update_targets(st: State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    update(st, headers, body, Kind::Targets)
+}
+
+fn update(State(st): State<Shared>, headers: HeaderMap, body: Bytes, kind: Kind) -> Response {
+    let (op, id_field, entity_type) = match kind {
+        Kind::Targets => (
+            "updateSponsoredProductsTargetingClauses",
+            "targetId",
+            "TARGETING_CLAUSE",
+        ),
+        _ => ("updateSponsoredProductsKeywords", "keywordId", "KEYWORD"),
+    };
+    let profile = try_res!(admit(&st, &headers, true, op)).expect("a profile");
+    try_res!(check_media(&headers, kind.media()));
     let body: Value = serde_json::from_slice(&body).unwrap_or_default();
-    let Some(items) = body.get("keywords").and_then(Value::as_array) else {
-        return sp_invalid("The body must be {\"keywords\": [...]}");
+    let Some(items) = body.get(kind.key()).and_then(Value::as_array) else {
+        return sp_invalid(&format!("The body must be {{\"{}\": [...]}}", kind.key()));
     };
     if !(1..=MAX_ITEMS).contains(&items.len()) {
-        return sp_invalid(&format!("keywords must hold 1 to {MAX_ITEMS} items"));
+        return sp_invalid(&format!("{} must hold 1 to {MAX_ITEMS} items", kind.key()));
     }
     let representation = headers
         .get("prefer")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("return=representation"));
     let currency = st.seller.ads_profiles[profile].currency;
-    let mut located: HashMap<i64, (i64, i64, &crate::model::Keyword)> = HashMap::new();
+    // Each updatable entity of the profile: its JSON given a bid and state, and its generated
+    // bid and state.
+    type Render = Box<dyn Fn(KeywordEdit) -> Value + Send>;
+    let mut located: HashMap<i64, (KeywordEdit, Render)> = HashMap::new();
     for c in st.seller.campaigns.iter().filter(|c| c.profile == profile) {
         for g in &c.ad_groups {
-            for k in &g.keywords {
-                located.insert(k.id, (c.id, g.id, k));
+            if kind == Kind::Targets {
+                let t = crate::ads_truth::product_target(&st.seller, g);
+                let (cid, gid) = (c.id, g.id);
+                let base = KeywordEdit {
+                    bid: g.default_bid,
+                    state: "ENABLED",
+                };
+                let id = t.id;
+                located.insert(id, (base, Box::new(move |e| target_json(cid, gid, &t, e))));
+            } else {
+                for k in &g.keywords {
+                    let (cid, gid, k2) = (c.id, g.id, k.clone());
+                    let base = KeywordEdit {
+                        bid: k.bid,
+                        state: k.state,
+                    };
+                    located.insert(
+                        k.id,
+                        (base, Box::new(move |e| keyword_json(cid, gid, &k2, e))),
+                    );
+                }
             }
         }
     }
@@ -815,17 +985,20 @@ async fn update_keywords(State(st): State<Shared>, headers: HeaderMap, body: Byt
         let mut error = vec![];
         for (index, item) in items.iter().enumerate() {
             let current = item
-                .get("keywordId")
+                .get(id_field)
                 .and_then(id_of)
-                .and_then(|id| located.get(&id))
-                .map(|(_, _, k)| keyword_now(&s.keywords, k));
-            match validate_update(index, item, current, currency) {
+                .and_then(|id| located.get(&id).map(|(base, _)| (id, *base)))
+                .map(|(id, base)| s.keywords.get(&id).copied().unwrap_or(base));
+            match validate_update(index, item, current, currency, (id_field, entity_type)) {
                 Ok((id, next)) => {
                     s.keywords.insert(id, next);
-                    let mut ok = json!({"keywordId": id.to_string(), "index": index});
+                    let mut ok = json!({id_field: id.to_string(), "index": index});
                     if representation {
-                        let (c, g, k) = located[&id];
-                        ok["keyword"] = keyword_json(c, g, k, next);
+                        let single = match kind {
+                            Kind::Targets => "targetingClause",
+                            _ => "keyword",
+                        };
+                        ok[single] = (located[&id].1)(next);
                     }
                     success.push(ok);
                 }
@@ -836,14 +1009,15 @@ async fn update_keywords(State(st): State<Shared>, headers: HeaderMap, body: Byt
     });
     reply(
         StatusCode::MULTI_STATUS,
-        KEYWORD_MEDIA,
-        &json!({"keywords": {"success": success, "error": error}}),
+        kind.media(),
+        &json!({kind.key(): {"success": success, "error": error}}),
     )
 }
 
 /// A validated report configuration.
 #[derive(Debug, Clone)]
 struct ReportSpec {
+    level: Level,
     columns: Vec<String>,
     daily: bool,
     statuses: Option<Vec<String>>,
@@ -891,7 +1065,52 @@ const METRICS: &[&str] = &[
     "campaignBudgetType",
     "campaignBudgetCurrencyCode",
 ];
+/// What one row of a report is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Campaign,
+    AdGroup,
+    Advertised,
+    Targeting,
+    SearchTerm,
+}
+
 const CAMPAIGN_COLUMNS: &[&str] = &["campaignBiddingStrategy"];
+const TARGETING_COLUMNS: &[&str] = &[
+    "adGroupId",
+    "adGroupName",
+    "keywordId",
+    "keyword",
+    "matchType",
+    "targeting",
+    "keywordType",
+    "keywordBid",
+    "adKeywordStatus",
+    "acosClicks7d",
+    "acosClicks14d",
+    "roasClicks7d",
+    "roasClicks14d",
+    "salesOtherSku7d",
+    "unitsSoldOtherSku7d",
+];
+const SEARCH_TERM_COLUMNS: &[&str] = &[
+    "adGroupId",
+    "adGroupName",
+    "keywordId",
+    "keyword",
+    "matchType",
+    "targeting",
+    "keywordType",
+    "keywordBid",
+    "adKeywordStatus",
+    "searchTerm",
+    "acosClicks7d",
+    "acosClicks14d",
+    "roasClicks7d",
+    "roasClicks14d",
+    "salesOtherSku7d",
+    "unitsSoldOtherSku7d",
+];
 const AD_GROUP_COLUMNS: &[&str] = &["adGroupId", "adGroupName", "adStatus"];
 const ADVERTISED_COLUMNS: &[&str] = &[
     "adGroupId",
@@ -945,20 +1164,17 @@ fn parse_spec(c: &Value) -> Result<ReportSpec, String> {
     let group_by = strings(&c["groupBy"])
         .filter(|g| !g.is_empty())
         .ok_or("configuration.groupBy must be a non-empty array")?;
-    let advertised = match c["reportTypeId"].as_str() {
-        Some("spCampaigns") => false,
-        Some("spAdvertisedProduct") => true,
+    let (kind, allowed_groups): (Level, &[&str]) = match c["reportTypeId"].as_str() {
+        Some("spCampaigns") => (Level::Campaign, &["campaign", "adGroup"]),
+        Some("spAdvertisedProduct") => (Level::Advertised, &["advertiser"]),
+        Some("spTargeting") => (Level::Targeting, &["targeting"]),
+        Some("spSearchTerm") => (Level::SearchTerm, &["searchTerm"]),
         Some(other) => {
             return Err(format!(
-                "reportTypeId {other} is not supported by the stand-in (spCampaigns, spAdvertisedProduct)"
+                "reportTypeId {other} is not supported by the stand-in (spCampaigns, spAdvertisedProduct, spTargeting, spSearchTerm)"
             ))
         }
         None => return Err("configuration.reportTypeId is required".into()),
-    };
-    let allowed_groups: &[&str] = if advertised {
-        &["advertiser"]
-    } else {
-        &["campaign", "adGroup"]
     };
     if let Some(g) = group_by
         .iter()
@@ -973,12 +1189,16 @@ fn parse_spec(c: &Value) -> Result<ReportSpec, String> {
     let columns = strings(&c["columns"])
         .filter(|c| !c.is_empty())
         .ok_or("configuration.columns must be a non-empty array")?;
-    let extra: &[&str] = if advertised {
-        ADVERTISED_COLUMNS
-    } else if by_ad_group {
-        AD_GROUP_COLUMNS
-    } else {
-        CAMPAIGN_COLUMNS
+    let level = match kind {
+        Level::Campaign if by_ad_group => Level::AdGroup,
+        k => k,
+    };
+    let extra: &[&str] = match level {
+        Level::Advertised => ADVERTISED_COLUMNS,
+        Level::AdGroup => AD_GROUP_COLUMNS,
+        Level::Campaign => CAMPAIGN_COLUMNS,
+        Level::Targeting => TARGETING_COLUMNS,
+        Level::SearchTerm => SEARCH_TERM_COLUMNS,
     };
     let mut seen = HashSet::new();
     for col in &columns {
@@ -1019,6 +1239,7 @@ fn parse_spec(c: &Value) -> Result<ReportSpec, String> {
         Some(_) => return Err("configuration.filters must be an array".into()),
     };
     Ok(ReportSpec {
+        level,
         columns,
         daily,
         statuses,
@@ -1229,37 +1450,10 @@ async fn get_report(
     )
 }
 
-/// Summed metrics of campaign-days.
-#[derive(Debug, Default, Clone, Copy)]
-struct Metrics {
-    impressions: i64,
-    clicks: i64,
-    cost: Decimal,
-    purchases: i64,
-    sales: Decimal,
-    units: i64,
-}
-
-impl Metrics {
-    fn add(&mut self, d: &AdsDay) {
-        self.impressions += d.impressions;
-        self.clicks += d.clicks;
-        self.cost += d.cost;
-        self.purchases += d.purchases7d;
-        self.sales += d.sales7d;
-        self.units += d.units7d;
-    }
-}
-
-/// A value of one column of one row; `None` for a ratio whose divisor is zero.
-fn column(
-    st: &StandIn,
-    r: &AdsReport,
-    c: &Campaign,
-    date: Option<NaiveDate>,
-    m: &Metrics,
-    name: &str,
-) -> Value {
+/// A value of one column of one row; `None` for a ratio whose divisor is zero. `target` is
+/// the row's target (targeting and search term reports).
+fn column(st: &StandIn, r: &AdsReport, row: &RowOf, m: &Figures, name: &str) -> Value {
+    let c = &st.seller.campaigns[row.campaign];
     let currency = st.seller.ads_profiles[c.profile].currency;
     let g = &c.ad_groups[0];
     let product = &st.seller.products[g.product];
@@ -1272,11 +1466,31 @@ fn column(
     };
     let day = |d: NaiveDate| json!(d.format("%Y-%m-%d").to_string());
     let hundred = Decimal::ONE_HUNDRED;
-    let base = name
-        .trim_end_matches("1d")
-        .trim_end_matches("7d")
-        .trim_end_matches("14d")
-        .trim_end_matches("30d");
+    let (base, window) = [("30d", 30), ("14d", 14), ("7d", 7), ("1d", 1)]
+        .iter()
+        .find_map(|(suffix, w)| name.strip_suffix(suffix).map(|b| (b, *w)))
+        .unwrap_or((name, 7));
+    let a = m.window(window);
+    let target = row.target.as_ref();
+    let edits = || with_state(st, |s| s.keywords.clone());
+    let target_now = |t: &Target| {
+        let base = match &t.kind {
+            TargetKind::Keyword { .. } => {
+                g.keywords
+                    .iter()
+                    .find(|k| k.id == t.id)
+                    .map(|k| KeywordEdit {
+                        bid: k.bid,
+                        state: k.state,
+                    })
+            }
+            TargetKind::Product { .. } => Some(KeywordEdit {
+                bid: g.default_bid,
+                state: "ENABLED",
+            }),
+        };
+        edits().get(&t.id).copied().or(base)
+    };
     match base {
         "impressions" => json!(m.impressions),
         "clicks" => json!(m.clicks),
@@ -1294,14 +1508,14 @@ fn column(
             hundred,
             4,
         ),
-        "purchases" | "purchasesSameSku" => json!(m.purchases),
-        "unitsSoldClicks" | "unitsSoldSameSku" => json!(m.units),
+        "purchases" | "purchasesSameSku" => json!(a.purchases),
+        "unitsSoldClicks" | "unitsSoldSameSku" => json!(a.units),
         "unitsSoldOtherSku" => json!(0),
-        "sales" | "attributedSalesSameSku" => money(m.sales),
+        "sales" | "attributedSalesSameSku" => money(a.sales),
         "salesOtherSku" => money(Decimal::ZERO),
-        "acosClicks" => ratio(m.cost, m.sales, hundred, 2),
-        "roasClicks" => ratio(m.sales, m.cost, Decimal::ONE, 2),
-        "date" => date.map(day).unwrap_or(Value::Null),
+        "acosClicks" => ratio(m.cost, a.sales, hundred, 2),
+        "roasClicks" => ratio(a.sales, m.cost, Decimal::ONE, 2),
+        "date" => row.date.map(day).unwrap_or(Value::Null),
         "startDate" => day(r.start),
         "endDate" => day(r.end),
         "campaignId" => json!(c.id),
@@ -1314,47 +1528,100 @@ fn column(
         "adGroupId" => json!(g.id),
         "adGroupName" => json!(g.name),
         "adStatus" => json!("ENABLED"),
-        "adId" => json!(g.id + 100_000_000_000),
+        "adId" => json!(crate::ads_truth::product_ad_id(g)),
         "portfolioId" => Value::Null,
         "advertisedAsin" => json!(product.asin),
         "advertisedSku" => json!(product.sku),
+        "keywordId" => target.map(|t| json!(t.id)).unwrap_or(Value::Null),
+        "keyword" | "targeting" => target.map(|t| json!(t.targeting())).unwrap_or(Value::Null),
+        "matchType" => match target.map(|t| &t.kind) {
+            Some(TargetKind::Keyword { match_type, .. }) => json!(match_type),
+            Some(TargetKind::Product { .. }) => json!("TARGETING_EXPRESSION"),
+            None => Value::Null,
+        },
+        "keywordType" => match target.map(|t| &t.kind) {
+            Some(TargetKind::Keyword { match_type, .. }) => json!(match_type),
+            Some(TargetKind::Product { .. }) => json!("TARGETING_EXPRESSION"),
+            None => Value::Null,
+        },
+        "keywordBid" => target
+            .and_then(target_now)
+            .map(|e| money(e.bid))
+            .unwrap_or(Value::Null),
+        "adKeywordStatus" => target
+            .and_then(target_now)
+            .map(|e| json!(e.state))
+            .unwrap_or(Value::Null),
+        "searchTerm" => target
+            .map(|t| json!(t.search_term()))
+            .unwrap_or(Value::Null),
         _ => Value::Null,
     }
 }
 
-/// The report's rows: one per campaign-day with activity (DAILY) or per campaign (SUMMARY).
-/// Each campaign has one ad group advertising one product, so the ad group and advertised
-/// product rows are the campaign's.
+/// What one report row sums: a campaign (and its one ad group and product), or a target, on
+/// a day (DAILY) or over the range (SUMMARY).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct RowKey {
+    campaign: usize,
+    target: Option<i64>,
+    date: Option<NaiveDate>,
+}
+
+struct RowOf {
+    campaign: usize,
+    target: Option<Target>,
+    date: Option<NaiveDate>,
+}
+
+/// The report's rows: each campaign-day is split over its targets and settled as of the day
+/// the report was made ([`crate::ads_truth`]), then summed at the report's level. Each
+/// campaign has one ad group advertising one product, so its ad group and advertised product
+/// rows are the campaign's.
 fn report_rows(st: &StandIn, r: &AdsReport) -> Vec<Value> {
     let spec = &r.spec;
-    let wanted: Vec<usize> = (0..st.seller.campaigns.len())
-        .filter(|&i| {
-            let c = &st.seller.campaigns[i];
-            c.profile == r.profile
-                && spec
-                    .statuses
-                    .as_ref()
-                    .is_none_or(|s| s.iter().any(|s| s == c.state))
-        })
-        .collect();
-    let mut groups: BTreeMap<(usize, Option<NaiveDate>), Metrics> = BTreeMap::new();
+    let today = profile_today(st, r.profile, r.created);
+    let by_target = matches!(spec.level, Level::Targeting | Level::SearchTerm);
+    let mut groups: BTreeMap<RowKey, (Option<Target>, Figures)> = BTreeMap::new();
     for d in &st.seller.ads_days {
-        if d.date < r.start || d.date > r.end || !wanted.contains(&d.campaign) {
+        if d.date < r.start || d.date > r.end {
             continue;
         }
-        let key = (d.campaign, spec.daily.then_some(d.date));
-        groups.entry(key).or_default().add(d);
+        let c = &st.seller.campaigns[d.campaign];
+        if c.profile != r.profile
+            || !spec
+                .statuses
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|s| s == c.state))
+        {
+            continue;
+        }
+        for t in crate::ads_truth::split_day(&st.seller, d.campaign, d, today) {
+            let key = RowKey {
+                campaign: d.campaign,
+                target: by_target.then_some(t.target.id),
+                date: spec.daily.then_some(d.date),
+            };
+            let e = groups
+                .entry(key)
+                .or_insert_with(|| (by_target.then(|| t.target.clone()), Figures::default()));
+            e.1.add(&t.figures);
+        }
     }
     groups
-        .iter()
-        .map(|((ci, date), m)| {
-            let c = &st.seller.campaigns[*ci];
-            let row: Map<String, Value> = spec
+        .into_iter()
+        .map(|(k, (target, m))| {
+            let row = RowOf {
+                campaign: k.campaign,
+                target,
+                date: k.date,
+            };
+            let out: Map<String, Value> = spec
                 .columns
                 .iter()
-                .map(|name| (name.clone(), column(st, r, c, *date, m, name)))
+                .map(|name| (name.clone(), column(st, r, &row, &m, name)))
                 .collect();
-            Value::Object(row)
+            Value::Object(out)
         })
         .collect()
 }

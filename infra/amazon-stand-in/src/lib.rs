@@ -3,6 +3,7 @@
 //! on demand and the ground truth every figure can be checked against.
 
 pub mod ads;
+pub mod ads_truth;
 pub mod bench;
 pub mod catalog;
 pub mod client;

@@ -32,6 +32,8 @@ pub use rust_decimal::Decimal;
 const CAMPAIGN_MEDIA: &str = "application/vnd.spCampaign.v3+json";
 const AD_GROUP_MEDIA: &str = "application/vnd.spAdGroup.v3+json";
 const KEYWORD_MEDIA: &str = "application/vnd.spKeyword.v3+json";
+const TARGET_MEDIA: &str = "application/vnd.spTargetingClause.v3+json";
+const PRODUCT_AD_MEDIA: &str = "application/vnd.spProductAd.v3+json";
 const REPORT_MEDIA: &str = "application/vnd.createasyncreportrequest.v3+json";
 
 const CLIENT_ID_HEADER: &str = "Amazon-Advertising-API-ClientId";
@@ -191,6 +193,77 @@ pub struct Keyword {
     pub extended_data: Option<Value>,
 }
 
+/// One predicate of a product target's expression (`{"type": "ASIN_SAME_AS", "value": "B0..."}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetExpression {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// A Sponsored Products product target (targeting clause).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    #[serde(deserialize_with = "id_text")]
+    pub target_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub ad_group_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub campaign_id: String,
+    #[serde(default)]
+    pub expression: Vec<TargetExpression>,
+    /// `MANUAL` or `AUTO`.
+    #[serde(default)]
+    pub expression_type: Option<String>,
+    pub state: EntityState,
+    /// Absent when the target bids its ad group's default.
+    #[serde(default, with = "json_number_opt")]
+    pub bid: Option<Decimal>,
+}
+
+impl Target {
+    /// The expression as one text (`asin="B0..."`), the way reports name the target.
+    pub fn expression_text(&self) -> String {
+        self.expression
+            .iter()
+            .map(|e| match &e.value {
+                Some(v) => format!("{}=\"{v}\"", expression_word(&e.kind)),
+                None => expression_word(&e.kind),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `ASIN_SAME_AS` → `asin`, as reports write it.
+fn expression_word(kind: &str) -> String {
+    match kind {
+        "ASIN_SAME_AS" => "asin".into(),
+        "ASIN_CATEGORY_SAME_AS" => "category".into(),
+        "ASIN_BRAND_SAME_AS" => "brand".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+/// A Sponsored Products product ad: the SKU (or ASIN) an ad group advertises.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductAd {
+    #[serde(deserialize_with = "id_text")]
+    pub ad_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub ad_group_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub campaign_id: String,
+    #[serde(default)]
+    pub asin: Option<String>,
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub state: EntityState,
+}
+
 /// Filters of the v3 list calls. Each list accepts the filters it knows: campaigns take
 /// states and campaign ids; ad groups also ad group ids; keywords also keyword ids. Empty
 /// means "no filter".
@@ -200,6 +273,8 @@ pub struct ListFilter {
     pub campaign_ids: Vec<String>,
     pub ad_group_ids: Vec<String>,
     pub keyword_ids: Vec<String>,
+    /// Product targets only.
+    pub target_ids: Vec<String>,
     /// Ask for `extendedData` (counts more towards Amazon's throttling).
     pub extended: bool,
 }
@@ -220,6 +295,14 @@ pub struct ItemError {
     /// `TOO_HIGH`, `ENTITY_NOT_FOUND`, ...
     pub reason: Option<String>,
     pub message: Option<String>,
+}
+
+/// A change to one product target: its bid, its state, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetUpdate {
+    pub target_id: String,
+    pub bid: Option<Decimal>,
+    pub state: Option<EntityState>,
 }
 
 /// The outcome of one item of [`AdsApi::update_keywords`], by its index in the request.
@@ -388,6 +471,21 @@ pub struct ReportRow {
     pub sales7d: Option<Decimal>,
     #[serde(default)]
     pub units_sold_clicks7d: Option<i64>,
+    /// Targeting and search term reports: the keyword's or product target's id.
+    #[serde(default, deserialize_with = "opt_id_text")]
+    pub keyword_id: Option<String>,
+    #[serde(default)]
+    pub keyword: Option<String>,
+    #[serde(default)]
+    pub match_type: Option<String>,
+    #[serde(default)]
+    pub targeting: Option<String>,
+    #[serde(default)]
+    pub keyword_type: Option<String>,
+    #[serde(default)]
+    pub search_term: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_text")]
+    pub ad_id: Option<String>,
     /// Every other column (read money with [`ReportRow::decimal`]).
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
@@ -439,22 +537,37 @@ fn duplicate_of(message: &str) -> Option<String> {
 }
 
 /// The JSON text of a keyword update request, bids written as the decimals' own text.
+#[cfg(test)]
 fn keyword_updates_body(items: &[KeywordUpdate]) -> Result<String, AmazonError> {
-    let mut out = String::from("{\"keywords\":[");
-    for (i, u) in items.iter().enumerate() {
+    let items: Vec<(&str, Option<Decimal>, Option<EntityState>)> = items
+        .iter()
+        .map(|u| (u.keyword_id.as_str(), u.bid, u.state))
+        .collect();
+    updates_body("keywords", "keywordId", &items)
+}
+
+/// The JSON text of an update request of `key` (`keywords`, `targetingClauses`).
+fn updates_body(
+    key: &str,
+    id_field: &str,
+    items: &[(&str, Option<Decimal>, Option<EntityState>)],
+) -> Result<String, AmazonError> {
+    let mut out = format!("{{\"{key}\":[");
+    for (i, (id, bid, state)) in items.iter().enumerate() {
+        let (bid, state) = (*bid, *state);
         if i > 0 {
             out.push(',');
         }
-        out.push_str("{\"keywordId\":");
-        out.push_str(&Value::String(u.keyword_id.clone()).to_string());
-        if let Some(bid) = u.bid {
+        out.push_str(&format!("{{\"{id_field}\":"));
+        out.push_str(&Value::String(id.to_string()).to_string());
+        if let Some(bid) = bid {
             out.push_str(",\"bid\":");
             out.push_str(&bid.to_string());
         }
-        if let Some(state) = u.state {
+        if let Some(state) = state {
             let s = state.as_str().ok_or_else(|| AmazonError::InvalidInput {
                 status: 0,
-                message: format!("item {i}: a keyword can be set ENABLED, PAUSED or ARCHIVED"),
+                message: format!("item {i}: an entity can be set ENABLED, PAUSED or ARCHIVED"),
             })?;
             out.push_str(",\"state\":\"");
             out.push_str(s);
@@ -475,10 +588,11 @@ fn invalid(message: impl Into<String>) -> AmazonError {
 
 #[derive(Deserialize)]
 struct UpdateResponse {
+    #[serde(default, alias = "targetingClauses")]
     keywords: MultiStatus,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct MultiStatus {
     #[serde(default)]
     success: Vec<SuccessItem>,
@@ -709,6 +823,27 @@ impl AdsApi {
             .await
     }
 
+    /// Every Sponsored Products product target of the profile matching `filter`.
+    pub async fn targets(
+        &self,
+        ctx: &Context,
+        profile: i64,
+        filter: &ListFilter,
+    ) -> Result<Vec<Target>, AmazonError> {
+        self.list_all(ctx, profile, ListKind::Targets, filter).await
+    }
+
+    /// Every Sponsored Products product ad of the profile matching `filter`.
+    pub async fn product_ads(
+        &self,
+        ctx: &Context,
+        profile: i64,
+        filter: &ListFilter,
+    ) -> Result<Vec<ProductAd>, AmazonError> {
+        self.list_all(ctx, profile, ListKind::ProductAds, filter)
+            .await
+    }
+
     /// Updates keyword bids and states. Each item succeeds or fails on its own (207
     /// multi-status); the results are in the order of `updates`.
     pub async fn update_keywords(
@@ -717,21 +852,56 @@ impl AdsApi {
         profile: i64,
         updates: &[KeywordUpdate],
     ) -> Result<Vec<KeywordUpdateResult>, AmazonError> {
+        let items: Vec<(&str, Option<Decimal>, Option<EntityState>)> = updates
+            .iter()
+            .map(|u| (u.keyword_id.as_str(), u.bid, u.state))
+            .collect();
+        self.update_items(ctx, profile, ListKind::Keywords, &items)
+            .await
+    }
+
+    /// Updates product target bids and states, item by item like [`Self::update_keywords`]
+    /// (the results name each target in `keyword_id`).
+    pub async fn update_targets(
+        &self,
+        ctx: &Context,
+        profile: i64,
+        updates: &[TargetUpdate],
+    ) -> Result<Vec<KeywordUpdateResult>, AmazonError> {
+        let items: Vec<(&str, Option<Decimal>, Option<EntityState>)> = updates
+            .iter()
+            .map(|u| (u.target_id.as_str(), u.bid, u.state))
+            .collect();
+        self.update_items(ctx, profile, ListKind::Targets, &items)
+            .await
+    }
+
+    async fn update_items(
+        &self,
+        ctx: &Context,
+        profile: i64,
+        kind: ListKind,
+        updates: &[(&str, Option<Decimal>, Option<EntityState>)],
+    ) -> Result<Vec<KeywordUpdateResult>, AmazonError> {
+        let (op, id_field) = match kind {
+            ListKind::Targets => (&ops::UPDATE_TARGETS, "targetId"),
+            _ => (&ops::UPDATE_KEYWORDS, "keywordId"),
+        };
         let mut out = Vec::with_capacity(updates.len());
         for (n, chunk) in updates.chunks(MAX_ITEMS).enumerate() {
             let offset = n * MAX_ITEMS;
             let reply: Value = self
                 .send(
                     ctx,
-                    &ops::UPDATE_KEYWORDS,
+                    op,
                     &[],
                     Some(profile),
-                    KEYWORD_MEDIA,
-                    Some(keyword_updates_body(chunk)?.into_bytes()),
+                    kind.media(),
+                    Some(updates_body(kind.key(), id_field, chunk)?.into_bytes()),
                 )
                 .await?;
             let reply: UpdateResponse = serde_json::from_value(reply).map_err(|e| {
-                AmazonError::Dependency(format!("unexpected keyword update answer: {e}"))
+                AmazonError::Dependency(format!("unexpected {} update answer: {e}", kind.key()))
             })?;
             let mut results: Vec<Option<Result<(), Vec<ItemError>>>> = vec![None; chunk.len()];
             for s in reply.keywords.success {
@@ -747,7 +917,7 @@ impl AdsApi {
             for (i, (u, r)) in chunk.iter().zip(results).enumerate() {
                 out.push(KeywordUpdateResult {
                     index: offset + i,
-                    keyword_id: u.keyword_id.clone(),
+                    keyword_id: u.0.to_string(),
                     result: r.unwrap_or_else(|| {
                         Err(vec![ItemError {
                             error_type: "missingResult".into(),
@@ -937,12 +1107,14 @@ fn parse_rows(bytes: &[u8]) -> Result<Vec<ReportRow>, Option<AmazonError>> {
     })
 }
 
-/// The three listable Sponsored Products entities.
+/// The listable Sponsored Products entities.
 #[derive(Debug, Clone, Copy)]
 enum ListKind {
     Campaigns,
     AdGroups,
     Keywords,
+    Targets,
+    ProductAds,
 }
 
 impl ListKind {
@@ -951,6 +1123,8 @@ impl ListKind {
             ListKind::Campaigns => CAMPAIGN_MEDIA,
             ListKind::AdGroups => AD_GROUP_MEDIA,
             ListKind::Keywords => KEYWORD_MEDIA,
+            ListKind::Targets => TARGET_MEDIA,
+            ListKind::ProductAds => PRODUCT_AD_MEDIA,
         }
     }
 
@@ -959,6 +1133,8 @@ impl ListKind {
             ListKind::Campaigns => "campaigns",
             ListKind::AdGroups => "adGroups",
             ListKind::Keywords => "keywords",
+            ListKind::Targets => "targetingClauses",
+            ListKind::ProductAds => "productAds",
         }
     }
 
@@ -967,6 +1143,8 @@ impl ListKind {
             ListKind::Campaigns => &ops::LIST_CAMPAIGNS,
             ListKind::AdGroups => &ops::LIST_AD_GROUPS,
             ListKind::Keywords => &ops::LIST_KEYWORDS,
+            ListKind::Targets => &ops::LIST_TARGETS,
+            ListKind::ProductAds => &ops::LIST_PRODUCT_ADS,
         }
     }
 
@@ -1002,6 +1180,12 @@ impl ListKind {
                 return Err(invalid("campaigns cannot be filtered by ad group"));
             }
             body["adGroupIdFilter"] = include("adGroupIdFilter", ids(&f.ad_group_ids))?;
+        }
+        if !f.target_ids.is_empty() {
+            if !matches!(self, ListKind::Targets) {
+                return Err(invalid("only product targets can be filtered by target id"));
+            }
+            body["targetIdFilter"] = include("targetIdFilter", ids(&f.target_ids))?;
         }
         if !f.keyword_ids.is_empty() {
             if !matches!(self, ListKind::Keywords) {

@@ -639,6 +639,30 @@ pub mod ads {
         None,
         type_name::<ReportStatus>,
     );
+    pub const LIST_TARGETS: Operation = ads(
+        "listSponsoredProductsTargetingClauses",
+        Method::Post,
+        "/sp/targets/list",
+        BODY_TOKEN,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
+    pub const UPDATE_TARGETS: Operation = ads(
+        "updateSponsoredProductsTargetingClauses",
+        Method::Put,
+        "/sp/targets",
+        None,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
+    pub const LIST_PRODUCT_ADS: Operation = ads(
+        "listSponsoredProductsProductAds",
+        Method::Post,
+        "/sp/productAds/list",
+        BODY_TOKEN,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
 }
 
 // Fulfillment Inbound 2024-03-20 (the read operations of the inbound sync).
@@ -744,6 +768,9 @@ pub const OPERATIONS: &[&Operation] = &[
     &LIST_INBOUND_PLAN_ITEMS,
     &GET_SHIPMENT,
     &LIST_SHIPMENT_ITEMS,
+    &ads::LIST_TARGETS,
+    &ads::UPDATE_TARGETS,
+    &ads::LIST_PRODUCT_ADS,
 ];
 
 /// The operation named `module.name` (`orders_v0.getOrders`).

@@ -6,6 +6,7 @@
 //!
 //! Keys: under the tenant's partition (`crate::keys`); each dataset's module documents its own.
 
+pub mod ads;
 pub mod fee_estimates;
 pub mod inbound;
 pub mod orders;

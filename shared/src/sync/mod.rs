@@ -7,6 +7,9 @@
 //! over [`DUE_SHARDS`] partitions so no single index partition takes every tenant's schedule.
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
+pub mod ads;
+pub mod ads_entities;
+pub mod ads_reports;
 pub mod fee_estimates;
 pub mod inbound;
 pub mod inventory;
@@ -64,10 +67,13 @@ pub enum Dataset {
     Feedback,
     // Inbound shipments (Fulfillment Inbound 2024-03-20).
     Inbound,
+    // Sponsored Products (Ads API).
+    AdsEntities,
+    AdsReports,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 13] = [
+    pub const ALL: [Dataset; 15] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
@@ -81,6 +87,8 @@ impl Dataset {
         Dataset::Listings,
         Dataset::Feedback,
         Dataset::Inbound,
+        Dataset::AdsEntities,
+        Dataset::AdsReports,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +106,8 @@ impl Dataset {
             Dataset::Listings => "listings",
             Dataset::Feedback => "feedback",
             Dataset::Inbound => "inbound",
+            Dataset::AdsEntities => "ads-entities",
+            Dataset::AdsReports => "ads-reports",
         }
     }
 
@@ -121,6 +131,9 @@ impl Dataset {
             Dataset::Listings => Duration::hours(24),
             Dataset::Feedback => Duration::hours(24),
             Dataset::Inbound => Duration::hours(1),
+            Dataset::AdsEntities => Duration::hours(6),
+            // The last 14 days again every day: attribution settles late.
+            Dataset::AdsReports => Duration::hours(24),
         }
     }
 }

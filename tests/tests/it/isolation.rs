@@ -116,6 +116,7 @@ fn every_endpoint() -> BTreeSet<(String, &'static str)> {
         .chain(api_accounts::endpoints())
         .chain(api_amazon::endpoints())
         .chain(api_profit::endpoints())
+        .chain(api_ppc::endpoints())
         .map(|(m, p, _)| (m.to_string(), p))
         .collect()
 }
@@ -403,6 +404,92 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
     for (method, path) in super::profit_api::attack(app, &w.a, &w.b).await {
         hit(&method, &path);
     }
+    // PPC: every route, aimed at A's account (query or body), A's connection, or ids of A's.
+    let amz = format!("{qa}&amazonAccountId={}", w.a_amazon);
+    for path in [
+        "/api/ppc",
+        "/api/ppc/campaigns",
+        "/api/ppc/performance",
+        "/api/ppc/ad-groups",
+        "/api/ppc/keywords",
+        "/api/ppc/metrics",
+        "/api/ppc/metrics/campaigns",
+        "/api/ppc/metrics/ad-groups",
+        "/api/ppc/metrics/keywords",
+        "/api/ppc/optimization",
+        "/api/ppc/optimization/history",
+        "/api/ppc/bulk/history",
+        "/api/ppc/profit",
+        "/api/ppc/profit/campaigns",
+        "/api/ppc/profit/ad-groups",
+        "/api/ppc/profit/keywords",
+        "/api/ppc/campaigns/100000000001",
+    ] {
+        for query in [qa.clone(), amz.clone()] {
+            let path = format!("{path}{query}");
+            hit("GET", &path);
+            refused(&app.call("GET", &path, None, b).await, &path);
+        }
+    }
+    let amazon = json!(w.a_amazon);
+    let ppc_writes: Vec<(&str, String, Value)> = vec![
+        (
+            "POST",
+            "/api/ppc/optimization/run".into(),
+            json!({"accountId": ta, "minBid": 0.1, "maxBid": 5}),
+        ),
+        (
+            "PATCH",
+            "/api/ppc/optimization/200000000001".into(),
+            json!({"accountId": ta, "currentBid": 1.5}),
+        ),
+        (
+            "POST",
+            "/api/ppc/bulk/bid-update".into(),
+            json!({"accountId": ta, "targetType": "keyword", "newBid": 1, "preview": false}),
+        ),
+        (
+            "POST",
+            "/api/ppc/bulk/bid-update".into(),
+            json!({"amazonAccountId": amazon, "targetType": "keyword", "newBid": 1, "preview": true}),
+        ),
+        (
+            "POST",
+            "/api/ppc/bulk/status-change".into(),
+            json!({"accountId": ta, "targetType": "keyword", "status": "paused", "preview": false}),
+        ),
+        (
+            "POST",
+            "/api/ppc/bulk/apply-recommendations".into(),
+            json!({"accountId": ta, "minBid": 0.1, "maxBid": 5, "preview": false}),
+        ),
+        (
+            "POST",
+            "/api/ppc/bulk/revert".into(),
+            json!({"accountId": ta, "historyId": "00000000-0000-4000-8000-000000000000"}),
+        ),
+        (
+            "POST",
+            "/api/ppc/bulk/revert".into(),
+            json!({"historyId": "00000000-0000-4000-8000-000000000000"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/ppc/campaigns/100000000001{qa}"),
+            json!({"state": "PAUSED"}),
+        ),
+        (
+            "PATCH",
+            "/api/ppc/campaigns/100000000001".into(),
+            json!({"state": "PAUSED"}),
+        ),
+    ];
+    for (method, path, body) in ppc_writes {
+        hit(method, &path);
+        let r = app.call(method, &path, Some(body), b).await;
+        refused(&r, &format!("{method} {path}"));
+    }
+
     // B's own listings never include A's records.
     let mine = app.call("GET", "/api/accounts", None, b).await;
     assert_eq!(mine.body.as_array().unwrap().len(), 1);

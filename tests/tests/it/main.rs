@@ -23,6 +23,8 @@ mod profit_api;
 mod profit_api_e2e;
 mod profit_e2e;
 mod profit_ledger;
+mod ppc_api;
+mod ppc_sync;
 mod queues;
 mod sync_e2e;
 mod sync_inbound;

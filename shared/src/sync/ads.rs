@@ -1,0 +1,247 @@
+//! The Amazon Ads side of a seller connection: the Ads LWA application (its own client id and
+//! secret, `adsClientId`/`adsClientSecret` in the app secret), the advertiser's Ads refresh
+//! token (its own consent, kept in its own secret `<connection secret>/ads`), and the Ads
+//! client of the connection's region on one executor (token cache, shared limiter, time).
+//!
+//! Amazon's Ads consent is separate from the SP-API's: a seller who connected Amazon has not
+//! yet allowed Beddora to read their advertising. [`AdsAccess::connect`] stores the Ads refresh
+//! token of a connection (the minimum: the Ads consent page and its code exchange are not built
+//! yet); until then the Ads datasets of the connection finish at once with nothing to do.
+//! A refused Ads authorisation fails the Ads datasets alone, never the connection's SP-API
+//! datasets.
+
+use crate::amazon::ads::{AdsApi, AdsRegion, Profile};
+use crate::amazon::{AmazonError, Context, Credentials, Executor, RateLimiter, TokenProvider};
+use crate::connections::{self, AmazonAccount};
+use crate::marketplaces;
+use crate::ports::{Pacer, Secrets, Store};
+use crate::records::ads::{self as records, AdsEntity, EntityKind};
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use std::sync::Arc;
+
+/// The Ads application of one process.
+pub struct AdsAccess {
+    exec: Arc<Executor>,
+    client_id: String,
+    /// One base URL for every region (the stand-in); `None` for Amazon's regional hosts.
+    base_url: Option<String>,
+    secrets: Arc<dyn Secrets>,
+    secret_prefix: String,
+    page_size: Option<usize>,
+}
+
+impl AdsAccess {
+    /// `creds` are the Ads LWA application's; `cache_key` encrypts the cached Ads tokens.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        http: reqwest::Client,
+        creds: Credentials,
+        base_url: Option<String>,
+        store: Arc<dyn Store>,
+        pacer: Arc<dyn Pacer>,
+        cache_key: &SecretString,
+        secrets: Arc<dyn Secrets>,
+        secret_prefix: impl Into<String>,
+    ) -> Self {
+        let client_id = creds.client_id.clone();
+        let tokens = Arc::new(TokenProvider::new(
+            http.clone(),
+            creds,
+            store.clone(),
+            pacer.clone(),
+            cache_key,
+        ));
+        let limiter = Arc::new(RateLimiter::new(store, pacer.clone()));
+        Self {
+            exec: Arc::new(Executor::new(http, tokens, limiter, pacer)),
+            client_id,
+            base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
+            secrets,
+            secret_prefix: secret_prefix.into(),
+            page_size: None,
+        }
+    }
+
+    /// From the app secret's `adsClientId`/`adsClientSecret` (and its `jwtSigningKey` for the
+    /// token cache key); `None` when they are not there (Ads sync is off).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_app_secret(
+        raw: &SecretString,
+        token_url: String,
+        base_url: Option<String>,
+        store: Arc<dyn Store>,
+        pacer: Arc<dyn Pacer>,
+        secrets: Arc<dyn Secrets>,
+        secret_prefix: &str,
+    ) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(raw.expose_secret()).ok()?;
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(|s| s.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let (id, secret) = (text("adsClientId")?, text("adsClientSecret")?);
+        let cache_key = SecretString::from(format!(
+            "ads-lwa-cache:{}",
+            text("jwtSigningKey").unwrap_or_default()
+        ));
+        Some(Self::new(
+            reqwest::Client::new(),
+            Credentials {
+                client_id: id,
+                client_secret: SecretString::from(secret),
+                token_url,
+            },
+            base_url,
+            store,
+            pacer,
+            &cache_key,
+            secrets,
+            secret_prefix,
+        ))
+    }
+
+    /// Lists pages of this size (tests walk pages with a small one).
+    pub fn with_page_size(mut self, size: usize) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// The Ads client of the connection's region.
+    pub fn api(&self, account: &AmazonAccount) -> AdsApi {
+        let base = match &self.base_url {
+            Some(u) => u.clone(),
+            None => match account.region.to_ascii_uppercase().as_str() {
+                "EU" => AdsRegion::Europe.base_url().to_string(),
+                "FE" => AdsRegion::FarEast.base_url().to_string(),
+                _ => AdsRegion::NorthAmerica.base_url().to_string(),
+            },
+        };
+        let api = AdsApi::with_executor(self.exec.clone(), base, self.client_id.clone());
+        match self.page_size {
+            Some(n) => api.with_page_size(n),
+            None => api,
+        }
+    }
+
+    /// The secret holding the connection's Ads refresh token.
+    pub fn secret_name(&self, account: &AmazonAccount) -> String {
+        format!(
+            "{}/ads",
+            connections::secret_name(&self.secret_prefix, &account.tenant, &account.id)
+        )
+    }
+
+    /// Stores the advertiser's Ads refresh token for the connection (after Ads consent).
+    pub async fn connect(
+        &self,
+        account: &AmazonAccount,
+        refresh_token: &SecretString,
+    ) -> Result<(), AmazonError> {
+        let body = json!({"refreshToken": refresh_token.expose_secret()}).to_string();
+        self.secrets
+            .put(&self.secret_name(account), SecretString::from(body))
+            .await
+            .map_err(|e| AmazonError::Dependency(e.to_string()))
+    }
+
+    /// The Ads call context of the connection; `None` when it has no Ads consent.
+    pub async fn context(
+        &self,
+        account: &AmazonAccount,
+        deadline: DateTime<Utc>,
+    ) -> Result<Option<Context>, AmazonError> {
+        let Some(raw) = self
+            .secrets
+            .get(&self.secret_name(account))
+            .await
+            .map_err(|e| AmazonError::Dependency(e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        let v: serde_json::Value = serde_json::from_str(raw.expose_secret())
+            .map_err(|_| AmazonError::Dependency("the Ads secret is not JSON".into()))?;
+        let Some(token) = v["refreshToken"].as_str().filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        // Its own token cache entry: the SP-API token of the connection is another.
+        Ok(Some(Context::new(
+            format!("{}-ads", account.id),
+            "",
+            SecretString::from(token.to_string()),
+            deadline,
+        )))
+    }
+}
+
+/// The connection's region code of a marketplace (`NA`, `EU`, `FE`).
+fn region_of_marketplace(id: &str) -> Option<&'static str> {
+    marketplaces::by_id(id).map(|m| m.region.code())
+}
+
+/// The advertiser's seller profiles of the connection's region (the seller's own, in the
+/// region the connection is for), stored as entities.
+pub async fn sync_profiles(
+    api: &AdsApi,
+    ctx: &Context,
+    store: &dyn Store,
+    account: &AmazonAccount,
+    now: DateTime<Utc>,
+) -> Result<Vec<Profile>, crate::sync::step::StepError> {
+    let profiles: Vec<Profile> = api
+        .profiles(ctx)
+        .await
+        .map_err(ads_error)?
+        .into_iter()
+        .filter(|p| {
+            p.account_info.kind == "seller"
+                && p.account_info.id == account.seller_id
+                && region_of_marketplace(&p.account_info.marketplace_string_id)
+                    .is_some_and(|r| r.eq_ignore_ascii_case(&account.region))
+        })
+        .collect();
+    for p in &profiles {
+        records::put_entity(store, &account.tenant, &profile_entity(p, account, now)).await?;
+    }
+    Ok(profiles)
+}
+
+pub(crate) fn profile_entity(
+    p: &Profile,
+    account: &AmazonAccount,
+    now: DateTime<Utc>,
+) -> AdsEntity {
+    AdsEntity {
+        kind: EntityKind::Profile,
+        profile_id: p.profile_id,
+        id: p.profile_id.to_string(),
+        connection: account.id.to_string(),
+        marketplace_id: p.account_info.marketplace_string_id.clone(),
+        currency: p.currency_code.clone(),
+        campaign_id: None,
+        ad_group_id: None,
+        name: p.country_code.clone(),
+        match_type: None,
+        state: "ENABLED".into(),
+        bid: None,
+        amount: p.daily_budget,
+        sku: None,
+        asin: None,
+        timezone: Some(p.timezone.clone()),
+        synced_at: now,
+    }
+}
+
+/// An Ads failure as a step failure: a refused Ads authorisation fails the Ads dataset alone
+/// (the worker would otherwise stop every dataset of the connection, SP-API ones included).
+pub fn ads_error(e: AmazonError) -> crate::sync::step::StepError {
+    match e {
+        AmazonError::NeedsReauthorization(m) => crate::sync::step::StepError::Permanent(format!(
+            "Amazon Ads refused the authorisation ({m}): connect Ads again"
+        )),
+        other => crate::sync::step::StepError::Amazon(other),
+    }
+}
