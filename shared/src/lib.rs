@@ -9,6 +9,7 @@ pub mod config;
 pub mod connections;
 pub mod domain;
 pub mod error;
+pub mod forecast;
 pub mod http;
 pub mod identity;
 pub mod jobs;
