@@ -6,6 +6,7 @@ pub mod ads;
 pub mod bench;
 pub mod catalog;
 pub mod client;
+pub mod demand;
 pub mod generator;
 pub mod ground_truth;
 pub mod limits;

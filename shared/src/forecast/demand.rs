@@ -12,8 +12,10 @@
 //! 3. **Yearly profile** (when the history reaches a year back from the whole horizon): the
 //!    year-ago path from the same point on, as a ratio to the year-ago level over the same
 //!    28 days, averaged with the path two years ago where that exists; each window is a
-//!    29-day robust mean, so one year's promotion or stock-out does not become a season.
-//!    Last year's path carries its own trend.
+//!    29-day robust mean, so one year's promotion or stock-out does not become a season;
+//!    each ratio is shrunk towards 1 by how much of the year's month-to-month spread is
+//!    counting noise (empirical Bayes), so a flat seller's year-ago wiggles are ignored and a
+//!    real season is kept. Last year's path carries its own trend.
 //! 4. **Trend** (without a yearly profile): the slope of a regression over the last 84
 //!    in-stock days, kept only when it is clearly not noise (|t| ≥ 2) and damped, so a
 //!    launch ramp or a decline carries on for a few weeks and then levels off.
@@ -268,6 +270,25 @@ pub fn forecast(h: &DailyHistory, horizon: usize) -> Forecast {
         let year_mean = robust_mean(&window(h, &weekly, n - back, n - back + 365));
         let eps = 0.1 * year_mean + 0.05;
         let m_ref = robust_mean(&reference);
+        // How much of a window's ratio is season rather than counting noise: the spread of the
+        // year's monthly log-levels beyond what noise alone gives (empirical Bayes), so a flat
+        // seller's year-ago wiggles are mostly ignored and a real season is kept whole.
+        let noise = |m: f64, days: usize| 1.5 / (m * days as f64 + 1.0) + 0.1 / days as f64;
+        let months: Vec<(f64, usize)> = (0..12)
+            .map(|j| {
+                let from = n - back + j * 30;
+                let w = window(h, &weekly, from, from + 30);
+                (robust_mean(&w), w.len())
+            })
+            .filter(|(_, len)| *len >= 10)
+            .collect();
+        let logs: Vec<f64> = months.iter().map(|(m, _)| (m + eps).ln()).collect();
+        let mean_log = logs.iter().sum::<f64>() / logs.len().max(1) as f64;
+        let spread = logs.iter().map(|l| (l - mean_log).powi(2)).sum::<f64>()
+            / (logs.len().max(2) - 1) as f64;
+        let month_noise =
+            months.iter().map(|(m, l)| noise(*m, *l)).sum::<f64>() / months.len().max(1) as f64;
+        let season_var = (spread - month_noise).max(0.002);
         let mut any = false;
         for (d, slot) in yearly_ratio.iter_mut().enumerate() {
             let centre = n + d as i64 - back;
@@ -280,7 +301,10 @@ pub fn forecast(h: &DailyHistory, horizon: usize) -> Forecast {
             if win.len() < 10 {
                 continue;
             }
-            let r = ((robust_mean(&win) + eps) / (m_ref + eps)).clamp(0.1, 10.0);
+            let m_f = robust_mean(&win);
+            let raw = ((m_f + eps) / (m_ref + eps)).clamp(0.1, 10.0).ln();
+            let noise_var = noise(m_f, win.len()) + noise(m_ref, reference.len());
+            let r = (raw * season_var / (season_var + noise_var)).exp();
             *slot = Some(match *slot {
                 None => r,
                 Some(prev) => (prev + r) / 2.0,
@@ -290,7 +314,8 @@ pub fn forecast(h: &DailyHistory, horizon: usize) -> Forecast {
         years_used |= any;
     }
 
-    // Trend, when no yearly profile carries one.
+    // Trend, when no yearly profile carries one (last year's path carries its own; a drift
+    // against it measured over overlapping windows proved mostly noise in the backtest).
     let mut trend_per_day = 0.0;
     if !years_used {
         let mut points = last_in_stock(h, &weekly, TREND_DAYS);
