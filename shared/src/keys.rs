@@ -92,6 +92,13 @@ const SETTLEMENT_LINE: &str = "STLLINE#";
 const SETTLEMENT_DOCUMENT: &str = "STLDOC#";
 const FEE_ESTIMATE: &str = "FEE#";
 const PAYOUT: &str = "PAYOUT#";
+// Inventory, ledger, returns, reimbursements (`crate::records::{inventory, ledger, returns,
+// reimbursements}`).
+const INVENTORY: &str = "INV#";
+const LEDGER_EVENT: &str = "INVLEDGER#";
+const LEDGER_DAY: &str = "INVDAY#";
+const CUSTOMER_RETURN: &str = "RETURN#";
+const REIMBURSEMENT: &str = "REIMB#";
 
 /// Builds the keys and queries of one tenant's partition `ACCT#<t>`.
 #[derive(Debug, Clone, Copy)]
@@ -309,6 +316,79 @@ impl TenantKey<'_> {
 
     pub fn payouts(&self) -> Query {
         self.prefix(PAYOUT)
+    }
+
+    /// `ACCT#<t>/INV#<marketplaceId>#<sku>`: a SKU's FBA stock in a marketplace, as of the
+    /// newest figure Amazon gave (inventory summaries or an availability notification).
+    pub fn inventory(&self, marketplace_id: &str, sku: &str) -> Key {
+        self.key(format!("{INVENTORY}{marketplace_id}#{sku}"))
+    }
+
+    pub fn inventories(&self) -> Query {
+        self.prefix(INVENTORY)
+    }
+
+    /// `ACCT#<t>/INVLEDGER#<marketplaceId>#<date and time>#<event key>`: one inventory ledger
+    /// event (the detail view), sorted by time within a marketplace.
+    pub fn ledger_event(&self, marketplace_id: &str, at: &str, event_key: &str) -> Key {
+        self.key(format!("{LEDGER_EVENT}{marketplace_id}#{at}#{event_key}"))
+    }
+
+    pub fn ledger_events(&self) -> Query {
+        self.prefix(LEDGER_EVENT)
+    }
+
+    /// A marketplace's ledger events in `[from, to)` (the same time text as the keys).
+    pub fn ledger_events_between(&self, marketplace_id: &str, from: &str, to: &str) -> Query {
+        Query::partition(Index::Table, self.pk()).sk(SortKey::Between(
+            format!("{LEDGER_EVENT}{marketplace_id}#{from}"),
+            format!("{LEDGER_EVENT}{marketplace_id}#{to}"),
+        ))
+    }
+
+    /// `ACCT#<t>/INVDAY#<marketplaceId>#<sku>#<day>#<fnsku>#<disposition>#<location>`: a
+    /// SKU's stock at the end of a day (the ledger summary view, daily).
+    pub fn ledger_day(
+        &self,
+        marketplace_id: &str,
+        sku: &str,
+        day: &str,
+        fnsku: &str,
+        disposition: &str,
+        location: &str,
+    ) -> Key {
+        self.key(format!(
+            "{LEDGER_DAY}{marketplace_id}#{sku}#{day}#{fnsku}#{disposition}#{location}"
+        ))
+    }
+
+    pub fn ledger_days(&self) -> Query {
+        self.prefix(LEDGER_DAY)
+    }
+
+    /// One SKU's daily rows of a marketplace, oldest first.
+    pub fn ledger_days_of(&self, marketplace_id: &str, sku: &str) -> Query {
+        self.prefix(format!("{LEDGER_DAY}{marketplace_id}#{sku}#"))
+    }
+
+    /// `ACCT#<t>/RETURN#<marketplaceId>#<orderId>#<LPN or return key>`: a customer return.
+    pub fn customer_return(&self, marketplace_id: &str, order_id: &str, return_key: &str) -> Key {
+        self.key(format!(
+            "{CUSTOMER_RETURN}{marketplace_id}#{order_id}#{return_key}"
+        ))
+    }
+
+    pub fn customer_returns(&self) -> Query {
+        self.prefix(CUSTOMER_RETURN)
+    }
+
+    /// `ACCT#<t>/REIMB#<reimbursementId>#<sku>`: one line of an FBA reimbursement.
+    pub fn reimbursement(&self, reimbursement_id: &str, sku: &str) -> Key {
+        self.key(format!("{REIMBURSEMENT}{reimbursement_id}#{sku}"))
+    }
+
+    pub fn reimbursements(&self) -> Query {
+        self.prefix(REIMBURSEMENT)
     }
 }
 

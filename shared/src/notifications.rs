@@ -16,6 +16,9 @@
 //!   report makes the settlements sweep due (other reports are polled by the run that asked for
 //!   them); APPLICATION_OAUTH marks every dataset of the connection as needing the seller to
 //!   authorise again, so nothing of it runs until they reconnect.
+//! - FBA_INVENTORY_AVAILABILITY_CHANGES stores the stock figures it carries for each
+//!   marketplace the connection serves (`sync::inventory::apply_availability`), newer-wins by
+//!   its `EventTime`: duplicates and late older ones change nothing.
 //! - A type we do not act on is acknowledged and logged, never retried. A body that cannot be
 //!   read is recorded as a permanent failure with its cause: under each tenant of the seller it
 //!   names (the error-recovery API shows it; retrying it makes the dataset due), or, when it
@@ -90,6 +93,10 @@ pub enum Effect {
     Reauthorize { reason: String },
     /// Nothing to do for a connection (a report another run polls, a grant, …).
     Nothing { why: String },
+    /// A SKU's FBA stock changed: store the figures (newer-wins by the event time).
+    InventoryAvailability {
+        payload: Box<crate::amazon::models::notification_payloads::FbaInventoryAvailabilityPayload>,
+    },
 }
 
 impl Effect {
@@ -100,6 +107,7 @@ impl Effect {
             Effect::RefreshOrder { .. } => Some(Dataset::Orders),
             Effect::TransactionsChanged { .. } => Some(Dataset::Transactions),
             Effect::SettlementReady => Some(Dataset::Settlements),
+            Effect::InventoryAvailability { .. } => Some(Dataset::Inventory),
             Effect::Reauthorize { .. } | Effect::Nothing { .. } => None,
         }
     }
@@ -109,6 +117,10 @@ impl Effect {
         match self {
             Effect::RefreshOrder { marketplace_id, .. }
             | Effect::TransactionsChanged { marketplace_id } => Some(marketplace_id),
+            Effect::InventoryAvailability { payload } => payload
+                .fulfillment_inventory_by_marketplace
+                .first()
+                .map(|m| m.marketplace_id.as_str()),
             _ => None,
         }
     }
@@ -261,6 +273,19 @@ pub fn read(body: &str, message_id: &str) -> Reading {
                 effect,
             })
         }
+        Decoded::FbaInventoryAvailabilityChanges(n) => Reading::Notice(Notice {
+            id: id_or(
+                n.notification_metadata
+                    .as_ref()
+                    .map(|m| m.notification_id.clone()),
+            ),
+            kind: kind_text,
+            event_time: n.event_time,
+            seller_id: Some(n.payload.seller_id.clone()),
+            effect: Effect::InventoryAvailability {
+                payload: Box::new(n.payload.clone()),
+            },
+        }),
         _ => Reading::Ignored { kind: kind_text },
     }
 }
@@ -575,6 +600,38 @@ impl Consumer {
             }
             Effect::SettlementReady => {
                 wake(store, a, Dataset::Settlements, now).await?;
+            }
+            Effect::InventoryAvailability { payload } => {
+                let mut events = sync::inventory::apply_availability(
+                    store,
+                    &a.tenant,
+                    conn,
+                    |m| serves(a, m),
+                    payload,
+                    n.event_time,
+                )
+                .await?;
+                // A redelivery whose first attempt may have stored and then failed to publish.
+                if events.is_empty() && attempt > 1 {
+                    events = payload
+                        .fulfillment_inventory_by_marketplace
+                        .iter()
+                        .filter(|m| serves(a, &m.marketplace_id))
+                        .map(|m| {
+                            sync::inventory::inventory_changed(
+                                &a.tenant,
+                                conn,
+                                &m.marketplace_id,
+                                std::slice::from_ref(&payload.sku),
+                            )
+                        })
+                        .collect();
+                }
+                if let (Some(bus), false) = (&self.bus, events.is_empty()) {
+                    bus.publish(&events).await.map_err(|e| {
+                        Fail::Retry(format!("publishing InventoryChanged: {e}"), None)
+                    })?;
+                }
             }
             Effect::Reauthorize { reason } => {
                 if n.event_time < a.authorized_at.unwrap_or(a.created_at) {

@@ -10,7 +10,11 @@ use shared::ports::bus::EventBus;
 use shared::ports::queue::QueueRef;
 use shared::ports::{Clock, Pacer, Queue, Secrets, Store};
 use shared::sync::fee_estimates::FeeEstimatesSync;
+use shared::sync::inventory::InventorySync;
+use shared::sync::ledger::{LedgerDetailSync, LedgerSummarySync};
 use shared::sync::orders::OrdersSync;
+use shared::sync::reimbursements::ReimbursementsSync;
+use shared::sync::returns::{MfnReturnsSync, ReturnsSync};
 use shared::sync::settlements::SettlementsSync;
 use shared::sync::step::DatasetSync;
 use shared::sync::transactions::TransactionsSync;
@@ -20,7 +24,7 @@ use std::sync::Arc;
 
 /// Every dataset this worker syncs.
 pub fn registry() -> Registry {
-    let datasets: [(Dataset, Arc<dyn DatasetSync>); 4] = [
+    let datasets: [(Dataset, Arc<dyn DatasetSync>); 10] = [
         (Dataset::Orders, Arc::new(OrdersSync::new())),
         (Dataset::Transactions, Arc::new(TransactionsSync::default())),
         (
@@ -28,6 +32,25 @@ pub fn registry() -> Registry {
             Arc::new(SettlementsSync::new(reqwest::Client::new())),
         ),
         (Dataset::FeeEstimates, Arc::new(FeeEstimatesSync::default())),
+        // Inventory, ledger, returns, reimbursements.
+        (Dataset::Inventory, Arc::new(InventorySync::default())),
+        (
+            Dataset::LedgerEvents,
+            Arc::new(LedgerDetailSync::default_sync()),
+        ),
+        (
+            Dataset::LedgerDays,
+            Arc::new(LedgerSummarySync::default_sync()),
+        ),
+        (Dataset::Returns, Arc::new(ReturnsSync::default_sync())),
+        (
+            Dataset::Reimbursements,
+            Arc::new(ReimbursementsSync::default_sync()),
+        ),
+        (
+            Dataset::MfnReturns,
+            Arc::new(MfnReturnsSync::default_sync()),
+        ),
     ];
     datasets.into_iter().collect()
 }

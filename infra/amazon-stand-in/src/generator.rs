@@ -1424,6 +1424,23 @@ fn inventory(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
                 reason: "",
             });
         }
+        // Units moved between fulfilment centres, one row a unit: two units out of one centre
+        // and two into the next at the same second, so the detail view holds identical rows
+        // (no id tells them apart), as real ledgers do. They net to zero.
+        let to_fc = FCS[(FCS.iter().position(|f| *f == fc).unwrap_or(0) + 1) % FCS.len()];
+        for (quantity, centre) in [(-1, fc), (-1, fc), (1, to_fc), (1, to_fc)] {
+            s.ledger.push(LedgerEntry {
+                date: end - Duration::days(2),
+                product: l.product,
+                marketplace_id: l.marketplace_id,
+                event_type: "WhseTransfers",
+                reference_id: String::new(),
+                quantity,
+                fulfillment_center: centre,
+                disposition: "SELLABLE",
+                reason: "",
+            });
+        }
         let fulfillable = (received - shipped - lost + returned).max(0);
         s.inventory.push(InventoryLevel {
             product: l.product,

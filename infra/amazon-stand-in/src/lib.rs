@@ -11,6 +11,7 @@ pub mod generator;
 pub mod ground_truth;
 pub mod limits;
 pub mod live;
+pub mod mfn_returns;
 pub mod model;
 pub mod notifications;
 pub mod render;

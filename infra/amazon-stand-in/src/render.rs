@@ -590,6 +590,16 @@ pub fn amount_text(d: Decimal, comma: bool) -> String {
     }
 }
 
+/// A product's name as the marketplace's FBA files print it: Japanese on Amazon.co.jp (what
+/// makes their Shift_JIS charset matter), the catalogue title elsewhere.
+fn local_title(p: &crate::model::Product, marketplace_id: &str) -> String {
+    if marketplace_id == "A1VC38T7YXB528" {
+        p.title_ja.clone()
+    } else {
+        p.title.clone()
+    }
+}
+
 /// A report file: text, and the charset it is encoded in.
 pub struct FlatFile {
     pub text: String,
@@ -616,7 +626,7 @@ fn quoted_tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     out
 }
 
-fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
+pub(crate) fn tsv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut out = header.join("\t");
     out.push('\n');
     for r in rows {
@@ -1390,7 +1400,7 @@ pub fn reimbursements_file(
                 p.sku.clone(),
                 p.fnsku.clone(),
                 p.asin.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 "NewItem".into(),
                 r.currency.to_string(),
                 // One file, both separators: EU files print the unit amount with a point
@@ -1451,7 +1461,7 @@ pub fn returns_file(
                 p.sku.clone(),
                 p.asin.clone(),
                 p.fnsku.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 r.quantity.to_string(),
                 r.fulfillment_center.to_string(),
                 r.disposition.to_string(),
@@ -1517,7 +1527,7 @@ pub fn ledger_file(
                 p.fnsku.clone(),
                 p.asin.clone(),
                 p.sku.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 e.event_type.to_string(),
                 e.reference_id.clone(),
                 e.quantity.to_string(),
@@ -1622,7 +1632,7 @@ pub fn ledger_summary_file(
                 p.fnsku.clone(),
                 p.asin.clone(),
                 p.sku.clone(),
-                p.title.clone(),
+                local_title(p, marketplace_id),
                 "SELLABLE".into(),
                 start.to_string(),
                 "0".into(),
@@ -1642,6 +1652,117 @@ pub fn ledger_summary_file(
             ]
         })
         .collect();
+    FlatFile {
+        text: quoted_tsv(&header, rows),
+        encoding,
+    }
+}
+
+/// The summary view's column of a ledger event: receipts, shipments, returns, transfers,
+/// found, lost, damaged, disposed, other.
+fn summary_slot(event_type: &str, reason: &str) -> usize {
+    match (event_type, reason) {
+        ("Receipts", _) => 0,
+        ("Shipments", _) => 1,
+        ("CustomerReturns", _) => 2,
+        ("WhseTransfers", _) => 3,
+        ("Adjustments", "F") => 4,
+        ("Adjustments", "M") => 5,
+        ("Adjustments", "E") => 6,
+        ("Adjustments", "D") => 7,
+        _ => 8,
+    }
+}
+
+/// The ledger summary view aggregated by day (`reportOptions`
+/// `{"aggregatedByTimePeriod": "DAILY", "aggregateByLocation": "COUNTRY"}`): one row per FNSKU
+/// and day on which it had an event in the window (days without one carry the last balance),
+/// every field in double quotes. Days are UTC calendar days, as the detail view's `Date`.
+pub fn ledger_summary_daily_file(
+    s: &Seller,
+    marketplace_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> FlatFile {
+    let (encoding, _) = file_locale(marketplace_id);
+    let header = [
+        "Date",
+        "FNSKU",
+        "ASIN",
+        "MSKU",
+        "Title",
+        "Disposition",
+        "Starting Warehouse Balance",
+        "In Transit Between Warehouses",
+        "Receipts",
+        "Customer Shipments",
+        "Customer Returns",
+        "Vendor Returns",
+        "Warehouse Transfer In/Out",
+        "Found",
+        "Lost",
+        "Damaged",
+        "Disposed",
+        "Other Events",
+        "Ending Warehouse Balance",
+        "Unknown Events",
+        "Location",
+    ];
+    let country = marketplaces::by_id(marketplace_id)
+        .map(|m| {
+            if m.country_code == "UK" {
+                "GB"
+            } else {
+                m.country_code
+            }
+        })
+        .unwrap_or("US");
+    // (product, day) -> slots; balances before each product's first day in the window.
+    let mut days: std::collections::BTreeMap<(usize, chrono::NaiveDate), [i64; 9]> =
+        Default::default();
+    let mut before: std::collections::BTreeMap<usize, i64> = Default::default();
+    for e in s
+        .ledger
+        .iter()
+        .filter(|e| e.marketplace_id == marketplace_id && e.date < to)
+    {
+        if e.date < from {
+            *before.entry(e.product).or_default() += e.quantity;
+        } else {
+            days.entry((e.product, e.date.date_naive())).or_default()
+                [summary_slot(e.event_type, e.reason)] += e.quantity;
+        }
+    }
+    let mut rows = vec![];
+    for ((pi, day), k) in days {
+        let p = &s.products[pi];
+        let start = before.get(&pi).copied().unwrap_or(0);
+        let end = start + k.iter().sum::<i64>();
+        before.insert(pi, end);
+        rows.push(vec![
+            day.format("%m/%d/%Y").to_string(),
+            p.fnsku.clone(),
+            p.asin.clone(),
+            p.sku.clone(),
+            local_title(p, marketplace_id),
+            "SELLABLE".into(),
+            start.to_string(),
+            "0".into(),
+            k[0].to_string(),
+            k[1].to_string(),
+            k[2].to_string(),
+            "0".into(),
+            k[3].to_string(),
+            k[4].to_string(),
+            k[5].to_string(),
+            k[6].to_string(),
+            k[7].to_string(),
+            k[8].to_string(),
+            end.to_string(),
+            "0".into(),
+            country.to_string(),
+        ]);
+    }
     FlatFile {
         text: quoted_tsv(&header, rows),
         encoding,

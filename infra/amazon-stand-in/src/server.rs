@@ -124,6 +124,8 @@ struct Report {
     outcome: &'static str,
     document: Option<String>,
     cancelled: bool,
+    /// The request's `reportOptions` (the ledger summary's `aggregatedByTimePeriod`).
+    options: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Default)]

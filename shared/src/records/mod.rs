@@ -10,6 +10,11 @@ pub mod fee_estimates;
 pub mod orders;
 pub mod settlements;
 pub mod transactions;
+// Inventory, ledger, returns, reimbursements.
+pub mod inventory;
+pub mod ledger;
+pub mod reimbursements;
+pub mod returns;
 
 use crate::ports::store::{Condition, Item, Store, StoreError, Value};
 

@@ -8,7 +8,12 @@
 //! Every update is guarded by the `version` it read, so two writers never both win.
 
 pub mod fee_estimates;
+pub mod inventory;
+pub mod ledger;
 pub mod orders;
+pub mod reimbursements;
+pub mod report_windows;
+pub mod returns;
 pub mod settlements;
 pub mod step;
 pub mod transactions;
@@ -42,14 +47,27 @@ pub enum Dataset {
     Transactions,
     Settlements,
     FeeEstimates,
+    // Inventory, ledger, returns, reimbursements.
+    Inventory,
+    LedgerEvents,
+    LedgerDays,
+    Returns,
+    Reimbursements,
+    MfnReturns,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 4] = [
+    pub const ALL: [Dataset; 10] = [
         Dataset::Orders,
         Dataset::Transactions,
         Dataset::Settlements,
         Dataset::FeeEstimates,
+        Dataset::Inventory,
+        Dataset::LedgerEvents,
+        Dataset::LedgerDays,
+        Dataset::Returns,
+        Dataset::Reimbursements,
+        Dataset::MfnReturns,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +76,12 @@ impl Dataset {
             Dataset::Transactions => "transactions",
             Dataset::Settlements => "settlements",
             Dataset::FeeEstimates => "fee-estimates",
+            Dataset::Inventory => "inventory",
+            Dataset::LedgerEvents => "ledger-events",
+            Dataset::LedgerDays => "ledger-days",
+            Dataset::Returns => "returns",
+            Dataset::Reimbursements => "reimbursements",
+            Dataset::MfnReturns => "returns-mfn",
         }
     }
 
@@ -72,6 +96,12 @@ impl Dataset {
             Dataset::Transactions => Duration::hours(1),
             Dataset::Settlements => Duration::hours(24),
             Dataset::FeeEstimates => Duration::hours(1),
+            Dataset::Inventory => Duration::hours(1),
+            Dataset::LedgerEvents
+            | Dataset::LedgerDays
+            | Dataset::Returns
+            | Dataset::Reimbursements
+            | Dataset::MfnReturns => Duration::hours(24),
         }
     }
 }

@@ -22,6 +22,7 @@ mod local_runner;
 mod notifications;
 mod queues;
 mod sync_e2e;
+mod sync_inventory;
 mod sync_money;
 mod sync_state;
 mod sync_worker;

@@ -16,6 +16,7 @@ pub(super) const REQUESTABLE: &[&str] = &[
     "GET_MERCHANT_LISTINGS_ALL_DATA",
     "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA",
     "GET_SELLER_FEEDBACK_DATA",
+    "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
 ];
 pub(super) const SETTLEMENT: &str = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2";
 /// The older settlement layout, still delivered next to V2 (one of each per settlement).
@@ -28,6 +29,7 @@ pub(super) struct CreateReport {
     marketplace_ids: Option<Vec<String>>,
     data_start_time: Option<String>,
     data_end_time: Option<String>,
+    report_options: Option<std::collections::BTreeMap<String, String>>,
 }
 
 pub(super) async fn create_report(
@@ -79,6 +81,7 @@ pub(super) async fn create_report(
         outcome,
         document: None,
         cancelled: false,
+        options: spec.report_options.unwrap_or_default(),
     });
     st.respond(op, StatusCode::ACCEPTED, json!({"reportId": id}), f)
 }
@@ -117,6 +120,7 @@ pub(super) fn settlement_reports(st: &StandIn) -> Vec<Report> {
                 outcome: "DONE",
                 document: Some(format!("amzn1.spdoc.{doc}.{}", s.id)),
                 cancelled: false,
+                options: Default::default(),
             };
             [
                 report("S", SETTLEMENT, "settlement"),
@@ -282,6 +286,11 @@ pub(super) fn document_for(st: &StandIn, r: &Report) -> Option<String> {
         "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA" | "GET_FBA_MYI_ALL_INVENTORY_DATA" => {
             render::inventory_file(s, mid)
         }
+        "GET_LEDGER_SUMMARY_VIEW_DATA"
+            if r.options.get("aggregatedByTimePeriod").map(String::as_str) == Some("DAILY") =>
+        {
+            render::ledger_summary_daily_file(s, mid, from, to)
+        }
         "GET_LEDGER_SUMMARY_VIEW_DATA" => render::ledger_summary_file(s, mid, from, to),
         "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL" => {
             render::fulfilled_shipments_file(s, mid, from, to)
@@ -292,6 +301,9 @@ pub(super) fn document_for(st: &StandIn, r: &Report) -> Option<String> {
         "GET_MERCHANT_LISTINGS_ALL_DATA" => render::listings_file(s, mid),
         "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA" => render::fee_preview_file(s, mid),
         "GET_SELLER_FEEDBACK_DATA" => render::feedback_file(s, mid, from, to),
+        "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE" => {
+            crate::mfn_returns::mfn_returns_file(s, mid, from, to)
+        }
         _ => return None,
     };
     let bytes = if r.outcome == "FATAL" {
