@@ -418,6 +418,43 @@ fn user_pk(u: &UserId) -> String {
     format!("USER#{u}")
 }
 
+// Costs entered by the seller (`shared::costs`): unit costs, FIFO batches, expenses, manual
+// returns and cashflow entries. One small prefix each; a tenant holds at most thousands.
+const COST_PREFIXES: [&str; 5] = ["UCOST#", "CBATCH#", "EXP#", "RET#", "CASH#"];
+
+/// The kinds of seller-entered cost records, each under its own prefix of the tenant partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostRecord {
+    /// `ACCT#<t>/UCOST#<id>`: an effective-dated unit cost of a SKU.
+    UnitCost,
+    /// `ACCT#<t>/CBATCH#<id>`: a purchase batch with its landed cost (FIFO).
+    Batch,
+    /// `ACCT#<t>/EXP#<id>`: an indirect expense (one-off or recurring).
+    Expense,
+    /// `ACCT#<t>/RET#<id>`: a return recorded by the seller.
+    Return,
+    /// `ACCT#<t>/CASH#<id>`: a manual cashflow entry.
+    Cashflow,
+}
+
+impl CostRecord {
+    fn prefix(self) -> &'static str {
+        COST_PREFIXES[self as usize]
+    }
+}
+
+impl TenantKey<'_> {
+    /// `ACCT#<t>/<prefix><id>`: one seller-entered cost record.
+    pub fn cost_record(&self, kind: CostRecord, id: &str) -> Key {
+        self.key(format!("{}{id}", kind.prefix()))
+    }
+
+    /// Every record of one kind.
+    pub fn cost_records(&self, kind: CostRecord) -> Query {
+        self.prefix(kind.prefix())
+    }
+}
+
 /// gsi2 partition of one Amazon seller's connections, across tenants: an Amazon notification
 /// names only the seller (`SELLER#<sellerId>`).
 pub fn seller_connections_pk(seller_id: &str) -> String {

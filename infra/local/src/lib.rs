@@ -17,7 +17,8 @@ pub fn app(state: AppState) -> axum::Router {
     shared::http::finish(
         api_auth::routes()
             .merge(api_accounts::routes())
-            .merge(api_amazon::routes()),
+            .merge(api_amazon::routes())
+            .merge(api_profit::routes()),
         state,
     )
 }

@@ -68,7 +68,7 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
         &std::fs::read_to_string(events_dir().join("manifest.json")).expect("events/manifest.json"),
     )
     .expect("manifest JSON");
-    let files: usize = ["api-auth", "api-accounts", "api-amazon"]
+    let files: usize = ["api-auth", "api-accounts", "api-amazon", "api-profit"]
         .iter()
         .map(|d| std::fs::read_dir(events_dir().join(d)).unwrap().count())
         .sum();
@@ -90,6 +90,7 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
             "api-auth" => api_auth::router(app.state.clone()),
             "api-accounts" => api_accounts::router(app.state.clone()),
             "api-amazon" => api_amazon::router(app.state.clone()),
+            "api-profit" => api_profit::router(app.state.clone()),
             other => panic!("{file}: unknown function {other}"),
         };
         let mut handler = lambda_http::Adapter::from(router);

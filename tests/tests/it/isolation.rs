@@ -115,6 +115,7 @@ fn every_endpoint() -> BTreeSet<(String, &'static str)> {
         .into_iter()
         .chain(api_accounts::endpoints())
         .chain(api_amazon::endpoints())
+        .chain(api_profit::endpoints())
         .map(|(m, p, _)| (m.to_string(), p))
         .collect()
 }
@@ -397,6 +398,10 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
         } else {
             refused(&r, &format!("{method} {path}"));
         }
+    }
+    // Every profit route, aimed at A's account and records (`profit_api::attack`).
+    for (method, path) in super::profit_api::attack(app, &w.a, &w.b).await {
+        hit(&method, &path);
     }
     // B's own listings never include A's records.
     let mine = app.call("GET", "/api/accounts", None, b).await;
