@@ -10,6 +10,7 @@ pub mod connections;
 pub mod costs;
 pub mod domain;
 pub mod error;
+pub mod forecast;
 pub mod http;
 pub mod identity;
 pub mod jobs;

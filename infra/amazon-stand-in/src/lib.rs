@@ -7,6 +7,7 @@ pub mod ads_truth;
 pub mod bench;
 pub mod catalog;
 pub mod client;
+pub mod demand;
 pub mod generator;
 pub mod ground_truth;
 pub mod inbound;
