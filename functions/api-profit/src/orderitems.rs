@@ -149,7 +149,7 @@ pub async fn by_order_items(
             }
         }
         if !posted {
-            net = sales - it.discount.unwrap_or_default() + (net - Decimal::ZERO);
+            net += sales - it.discount.unwrap_or_default();
         }
         let cogs = match books.costs.sale(&o.amazon_order_id, &it.sku) {
             Some(p) => {

@@ -236,10 +236,42 @@ impl Store for EmbeddedStore {
                     ),
                 }
             });
+            // The sort-key condition narrows the scan (keys are `<pk>\0<sk>…`; a sort key
+            // holds no NUL, so `\u{1}` after a value sorts after every key with that value).
+            let (low, high) = match &query.sk {
+                SortKey::Eq(v) => (
+                    Bound::Included(format!("{prefix}{v}")),
+                    Bound::Excluded(format!("{prefix}{v}\u{1}")),
+                ),
+                SortKey::Between(a, b) => (
+                    Bound::Included(format!("{prefix}{a}")),
+                    Bound::Excluded(format!("{prefix}{b}\u{1}")),
+                ),
+                SortKey::BeginsWith(p) => (
+                    Bound::Included(format!("{prefix}{p}")),
+                    Bound::Excluded(format!("{prefix}{p}\u{10FFFF}")),
+                ),
+                SortKey::Ge(v) | SortKey::Gt(v) => (
+                    Bound::Included(format!("{prefix}{v}")),
+                    Bound::Excluded(end.clone()),
+                ),
+                SortKey::Lt(v) => (
+                    Bound::Included(prefix.clone()),
+                    Bound::Excluded(format!("{prefix}{v}")),
+                ),
+                SortKey::Le(v) => (
+                    Bound::Included(prefix.clone()),
+                    Bound::Excluded(format!("{prefix}{v}\u{1}")),
+                ),
+                _ => (
+                    Bound::Included(prefix.clone()),
+                    Bound::Excluded(end.clone()),
+                ),
+            };
             let (lo, hi) = match (&after, query.forward) {
-                (Some(a), true) => (Bound::Excluded(a.clone()), Bound::Excluded(end)),
-                (Some(a), false) => (Bound::Included(prefix), Bound::Excluded(a.clone())),
-                (None, _) => (Bound::Included(prefix), Bound::Excluded(end)),
+                (Some(a), true) => (Bound::Excluded(a.clone()), high),
+                (Some(a), false) => (low, Bound::Excluded(a.clone())),
+                (None, _) => (low, high),
             };
             let bounds = (
                 lo.as_ref().map(String::as_str),

@@ -798,3 +798,266 @@ fn refused_by(r: Resp, what: &str) {
     );
     assert!(r.body["error"].is_string(), "{what}: error body");
 }
+
+/// What the stand-in's own records say about a marketplace's posted lines, summed here
+/// independently of the ledger: per SKU (empty: account level) and local day, sales (order
+/// principal, shipping, gift wrap), the sum of every line, the fees, and units shipped.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct TruthDay {
+    pub sales: Decimal,
+    pub net: Decimal,
+    pub fees: Decimal,
+    pub units: i64,
+}
+
+pub fn truth_by_sku_day(
+    gt: &amazon_stand_in::ground_truth::GroundTruth,
+    marketplace_id: &str,
+) -> std::collections::BTreeMap<(String, NaiveDate), TruthDay> {
+    let mut out: std::collections::BTreeMap<(String, NaiveDate), TruthDay> = Default::default();
+    for (k, v) in gt
+        .amounts
+        .iter()
+        .filter(|(k, _)| k.marketplace_id == marketplace_id)
+    {
+        let t = out.entry((k.sku.clone(), k.date)).or_default();
+        t.net += *v;
+        if k.transaction_type == "Order"
+            && k.amount_type == "ItemPrice"
+            && ["Principal", "Shipping", "GiftWrap"].contains(&k.amount_description.as_str())
+        {
+            t.sales += *v;
+        }
+        if k.amount_type == "ItemFees" {
+            t.fees -= *v;
+        }
+    }
+    for (k, n) in gt
+        .units
+        .iter()
+        .filter(|(k, _)| k.marketplace_id == marketplace_id)
+    {
+        if k.transaction_type == "Order" {
+            out.entry((k.sku.clone(), k.date)).or_default().units += n;
+        }
+    }
+    out
+}
+
+fn sum_days<'a>(it: impl Iterator<Item = &'a TruthDay>) -> TruthDay {
+    let mut s = TruthDay::default();
+    for t in it {
+        s.sales += t.sales;
+        s.net += t.net;
+        s.fees += t.fees;
+        s.units += t.units;
+    }
+    s
+}
+
+fn r2(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Every tile, product row, order-item row, P&L cell, country and chart point the API gives
+/// for each marketplace of a synced stand-in seller (posted view, the marketplace's own
+/// currency, no COGS or expenses entered) equals the stand-in's ground truth to 0.00.
+pub async fn assert_api_equals_ground_truth(
+    app: &TestApp,
+    s: &Session,
+    st: &amazon_stand_in::server::Shared,
+) {
+    let gt = st.ground_truth();
+    let seller = st.seller_now();
+    for m in &seller.marketplaces {
+        let mid = m.id;
+        let truth = truth_by_sku_day(&gt, mid);
+        let last = amazon_stand_in::ground_truth::local_day(
+            mid,
+            seller.spec.end - chrono::Duration::seconds(1),
+        );
+        let first = last - chrono::Duration::days(29);
+        let in_p = |d: &NaiveDate| first <= *d && *d <= last;
+        let q = format!(
+            "marketplaceId={mid}&currency=native&view=posted&startDate={first}&endDate={last}"
+        );
+        // The tile.
+        let all = sum_days(truth.iter().filter(|((_, d), _)| in_p(d)).map(|(_, t)| t));
+        let tile = get(app, s, &format!("/api/profit/summary?{q}")).await["data"].clone();
+        assert_eq!(money(&tile["salesRevenue"]), r2(all.sales), "{mid} sales");
+        assert_eq!(money(&tile["amazonNet"]), r2(all.net), "{mid} net");
+        assert_eq!(
+            money(&tile["netProfit"]),
+            r2(all.net),
+            "{mid} net profit = Amazon's lines"
+        );
+        assert_eq!(
+            tile["unitsSold"].as_i64().unwrap_or(0),
+            all.units,
+            "{mid} units"
+        );
+        // Product rows.
+        let mut want: std::collections::BTreeMap<String, TruthDay> = Default::default();
+        for ((sku, d), t) in &truth {
+            if !sku.is_empty() && in_p(d) {
+                let e = want.entry(sku.clone()).or_default();
+                *e = sum_days([e.clone(), t.clone()].iter());
+            }
+        }
+        want.retain(|_, t| *t != TruthDay::default());
+        let rows = get(app, s, &format!("/api/profit/by-product?{q}")).await["data"].clone();
+        let got: std::collections::BTreeMap<String, (Decimal, Decimal, i64)> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["sku"].as_str().unwrap().to_string(),
+                    (
+                        money(&r["salesRevenue"]),
+                        money(&r["netProfit"]),
+                        r["unitsSold"].as_i64().unwrap_or(0),
+                    ),
+                )
+            })
+            .filter(|(_, v)| *v != (Decimal::ZERO, Decimal::ZERO, 0))
+            .collect();
+        let want: std::collections::BTreeMap<String, (Decimal, Decimal, i64)> = want
+            .into_iter()
+            .map(|(k, t)| (k, (r2(t.sales), r2(t.net), t.units)))
+            .collect();
+        assert_eq!(got, want, "{mid} product rows");
+        // Country.
+        let map = get(app, s, &format!("/api/profit/map?{q}")).await;
+        assert_eq!(money(&map[0]["profit"]), r2(all.net), "{mid} map");
+        // P&L cells and chart points by month.
+        let by_month = |key: &str| {
+            sum_days(
+                truth
+                    .iter()
+                    .filter(|((_, d), _)| d.format("%Y-%m").to_string() == key)
+                    .map(|(_, t)| t),
+            )
+        };
+        let pl = get(
+            app,
+            s,
+            &format!("/api/profit/pl?marketplaceId={mid}&currency=native&view=posted"),
+        )
+        .await["data"]
+            .clone();
+        let keys: Vec<String> = pl["periodKeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        let end_month = pl["endDate"].as_str().unwrap()[..7].to_string();
+        let metric = |name: &str| {
+            pl["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["parameter"] == name)
+                .unwrap()
+                .clone()
+        };
+        let (sales_row, net_row, units_row) =
+            (metric("Sales"), metric("Net profit"), metric("Units"));
+        for (i, k) in keys.iter().enumerate() {
+            let month = if k == "current-mtd" {
+                end_month.clone()
+            } else {
+                k.clone()
+            };
+            let t = by_month(&month);
+            assert_eq!(
+                money(&sales_row["periods"][i]["value"]),
+                r2(t.sales),
+                "{mid} P&L sales {month}"
+            );
+            assert_eq!(
+                money(&net_row["periods"][i]["value"]),
+                r2(t.net),
+                "{mid} P&L net {month}"
+            );
+            assert_eq!(
+                money(&units_row["periods"][i]["value"]),
+                Decimal::from(t.units),
+                "{mid} P&L units {month}"
+            );
+        }
+        let start = NaiveDate::parse_from_str(&format!("{}-01", &keys[12]), "%Y-%m-%d").unwrap();
+        let chart = get(app, s, &format!("/api/profit/charts/dashboard?marketplaceId={mid}&currency=native&view=posted&period=month&startDate={start}&endDate={last}")).await["data"].clone();
+        for p in chart["data"].as_array().unwrap() {
+            let t = by_month(p["period"].as_str().unwrap());
+            assert_eq!(
+                money(&p["netProfit"]),
+                r2(t.net),
+                "{mid} chart {}",
+                p["period"]
+            );
+            assert_eq!(
+                p["unitsSold"].as_i64().unwrap_or(0),
+                t.units,
+                "{mid} chart units {}",
+                p["period"]
+            );
+        }
+        // Order-item rows of the last week: sales from the order, fees and net from every
+        // line Amazon posted for the order and SKU.
+        let week = format!(
+            "marketplaceId={mid}&currency=native&startDate={}&endDate={last}&limit=500",
+            last - chrono::Duration::days(6)
+        );
+        let items =
+            get(app, s, &format!("/api/profit/by-order-items?{week}")).await["data"].clone();
+        let mut checked = 0;
+        for row in items.as_array().unwrap() {
+            let oid = row["orderId"].as_str().unwrap();
+            let sku = row["sku"].as_str().unwrap();
+            let o = seller
+                .orders
+                .iter()
+                .find(|o| o.id == oid)
+                .expect("a stand-in order");
+            let it = o
+                .items
+                .iter()
+                .find(|i| seller.products[i.product].sku == sku)
+                .expect("its line");
+            assert_eq!(
+                money(&row["salesRevenue"]),
+                r2(it.principal + it.shipping + it.gift_wrap),
+                "{oid} sales"
+            );
+            let (mut net, mut fees, mut posted) = (Decimal::ZERO, Decimal::ZERO, false);
+            for t in seller
+                .transactions
+                .iter()
+                .filter(|t| t.order_id.as_deref() == Some(oid) && t.posted <= st.now())
+            {
+                for (ti, l) in t.lines() {
+                    if ti.product.map(|p| seller.products[p].sku.as_str()) == Some(sku) {
+                        net += l.amount;
+                        if l.category == "ItemFees" {
+                            fees -= l.amount;
+                        }
+                        posted |= t.kind == amazon_stand_in::model::TxKind::Shipment;
+                    }
+                }
+            }
+            assert_eq!(row["posted"], posted, "{oid}");
+            if posted {
+                assert_eq!(money(&row["amazonNet"]), r2(net), "{oid} {sku} net");
+                assert_eq!(money(&row["amazonFees"]), r2(fees), "{oid} {sku} fees");
+                assert_eq!(money(&row["netProfit"]), r2(net), "{oid} {sku} net profit");
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 0 || items.as_array().unwrap().is_empty(),
+            "{mid}: some order lines were posted"
+        );
+    }
+}
