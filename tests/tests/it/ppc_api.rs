@@ -340,7 +340,9 @@ async fn applied_recommendations_are_the_previewed_bids_a_refused_item_fails_alo
     }
     for (id, was) in &before {
         if !bids.iter().any(|(b, _, _)| b == id)
-            && items.iter().all(|i| i["keywordId"] != id.to_string())
+            && items
+                .iter()
+                .all(|i| i["keywordId"].as_str().and_then(|k| k.parse::<i64>().ok()) != Some(*id))
         {
             assert_eq!(current_bid(st, *id).unwrap(), *was, "{id} untouched");
         }
