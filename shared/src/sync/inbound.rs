@@ -251,7 +251,20 @@ impl DatasetSync for InboundSync {
             let outcome = if !run.listed {
                 self.list_page(cx, &mut run).await
             } else if let Some(plan_id) = run.pending.first().cloned() {
-                let r = read_plan(cx, &plan_id, &mut changed).await;
+                let r = match read_plan(cx, &plan_id, &mut changed).await {
+                    // Amazon answers a plan it no longer serves with 400 ("does not exist"):
+                    // it is left as stored, and the run goes on.
+                    Err(StepError::Amazon(
+                        e @ (AmazonError::InvalidInput { .. } | AmazonError::NotFound(_)),
+                    )) => {
+                        tracing::warn!(
+                            tenant = %cx.tenant, connection = %connection, plan = %plan_id,
+                            error = %e, "inbound plan not readable; skipped"
+                        );
+                        Ok(())
+                    }
+                    r => r,
+                };
                 if r.is_ok() {
                     run.pending.remove(0);
                     run.read += 1;

@@ -400,7 +400,30 @@ async fn inbound_backfill_equals_the_truth_and_a_status_change_reaches_the_next_
     let moved = st.advance_inbound(None, false);
     assert!(moved.len() >= 3, "{moved:?}");
     st.advance(Dataset::Inbound.cadence());
+    // An open plan Amazon no longer serves (400 "does not exist") is skipped, not fatal.
+    let mut gone = records::plans(s.w.store.as_ref(), &s.tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.is_open())
+        .unwrap();
+    gone.inbound_plan_id = "wf00000000-0000-0000-0000-00000000dead".into();
+    records::put_plan(s.w.store.as_ref(), &s.tenant, &gone)
+        .await
+        .unwrap();
     let sweep = s.run(&sync_impl, 3).await;
+    records::plan(s.w.store.as_ref(), &s.tenant, &gone.inbound_plan_id)
+        .await
+        .unwrap()
+        .expect("left as stored");
+    // (out of the comparison with the truth, which has no such plan)
+    s.w.store
+        .delete(
+            &shared::keys::tenant(&s.tenant).inbound_plan(&gone.inbound_plan_id),
+            None,
+        )
+        .await
+        .unwrap();
     assert_inbound_matches(&st, s.w.store.as_ref(), &s.tenant, since).await;
     let mut expected: Vec<String> = moved
         .iter()
