@@ -54,16 +54,20 @@ async fn dispatcher_lifecycle(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
         sync::dispatch(store.as_ref(), queues.as_ref(), &q, clock.now(), 100),
     );
     let started = a.unwrap().len() + b.unwrap().len();
-    assert_eq!(started, 4, "four datasets, each claimed by one dispatcher");
+    assert_eq!(
+        started,
+        Dataset::ALL.len(),
+        "every dataset, each claimed by one dispatcher"
+    );
     let sent = of(&tenant, &drain(&queues, &q).await);
     let keys: BTreeSet<String> = sent.iter().map(|m| m.key.clone()).collect();
     assert_eq!(
         keys.len(),
-        4,
+        Dataset::ALL.len(),
         "any duplicate message carries the same key: {keys:?}"
     );
     let datasets: BTreeSet<String> = sent.iter().filter_map(|m| m.dataset.clone()).collect();
-    assert_eq!(datasets.len(), 4);
+    assert_eq!(datasets.len(), Dataset::ALL.len());
     for d in Dataset::ALL {
         let s = sync::get(store.as_ref(), &tenant, "conn-1", d)
             .await
@@ -119,8 +123,8 @@ async fn dispatcher_lifecycle(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
     );
     assert_eq!(next[0].dataset.as_deref(), Some("orders"));
 
-    // Transactions and fee estimates never reported back: after the stall time they restart
-    // from their checkpoint; settlements still wait for the seller.
+    // The others never reported back: after the stall time they restart from their
+    // checkpoint; settlements still wait for the seller.
     clock.advance(sync::STALL);
     let restarted: BTreeSet<String> = of(
         &tenant,
@@ -133,13 +137,14 @@ async fn dispatcher_lifecycle(store: Arc<dyn Store>, clock: Arc<FixedClock>) {
     .collect();
     assert_eq!(
         restarted,
-        ["fee-estimates", "orders", "transactions"]
+        Dataset::ALL
             .into_iter()
-            .map(String::from)
+            .filter(|d| *d != Dataset::Settlements)
+            .map(|d| d.as_str().to_string())
             .collect::<BTreeSet<_>>()
     );
     let states = sync::all(store.as_ref(), &tenant).await.unwrap();
-    assert_eq!(states.len(), 4);
+    assert_eq!(states.len(), Dataset::ALL.len());
 }
 
 #[tokio::test]
