@@ -19,6 +19,11 @@
 //! - FBA_INVENTORY_AVAILABILITY_CHANGES stores the stock figures it carries for each
 //!   marketplace the connection serves (`sync::inventory::apply_availability`), newer-wins by
 //!   its `EventTime`: duplicates and late older ones change nothing.
+//! - The listings types (`sync::listings::Notified`): LISTINGS_ITEM_STATUS_CHANGE and
+//!   LISTINGS_ITEM_ISSUES_CHANGE re-read the listing, ITEM_PRODUCT_TYPE_CHANGE the catalog item, FEE_PROMOTION
+//!   re-estimates the named ASINs' fees (all three as Amazon has them now, so order does not
+//!   matter), ANY_OFFER_CHANGED keeps a point of the ASIN's offers series (keyed by Amazon's
+//!   time of the change) and PRICING_HEALTH its fact, each written once.
 //! - A type we do not act on is acknowledged and logged, never retried. A body that cannot be
 //!   read is recorded as a permanent failure with its cause: under each tenant of the seller it
 //!   names (the error-recovery API shows it; retrying it makes the dataset due), or, when it
