@@ -270,7 +270,7 @@ pub async fn remove(
     }
     if let Some(amazon) = state.amazon.as_ref().filter(|_| !shared_with_others) {
         // Within this function's few seconds, however Amazon answers (deleteSubscriptionById
-        // allows a burst of 5, then one a second: nine types take four seconds).
+        // allows a burst of 5, then one a second: ten types take five seconds).
         let deadline = amazon.executor().pacer().now() + chrono::Duration::seconds(6);
         let unsubscribe =
             subscriptions::unsubscribe(amazon, state.store.as_ref(), &account, deadline);

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 /// The notification types a connection subscribes to, with their payload versions.
-pub const NOTIFICATION_TYPES: [(&str, &str); 9] = [
+pub const NOTIFICATION_TYPES: [(&str, &str); 10] = [
     ("ORDER_CHANGE", "1.0"),
     ("TRANSACTION_UPDATE", "1.0"),
     ("REPORT_PROCESSING_FINISHED", "2020-09-04"),
@@ -34,6 +34,8 @@ pub const NOTIFICATION_TYPES: [(&str, &str); 9] = [
     ("LISTINGS_ITEM_ISSUES_CHANGE", "1.0"),
     ("ITEM_PRODUCT_TYPE_CHANGE", "1.0"),
     ("PRICING_HEALTH", "1.0"),
+    // FBA stock (`crate::sync::inventory::apply_availability`).
+    ("FBA_INVENTORY_AVAILABILITY_CHANGES", "1.0"),
 ];
 
 /// The name our destinations carry at Amazon.
