@@ -24,6 +24,8 @@ pub struct Queues {
     pub dispatch: QueueRef,
     pub sync: QueueRef,
     pub notifications: QueueRef,
+    /// The profit rollups' queue (the bus routes the sync's domain events to it).
+    pub rollups: QueueRef,
 }
 
 impl Queues {
@@ -35,6 +37,7 @@ impl Queues {
                 "beddora-notifications",
                 Some(("beddora-notifications-dlq", 5)),
             ),
+            rollups: q.declare("beddora-rollups", Some(("beddora-rollups-dlq", 8))),
         }
     }
 }

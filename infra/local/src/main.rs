@@ -109,10 +109,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { d.handle(event, deadline).await }
         },
     );
-    // Domain events go on the embedded bus (no rules yet: as on EventBridge, an event no rule
-    // matches goes nowhere).
-    let bus: Arc<dyn shared::ports::bus::EventBus> =
-        Arc::new(EmbeddedBus::new(queues.clone(), clock.clone()));
+    // Domain events go on the embedded bus (as on EventBridge, an event no rule matches goes
+    // nowhere).
+    let embedded_bus = EmbeddedBus::new(queues.clone(), clock.clone());
+    // Profit rollups: the template's RollupsRule, and job-rollups on its queue.
+    embedded_bus.route(
+        shared::adapters::embedded_bus::Pattern {
+            source: "beddora.sync".into(),
+            detail_types: job_rollups::DETAIL_TYPES.map(String::from).to_vec(),
+        },
+        q.rollups.clone(),
+    );
+    let rollups = Arc::new(job_rollups::consumer(store.clone()));
+    jobs::consume(
+        "job-rollups",
+        queues.clone(),
+        clock.clone(),
+        q.rollups.clone(),
+        Source {
+            visibility: chrono::Duration::seconds(360),
+            timeout: chrono::Duration::seconds(60),
+            batch: 10,
+        },
+        move |event, deadline| {
+            let r = rollups.clone();
+            async move { job_rollups::handle(&r, event, deadline.timestamp_millis() as u64).await }
+        },
+    );
+    let bus: Arc<dyn shared::ports::bus::EventBus> = Arc::new(embedded_bus);
     let notifications = Arc::new(job_notifications::consumer(
         job_notifications::Ports {
             store: store.clone(),

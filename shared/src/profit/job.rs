@@ -5,15 +5,21 @@
 //!
 //! A message that cannot be read is acknowledged (logged: it can never succeed); a store
 //! failure leaves it on the queue for redelivery (the queue's dead-letter queue takes it after
-//! `maxReceiveCount`). Applying a message again is harmless: it recomputes the same days.
+//! `maxReceiveCount`). Applying a message again is harmless: it recomputes the same days. The
+//! messages of one batch are applied together per tenant (the union of their days recomputed
+//! once), which is what keeps a backfill's burst of events cheap.
 
+use crate::domain::TenantId;
+use crate::identity::tenancy;
 use crate::jobs::lambda::Batch;
 use crate::jobs::Disposition;
 use crate::ports::bus::BusEnvelope;
 use crate::ports::queue::Received;
+use crate::ports::store::StoreError;
 use crate::ports::Store;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The detail types the rollups queue's rule takes.
@@ -33,32 +39,74 @@ pub struct Rollups {
 impl Rollups {
     /// Applies one message.
     pub async fn one(&self, d: &Received) -> Disposition {
-        let envelope: BusEnvelope = match serde_json::from_str(&d.body) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(message_id = %d.message_id, error = %e, "rollups: not an event envelope; acknowledged");
-                return Disposition::Acknowledged;
-            }
-        };
-        match super::recompute::apply(self.store.as_ref(), &envelope.detail_type, &envelope.detail)
+        self.many(std::slice::from_ref(d))
             .await
-        {
-            Ok(o) => {
-                tracing::info!(
-                    event = %envelope.detail_type,
-                    days = o.days.len(),
-                    ledgers = o.ledgers_written,
-                    rows = o.rows_written,
-                    settlements = o.settlements.len(),
-                    "rollups recomputed"
-                );
-                Disposition::Acknowledged
-            }
-            Err(e) => {
-                tracing::warn!(event = %envelope.detail_type, error = %e, receive_count = d.receive_count, "rollups: will retry");
-                Disposition::Returned
+            .into_iter()
+            .next()
+            .map(|(_, disposition)| disposition)
+            .unwrap_or(Disposition::Acknowledged)
+    }
+
+    /// Applies messages together: those of one tenant recompute the union of their days once.
+    pub async fn many(&self, batch: &[Received]) -> Vec<(String, Disposition)> {
+        let mut out: Vec<(String, Disposition)> = Vec::with_capacity(batch.len());
+        let mut by_tenant: BTreeMap<String, Vec<(usize, BusEnvelope)>> = BTreeMap::new();
+        for (i, d) in batch.iter().enumerate() {
+            out.push((d.message_id.clone(), Disposition::Acknowledged));
+            match serde_json::from_str::<BusEnvelope>(&d.body) {
+                Ok(e) => match e.detail["tenant"].as_str() {
+                    Some(t) => by_tenant.entry(t.to_string()).or_default().push((i, e)),
+                    None => {
+                        tracing::warn!(message_id = %d.message_id, "rollups: an event without a tenant; acknowledged")
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(message_id = %d.message_id, error = %e, "rollups: not an event envelope; acknowledged")
+                }
             }
         }
+        for (tenant, events) in by_tenant {
+            let result = async {
+                let Some(id) = TenantId::parse(&tenant).ok() else {
+                    return Ok(None);
+                };
+                let Some(t) = tenancy::existing(self.store.as_ref(), &id)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?
+                else {
+                    return Ok(None);
+                };
+                let list: Vec<(String, serde_json::Value)> = events
+                    .iter()
+                    .map(|(_, e)| (e.detail_type.clone(), e.detail.clone()))
+                    .collect();
+                super::recompute::apply_many(self.store.as_ref(), &t, &list)
+                    .await
+                    .map(Some)
+            }
+            .await;
+            match result {
+                Ok(o) => {
+                    if let Some(o) = o {
+                        tracing::info!(
+                            events = events.len(),
+                            days = o.days.len(),
+                            ledgers = o.ledgers_written,
+                            rows = o.rows_written,
+                            settlements = o.settlements.len(),
+                            "rollups recomputed"
+                        );
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, events = events.len(), "rollups: will retry");
+                    for (i, _) in &events {
+                        out[*i].1 = Disposition::Returned;
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -69,16 +117,13 @@ impl Batch for Rollups {
         batch: &[Received],
         deadline: DateTime<Utc>,
     ) -> Vec<(String, Disposition)> {
-        let mut out = Vec::with_capacity(batch.len());
-        for d in batch {
-            // Leave what cannot finish in time for the next invocation.
-            let disposition = if Utc::now() + chrono::Duration::seconds(5) >= deadline {
-                Disposition::Returned
-            } else {
-                self.one(d).await
-            };
-            out.push((d.message_id.clone(), disposition));
+        // Leave the batch for the next invocation when it cannot finish in time.
+        if Utc::now() + chrono::Duration::seconds(5) >= deadline {
+            return batch
+                .iter()
+                .map(|d| (d.message_id.clone(), Disposition::Returned))
+                .collect();
         }
-        out
+        self.many(batch).await
     }
 }

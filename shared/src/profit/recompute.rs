@@ -534,81 +534,94 @@ pub async fn apply_to(
     detail_type: &str,
     detail: &Value,
 ) -> Result<Outcome, StoreError> {
+    apply_many(store, tenant, &[(detail_type.to_string(), detail.clone())]).await
+}
+
+/// Several events of one tenant at once (a queue batch): their sources are ledgered one by
+/// one, then the union of the days they name is recomputed once.
+pub async fn apply_many(
+    store: &dyn Store,
+    tenant: &Tenant,
+    events: &[(String, Value)],
+) -> Result<Outcome, StoreError> {
     let mut out = Outcome::default();
-    let tenant = tenant.clone();
-    let m = detail["marketplaceId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let mut days = BTreeSet::new();
     let mut settlements = BTreeSet::new();
-    match detail_type {
-        "TransactionsChanged" if !m.is_empty() => {
-            let mut order_ids = BTreeSet::new();
-            for day in days_of(detail, "postedDays") {
-                let ledgers = posted_ledgers(store, &tenant, &m, day).await?;
-                let written: Vec<crate::records::Written> = in_order(
-                    ledgers
-                        .iter()
-                        .map(|l| Box::pin(ledger::put(store, &tenant, l)) as Boxed<'_, _>)
-                        .collect(),
-                    CONCURRENCY,
-                )
-                .await?;
-                out.ledgers_written += written.iter().filter(|w| w.stored()).count();
-                for l in &ledgers {
-                    if let Some(s) = &l.settlement_id {
-                        settlements.insert(s.clone());
+    let mut orders_changed = false;
+    for (detail_type, detail) in events {
+        let m = detail["marketplaceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        match detail_type.as_str() {
+            "TransactionsChanged" if !m.is_empty() => {
+                let mut order_ids = BTreeSet::new();
+                for day in days_of(detail, "postedDays") {
+                    let ledgers = posted_ledgers(store, tenant, &m, day).await?;
+                    let written: Vec<crate::records::Written> = in_order(
+                        ledgers
+                            .iter()
+                            .map(|l| Box::pin(ledger::put(store, tenant, l)) as Boxed<'_, _>)
+                            .collect(),
+                        CONCURRENCY,
+                    )
+                    .await?;
+                    out.ledgers_written += written.iter().filter(|w| w.stored()).count();
+                    for l in &ledgers {
+                        if let Some(s) = &l.settlement_id {
+                            settlements.insert(s.clone());
+                        }
+                        if l.is_shipment() {
+                            order_ids.extend(l.order_id.clone());
+                        }
                     }
-                    if l.is_shipment() {
-                        order_ids.extend(l.order_id.clone());
-                    }
+                    days.insert((View::PostedDate, m.clone(), day));
+                    days.insert((View::OrderDate, m.clone(), day));
                 }
-                days.insert((View::PostedDate, m.clone(), day));
-                days.insert((View::OrderDate, m.clone(), day));
-            }
-            for o in known_orders(store, &tenant, &order_ids).await?.values() {
-                days.insert((
-                    View::OrderDate,
-                    o.marketplace_id.clone(),
-                    local_day(&o.marketplace_id, o.purchase_date),
-                ));
-            }
-        }
-        "OrdersChanged" if !m.is_empty() => {
-            for day in days_of(detail, "days") {
-                days.insert((View::OrderDate, m.clone(), day));
-            }
-        }
-        "FeeEstimatesChanged" if !m.is_empty() => {
-            let q = Query::partition(Index::Table, keys::pk(&tenant))
-                .sk(SortKey::BeginsWith(format!("REST#{m}#")));
-            for i in query_all(store, q).await? {
-                if let Ok(d) = i.s("day")?.parse() {
-                    days.insert((View::OrderDate, m.clone(), d));
+                for o in known_orders(store, tenant, &order_ids).await?.values() {
+                    days.insert((
+                        View::OrderDate,
+                        o.marketplace_id.clone(),
+                        local_day(&o.marketplace_id, o.purchase_date),
+                    ));
                 }
             }
-        }
-        "SettlementsChanged" => {
-            if let Some(ids) = detail["settlementIds"].as_array() {
-                settlements.extend(ids.iter().filter_map(|s| s.as_str().map(str::to_string)));
+            "OrdersChanged" if !m.is_empty() => {
+                orders_changed = true;
+                for day in days_of(detail, "days") {
+                    days.insert((View::OrderDate, m.clone(), day));
+                }
             }
+            "FeeEstimatesChanged" if !m.is_empty() => {
+                let q = Query::partition(Index::Table, keys::pk(tenant))
+                    .sk(SortKey::BeginsWith(format!("REST#{m}#")));
+                for i in query_all(store, q).await? {
+                    if let Ok(d) = i.s("day")?.parse() {
+                        days.insert((View::OrderDate, m.clone(), d));
+                    }
+                }
+            }
+            "SettlementsChanged" => {
+                if let Some(ids) = detail["settlementIds"].as_array() {
+                    settlements.extend(ids.iter().filter_map(|s| s.as_str().map(str::to_string)));
+                }
+            }
+            _ => {}
         }
-        _ => return Ok(out),
     }
-    let (n, extra) = recompute_all(store, &tenant, &days).await?;
+    let (n, extra) = recompute_all(store, tenant, &days).await?;
     out.rows_written += n;
     out.days.extend(days.iter().cloned());
     // The posted days of the shipments of the orders recomputed: a shipment leaves its posted
     // day once its order is known.
     let extra: BTreeSet<_> = extra.difference(&days).cloned().collect();
-    if !extra.is_empty() && detail_type == "OrdersChanged" {
-        let (n, _) = recompute_all(store, &tenant, &extra).await?;
+    if !extra.is_empty() && orders_changed {
+        let (n, _) = recompute_all(store, tenant, &extra).await?;
         out.rows_written += n;
         out.days.extend(extra);
     }
     for s in &settlements {
-        super::payouts::recompute(store, &tenant, s).await?;
+        super::payouts::recompute(store, tenant, s).await?;
     }
     out.settlements = settlements;
     Ok(out)

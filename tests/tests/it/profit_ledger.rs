@@ -39,6 +39,7 @@ fn currency(m: &str) -> &'static str {
 
 /// A transaction as Amazon's Finances API sends it: one item of `sku` (none: account level)
 /// with `lines` of (amount type, description, amount).
+#[allow(clippy::too_many_arguments)]
 fn transaction(
     id: &str,
     kind: &str,
@@ -52,7 +53,8 @@ fn transaction(
     let cur = currency(m);
     let money = |a: &str| serde_json::json!({"currencyCode": cur, "currencyAmount": a.parse::<f64>().unwrap()});
     let total: Decimal = lines.iter().map(|l| dec(l.2)).sum();
-    let mut groups: Vec<(&str, Vec<&(&str, &str, &str)>)> = vec![];
+    type Line<'a> = &'a (&'a str, &'a str, &'a str);
+    let mut groups: Vec<(&str, Vec<Line<'_>>)> = vec![];
     for l in lines {
         match groups.iter_mut().find(|g| g.0 == l.0) {
             Some(g) => g.1.push(l),
@@ -407,4 +409,189 @@ async fn racing_writes_and_recomputes_converge_on_the_embedded_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_writes_and_recomputes_converge_on_dynamodb() {
     racing_writes_and_recomputes_converge(TestApp::on_dynamodb().await.store.clone()).await;
+}
+
+/// Counts what a store is asked for: calls, items and bytes read, items written.
+#[derive(Default)]
+struct Counts {
+    calls: std::sync::atomic::AtomicUsize,
+    items_read: std::sync::atomic::AtomicUsize,
+    bytes_read: std::sync::atomic::AtomicUsize,
+    items_written: std::sync::atomic::AtomicUsize,
+}
+
+struct Counting {
+    inner: Arc<dyn Store>,
+    counts: Counts,
+}
+
+impl Counting {
+    fn read(&self, items: &[shared::ports::store::Item]) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.counts.calls.fetch_add(1, Relaxed);
+        self.counts.items_read.fetch_add(items.len(), Relaxed);
+        let bytes: usize = items
+            .iter()
+            .map(|i| serde_json::to_string(i).unwrap().len())
+            .sum();
+        self.counts.bytes_read.fetch_add(bytes, Relaxed);
+    }
+    fn wrote(&self, n: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.counts.calls.fetch_add(1, Relaxed);
+        self.counts.items_written.fetch_add(n, Relaxed);
+    }
+    fn take(&self) -> [usize; 4] {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.counts;
+        [
+            c.calls.swap(0, Relaxed),
+            c.items_read.swap(0, Relaxed),
+            c.bytes_read.swap(0, Relaxed),
+            c.items_written.swap(0, Relaxed),
+        ]
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Counting {
+    async fn get(
+        &self,
+        key: &shared::ports::store::Key,
+    ) -> Result<Option<shared::ports::store::Item>, shared::ports::store::StoreError> {
+        let r = self.inner.get(key).await?;
+        self.read(r.as_slice());
+        Ok(r)
+    }
+    async fn put(
+        &self,
+        item: shared::ports::store::Item,
+        c: Option<shared::ports::store::Condition>,
+    ) -> Result<(), shared::ports::store::StoreError> {
+        self.wrote(1);
+        self.inner.put(item, c).await
+    }
+    async fn delete(
+        &self,
+        key: &shared::ports::store::Key,
+        c: Option<shared::ports::store::Condition>,
+    ) -> Result<(), shared::ports::store::StoreError> {
+        self.wrote(1);
+        self.inner.delete(key, c).await
+    }
+    async fn query(
+        &self,
+        q: shared::ports::store::Query,
+    ) -> Result<shared::ports::store::Page, shared::ports::store::StoreError> {
+        let p = self.inner.query(q).await?;
+        self.read(&p.items);
+        Ok(p)
+    }
+    async fn transact(
+        &self,
+        ops: Vec<shared::ports::store::TxOp>,
+    ) -> Result<(), shared::ports::store::StoreError> {
+        self.wrote(ops.len());
+        self.inner.transact(ops).await
+    }
+    async fn batch_get(
+        &self,
+        keys: &[shared::ports::store::Key],
+    ) -> Result<Vec<shared::ports::store::Item>, shared::ports::store::StoreError> {
+        let r = self.inner.batch_get(keys).await?;
+        self.read(&r);
+        Ok(r)
+    }
+    async fn batch_write(
+        &self,
+        ops: Vec<shared::ports::store::WriteOp>,
+    ) -> Result<(), shared::ports::store::StoreError> {
+        self.wrote(ops.len());
+        self.inner.batch_write(ops).await
+    }
+}
+
+/// The cost of one recompute after one order changes, on a day as busy as a 100,000-order
+/// year's (about 275 orders a day, shipped, plus one not shipped yet whose price changes):
+/// store calls, items and bytes read, items written (printed; run with `--nocapture`).
+#[tokio::test]
+async fn one_order_changing_recomputes_its_day_and_rewrites_only_what_changed() {
+    let store = Arc::new(Counting {
+        inner: TestApp::new().store.clone(),
+        counts: Counts::default(),
+    });
+    let tenant = Tenant::create();
+    for i in 0..275i64 {
+        let purchased = at("2026-06-10T07:30:00Z") + Duration::minutes(i * 5);
+        let id = format!("111-{i:07}-0000002");
+        let sku = format!("SKU-{}", i % 40);
+        let o = order(&id, US, &purchased.to_rfc3339(), "SHIPPED", &sku, "25.00");
+        order_records::put(store.as_ref(), &tenant, &o)
+            .await
+            .unwrap();
+        let t = transaction(
+            &format!("TXB{i}"),
+            "Shipment",
+            US,
+            &(purchased + Duration::hours(20)).to_rfc3339(),
+            Some(&id),
+            Some(&sku),
+            1,
+            &[
+                ("ItemPrice", "Principal", "25.00"),
+                ("ItemFees", "Commission", "-3.75"),
+                ("ItemFees", "FBAPerUnitFulfillmentFee", "-4.10"),
+            ],
+        );
+        tx_records::put(store.as_ref(), &tenant, &t).await.unwrap();
+    }
+    let mut open = order(
+        "111-9999999-0000002",
+        US,
+        "2026-06-10T20:00:00Z",
+        "UNSHIPPED",
+        "SKU-OPEN",
+        "40.00",
+    );
+    order_records::put(store.as_ref(), &tenant, &open)
+        .await
+        .unwrap();
+    rebuild(store.as_ref(), &tenant).await.unwrap();
+    store.take();
+
+    // The buyer's order changes (a new price): one OrdersChanged event for its day.
+    open.last_updated += Duration::minutes(10);
+    open.items[0].item_price = Some(dec("35.00"));
+    order_records::put(store.as_ref(), &tenant, &open)
+        .await
+        .unwrap();
+    store.take();
+    let out = apply_to(
+        store.as_ref(),
+        &tenant,
+        "OrdersChanged",
+        &serde_json::json!({"marketplaceId": US, "days": ["2026-06-10"], "orderIds": [open.amazon_order_id]}),
+    )
+    .await
+    .unwrap();
+    let [calls, items, bytes, written] = store.take();
+    eprintln!(
+        "one order changed: {} days recomputed, {calls} store calls, {items} items / {bytes} bytes read, {written} items written ({} rollup rows)",
+        out.days.len(),
+        out.rows_written
+    );
+    // Only the order's SKU row and its day's total changed.
+    assert_eq!(out.rows_written, 2);
+    let row = read_days(
+        store.as_ref(),
+        &tenant,
+        View::OrderDate,
+        Some(US),
+        &Grain::Sku("SKU-OPEN".into()),
+        day("2026-06-10"),
+        day("2026-06-10"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(row[0].native.principal, dec("35.00"));
 }
