@@ -18,7 +18,8 @@ pub fn app(state: AppState) -> axum::Router {
         api_auth::routes()
             .merge(api_accounts::routes())
             .merge(api_amazon::routes())
-            .merge(api_profit::routes()),
+            .merge(api_profit::routes())
+            .merge(api_inventory::routes()),
         state,
     )
 }
