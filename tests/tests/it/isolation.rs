@@ -116,6 +116,7 @@ fn every_endpoint() -> BTreeSet<(String, &'static str)> {
         .chain(api_accounts::endpoints())
         .chain(api_amazon::endpoints())
         .chain(api_profit::endpoints())
+        .chain(api_inventory::endpoints())
         .map(|(m, p, _)| (m.to_string(), p))
         .collect()
 }
@@ -401,6 +402,10 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
     }
     // Every profit route, aimed at A's account and records (`profit_api::attack`).
     for (method, path) in super::profit_api::attack(app, &w.a, &w.b).await {
+        hit(&method, &path);
+    }
+    // Every inventory route, aimed at A's account and records (`inventory_api::attack`).
+    for (method, path) in super::inventory_api::attack(app, &w.a, &w.b).await {
         hit(&method, &path);
     }
     // B's own listings never include A's records.
