@@ -504,6 +504,22 @@ impl TenantKey<'_> {
     }
 }
 
+// Inventory planning (`functions/api-inventory`): suppliers, purchase orders, FBA shipment
+// drafts, reseller batches and per-SKU settings, one JSON document each.
+const STOCK_PLAN: &str = "STOCKPLAN#";
+
+impl TenantKey<'_> {
+    /// `ACCT#<t>/STOCKPLAN#<kind>#<id>`: one inventory-planning document of a kind.
+    pub fn stock_plan(&self, kind: &str, id: &str) -> Key {
+        self.key(format!("{STOCK_PLAN}{kind}#{id}"))
+    }
+
+    /// Every inventory-planning document of a kind.
+    pub fn stock_plans(&self, kind: &str) -> Query {
+        self.prefix(format!("{STOCK_PLAN}{kind}#"))
+    }
+}
+
 /// `USER#<u>/ACCT#<t>`: the user's side of a membership (their list of accounts).
 pub fn user_account(u: &UserId, t: &TenantId) -> Key {
     Key::new(user_pk(u), format!("ACCT#{t}"))

@@ -19,7 +19,8 @@ pub fn app(state: AppState) -> axum::Router {
             .merge(api_accounts::routes())
             .merge(api_amazon::routes())
             .merge(api_profit::routes())
-            .merge(api_ppc::routes()),
+            .merge(api_ppc::routes())
+            .merge(api_inventory::routes()),
         state,
     )
 }

@@ -117,6 +117,7 @@ fn every_endpoint() -> BTreeSet<(String, &'static str)> {
         .chain(api_amazon::endpoints())
         .chain(api_profit::endpoints())
         .chain(api_ppc::endpoints())
+        .chain(api_inventory::endpoints())
         .map(|(m, p, _)| (m.to_string(), p))
         .collect()
 }
@@ -490,6 +491,10 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
         refused(&r, &format!("{method} {path}"));
     }
 
+    // Every inventory route, aimed at A's account and records (`inventory_api::attack`).
+    for (method, path) in super::inventory_api::attack(app, &w.a, &w.b).await {
+        hit(&method, &path);
+    }
     // B's own listings never include A's records.
     let mine = app.call("GET", "/api/accounts", None, b).await;
     assert_eq!(mine.body.as_array().unwrap().len(), 1);

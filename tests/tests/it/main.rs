@@ -14,6 +14,7 @@ mod auth;
 mod contracts;
 mod events;
 mod helpers;
+mod inventory_api;
 mod inventory_forecast;
 mod isolation;
 mod job_events;
