@@ -1028,7 +1028,14 @@ pub async fn assert_api_equals_ground_truth(
                 .expect("its line");
             assert_eq!(
                 money(&row["salesRevenue"]),
-                r2(it.principal + it.shipping + it.gift_wrap),
+                // A pending order has no prices at Amazon yet.
+                r2(
+                    if o.status == amazon_stand_in::model::OrderStatus::Pending {
+                        Decimal::ZERO
+                    } else {
+                        it.principal + it.shipping + it.gift_wrap
+                    }
+                ),
                 "{oid} sales"
             );
             let (mut net, mut fees, mut posted) = (Decimal::ZERO, Decimal::ZERO, false);
