@@ -54,7 +54,7 @@ async fn the_dispatch_tick_starts_every_due_dataset_of_a_new_connection_once() {
     }
     assert_eq!(
         datasets.len(),
-        4,
+        shared::sync::Dataset::ALL.len(),
         "every dataset, over more than one batch: {datasets:?}"
     );
 
