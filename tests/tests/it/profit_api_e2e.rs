@@ -40,6 +40,8 @@ async fn pump(queue: &EmbeddedQueue, q: &QueueRef, consumer: &Rollups) {
     }
 }
 
+/// Runs the sync queue dry like `sync_e2e`'s drain, and after each step the rollups queue.
+#[allow(clippy::too_many_arguments)] // the sync queue's four and the rollups queue's three
 async fn drain(
     store: &dyn Store,
     queues: &Recorder,
