@@ -975,7 +975,7 @@ async fn report_requests_are_validated_and_duplicates_get_425() {
         report_request(
             "2026-10-01",
             "2026-10-02",
-            "spSearchTerm",
+            "spUnknownReport",
             "searchTerm",
             "DAILY",
             &cols,

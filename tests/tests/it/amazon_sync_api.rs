@@ -59,7 +59,7 @@ async fn a_triggered_sync_shows_as_waiting_then_active_with_progress_then_comple
     let store = app.state.store.as_ref();
     let queues = shared::adapters::EmbeddedQueue::in_memory(app.clock.clone());
     let q = queues.declare("sync", None);
-    let started = sync::dispatch(store, &queues, &q, app.clock.now(), 10)
+    let started = sync::dispatch(store, &queues, &q, app.clock.now(), 100)
         .await
         .unwrap();
     assert!(started
@@ -193,7 +193,7 @@ async fn cancel_stops_a_dataset_and_a_new_trigger_starts_it_again() {
     let store = app.state.store.as_ref();
     let queues = shared::adapters::EmbeddedQueue::in_memory(app.clock.clone());
     let q = queues.declare("sync", None);
-    let started = sync::dispatch(store, &queues, &q, app.clock.now(), 10)
+    let started = sync::dispatch(store, &queues, &q, app.clock.now(), 100)
         .await
         .unwrap();
     assert_eq!(
