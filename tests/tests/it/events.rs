@@ -68,10 +68,17 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
         &std::fs::read_to_string(events_dir().join("manifest.json")).expect("events/manifest.json"),
     )
     .expect("manifest JSON");
-    let files: usize = ["api-auth", "api-accounts", "api-amazon", "api-profit"]
-        .iter()
-        .map(|d| std::fs::read_dir(events_dir().join(d)).unwrap().count())
-        .sum();
+    let files: usize = [
+        "api-auth",
+        "api-accounts",
+        "api-amazon",
+        "api-profit",
+        "api-inventory",
+        "api-ppc",
+    ]
+    .iter()
+    .map(|d| std::fs::read_dir(events_dir().join(d)).unwrap().count())
+    .sum();
     assert_eq!(manifest.len(), files, "every event file is in the manifest");
     assert!(manifest.len() >= 40);
     for entry in &manifest {
@@ -91,6 +98,8 @@ async fn every_sample_event_gets_its_expected_response_from_the_real_handler() {
             "api-accounts" => api_accounts::router(app.state.clone()),
             "api-amazon" => api_amazon::router(app.state.clone()),
             "api-profit" => api_profit::router(app.state.clone()),
+            "api-inventory" => api_inventory::router(app.state.clone()),
+            "api-ppc" => api_ppc::router(app.state.clone()),
             other => panic!("{file}: unknown function {other}"),
         };
         let mut handler = lambda_http::Adapter::from(router);
