@@ -10,6 +10,18 @@ use shared::error::{Error, Result};
 use shared::keys::{self, Tenant};
 use shared::ports::store::{query_all, Condition, ItemBuilder, ItemExt, Store, StoreError, Value};
 
+/// How many times an optimistic edit is tried before its conflict goes back to the caller as a
+/// 409: enough for a burst of a dozen editors of one document (a UI adding products in parallel).
+pub const EDIT_ATTEMPTS: u32 = 30;
+
+/// Waits a jittered moment that grows with the attempt, so editors racing on one document
+/// spread out instead of colliding again in lock step.
+pub async fn pause_after_conflict(attempt: u32) {
+    let cap = 5 * u64::from(attempt.min(10)) + 5;
+    let ms = rand::random::<u64>() % cap + 1;
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
 pub trait Doc: Serialize + DeserializeOwned {
     const KIND: &'static str;
     fn id(&self) -> String;

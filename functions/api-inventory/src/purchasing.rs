@@ -899,7 +899,9 @@ pub async fn receive(
         p.doc.updated_at = now;
         match docs::replace(store, t, &p.doc, p.rev).await {
             Ok(()) => break (p.doc, r),
-            Err(Error::Conflict(_)) if attempt < 5 => continue,
+            Err(Error::Conflict(_)) if attempt < docs::EDIT_ATTEMPTS => {
+                docs::pause_after_conflict(attempt).await
+            }
             Err(e) => return Err(e),
         }
     };

@@ -880,7 +880,9 @@ async fn edit_batch(
         b.doc.updated_at = state.clock.now();
         match docs::replace(store, ctx.tenant(), &b.doc, b.rev).await {
             Ok(()) => return Ok(b.doc),
-            Err(Error::Conflict(_)) if attempt < 5 => continue,
+            Err(Error::Conflict(_)) if attempt < docs::EDIT_ATTEMPTS => {
+                docs::pause_after_conflict(attempt).await
+            }
             Err(e) => return Err(e),
         }
     }
