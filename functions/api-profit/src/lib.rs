@@ -8,6 +8,7 @@
 //! README's "Profit figures" section. Literal path segments are routed before parameters
 //! (`/cogs/history` and `/cogs/batch/…` never reach `/cogs/{key}`).
 
+mod ads_invoices;
 mod cashflow;
 mod cogs;
 mod expenses;
@@ -193,6 +194,13 @@ pub fn endpoints() -> Vec<Endpoint> {
             M::DELETE,
             "/api/profit/returns/{id}",
             delete(returns::remove),
+        ),
+        // Advertising invoices beside the spend they bill.
+        (M::GET, "/api/profit/ads-invoices", get(ads_invoices::list)),
+        (
+            M::GET,
+            "/api/profit/ads-invoices/{transaction_id}",
+            get(ads_invoices::detail),
         ),
         // The account's reporting currency.
         (M::GET, "/api/profit/settings", get(settings::get_settings)),

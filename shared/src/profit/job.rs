@@ -26,11 +26,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The detail types the rollups queue's rule takes.
-pub const DETAIL_TYPES: [&str; 4] = [
+pub const DETAIL_TYPES: [&str; 5] = [
     "TransactionsChanged",
     "OrdersChanged",
     "FeeEstimatesChanged",
     "SettlementsChanged",
+    super::ads::ADS_SPEND_CHANGED,
 ];
 
 /// The consumer.

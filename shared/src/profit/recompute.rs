@@ -24,7 +24,10 @@
 //! - `FeeEstimatesChanged` `{tenant, marketplaceId, skus}`: the order-date days that still
 //!   use estimates (`REST#<marketplaceId>#<day>` marks them);
 //! - `SettlementsChanged` `{tenant, marketplaceId?, settlementIds?}`: the payout sums of those
-//!   settlements. Other events are ignored.
+//!   settlements;
+//! - `AdsSpendChanged` `{tenant, marketplaceId, days}`: the days whose ad cost changed
+//!   (`super::ads::days_for_spend`). Other events are ignored. Every recomputed day gets its
+//!   ad cost applied (`super::ads::adjust`).
 
 use super::classify::Category;
 use super::ledger::{self, TransactionLedger};
@@ -459,6 +462,7 @@ pub async fn recompute_day(
                 (rows, shipped)
             }
         };
+        let rows = super::ads::adjust(store, tenant, view, m, day, rows).await?;
         if !rows.is_empty() {
             rollup::note_marketplace(store, tenant, m, &rows[0].currency).await?;
         }
@@ -567,6 +571,7 @@ pub async fn apply_many(
                     )
                     .await?;
                     out.ledgers_written += written.iter().filter(|w| w.stored()).count();
+                    super::ads::note_invoices(store, tenant, &ledgers).await?;
                     for l in &ledgers {
                         if let Some(s) = &l.settlement_id {
                             settlements.insert(s.clone());
@@ -600,6 +605,10 @@ pub async fn apply_many(
                         days.insert((View::OrderDate, m.clone(), d));
                     }
                 }
+            }
+            super::ads::ADS_SPEND_CHANGED if !m.is_empty() => {
+                let changed = days_of(detail, "days");
+                days.extend(super::ads::days_for_spend(store, tenant, &m, &changed).await?);
             }
             "SettlementsChanged" => {
                 if let Some(ids) = detail["settlementIds"].as_array() {
@@ -638,6 +647,7 @@ pub async fn rebuild(store: &dyn Store, tenant: &Tenant) -> Result<Outcome, Stor
         if ledger::put(store, tenant, &l).await?.stored() {
             out.ledgers_written += 1;
         }
+        super::ads::note_invoices(store, tenant, std::slice::from_ref(&l)).await?;
         settlements.extend(l.settlement_id.clone());
         days.insert((View::PostedDate, l.marketplace_id.clone(), l.posted_day));
         days.insert((View::OrderDate, l.marketplace_id.clone(), l.posted_day));

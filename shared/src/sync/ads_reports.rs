@@ -294,6 +294,11 @@ impl DatasetSync for AdsReportsSync {
         }
         let connection = cx.account.id.to_string();
         let mut written = 0u64;
+        // The days of SKU spend written, per marketplace (`AdsSpendChanged` for the profit).
+        let mut spend_days: std::collections::BTreeMap<
+            String,
+            std::collections::BTreeSet<NaiveDate>,
+        > = Default::default();
         // Request every report not requested yet (a duplicate resumes the one in progress).
         for p in cursor.pending.iter_mut().filter(|p| p.report_id.is_none()) {
             if cx.time_left() < Duration::minutes(1) {
@@ -339,6 +344,12 @@ impl DatasetSync for AdsReportsSync {
                         if let Some(day) = day_of(&p, &connection, row, &id, reported_at) {
                             if records::put_day(cx.store, cx.tenant, &day).await?.stored() {
                                 written += 1;
+                                if day.level == Level::Sku {
+                                    spend_days
+                                        .entry(day.marketplace_id.clone())
+                                        .or_default()
+                                        .insert(day.date);
+                                }
                             }
                         }
                     }
@@ -367,8 +378,12 @@ impl DatasetSync for AdsReportsSync {
         progress.steps_total = cursor.total;
         progress.steps_done = cursor.total - cursor.pending.len() as u64;
         progress.records_done += written;
+        let events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
         if cursor.pending.is_empty() {
-            return Ok(finished(progress, written));
+            return Ok(StepResult {
+                events,
+                ..finished(progress, written)
+            });
         }
         Ok(StepResult {
             cursor: serde_json::to_value(&cursor).unwrap_or_default(),
@@ -376,7 +391,7 @@ impl DatasetSync for AdsReportsSync {
             written,
             done: false,
             next_in: (collected == 0).then_some(POLL),
-            events: vec![],
+            events,
         })
     }
 }

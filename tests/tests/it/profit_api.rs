@@ -654,6 +654,8 @@ pub async fn attack(app: &TestApp, a: &Session, b: &Session) -> Vec<(String, Str
         "/api/profit/returns/summary",
         "/api/cashflow",
         "/api/profit/cogs/A-SKU",
+        "/api/profit/settings",
+        "/api/profit/ads-invoices",
     ];
     for path in reads {
         let p = format!("{path}{qa}");
@@ -670,6 +672,7 @@ pub async fn attack(app: &TestApp, a: &Session, b: &Session) -> Vec<(String, Str
         format!("/api/expenses/{expense}"),
         "/api/profit/payouts/12345678901".to_string(),
         format!("/api/profit/payouts/12345678901{qa}"),
+        format!("/api/profit/ads-invoices/TX1{qa}"),
     ] {
         refused_by(app.call("GET", &p, None, bt).await, &p);
         tried.push(("GET".to_string(), p));
@@ -762,6 +765,11 @@ pub async fn attack(app: &TestApp, a: &Session, b: &Session) -> Vec<(String, Str
             ),
         ),
         ("DELETE", format!("/api/cashflow/{cash}"), None),
+        (
+            "PUT",
+            "/api/profit/settings".into(),
+            Some(json!({"accountId": ta, "reportingCurrency": "JPY"})),
+        ),
     ];
     for (m, p, body) in writes {
         refused_by(app.call(m, &p, body, bt).await, &format!("{m} {p}"));
@@ -775,6 +783,13 @@ pub async fn attack(app: &TestApp, a: &Session, b: &Session) -> Vec<(String, Str
     *req.uri_mut() = format!("/api/profit/expenses/bulk{qa}").parse().unwrap();
     refused_by(app.raw(req).await, "bulk");
     tried.push(("POST".into(), format!("/api/profit/expenses/bulk{qa}")));
+    assert_eq!(
+        app.call("GET", &format!("/api/profit/settings{qa}"), None, tok)
+            .await
+            .body["data"]["reportingCurrency"],
+        "USD",
+        "A's reporting currency unchanged"
+    );
     assert_eq!(
         app.call("GET", &format!("/api/profit/expenses{qa}"), None, tok)
             .await
@@ -861,17 +876,25 @@ fn r2(x: Decimal) -> Decimal {
 
 /// Every tile, product row, order-item row, P&L cell, country and chart point the API gives
 /// for each marketplace of a synced stand-in seller (posted view, the marketplace's own
-/// currency, no COGS or expenses entered) equals the stand-in's ground truth to 0.00.
+/// currency, no COGS or expenses entered) equals the stand-in's ground truth to 0.00, with
+/// the advertising amounts `ads` adds per (marketplace, SKU, day).
 pub async fn assert_api_equals_ground_truth(
     app: &TestApp,
     s: &Session,
     st: &amazon_stand_in::server::Shared,
+    ads: &std::collections::BTreeMap<(String, String, NaiveDate), Decimal>,
 ) {
     let gt = st.ground_truth();
     let seller = st.seller_now();
     for m in &seller.marketplaces {
         let mid = m.id;
-        let truth = truth_by_sku_day(&gt, mid);
+        let mut truth = truth_by_sku_day(&gt, mid);
+        // Each ad invoice allocated over its SKUs (`profit_api_e2e`'s `AdCost`).
+        for ((m, sku, d), x) in ads {
+            if m == mid {
+                truth.entry((sku.clone(), *d)).or_default().net += *x;
+            }
+        }
         let last = amazon_stand_in::ground_truth::local_day(
             mid,
             seller.spec.end - chrono::Duration::seconds(1),

@@ -12,6 +12,7 @@ use super::profit_e2e::{order_truth, posted_truth, Rows};
 use super::sync_money::world_of;
 use super::sync_worker::Recorder;
 use axum::http::StatusCode;
+use chrono::Datelike;
 use chrono::Duration;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -24,7 +25,7 @@ use shared::ports::{Clock, Pacer, Store};
 use shared::profit::job::{Rollups, DETAIL_TYPES};
 use shared::profit::{Figures, ALL_SKUS};
 use shared::sync::{self, Dataset};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 /// Consumes the rollups queue until it is empty.
@@ -126,7 +127,49 @@ async fn every_profit_figure_of_a_synced_seller_equals_the_ground_truth_through_
         amazon: c.amazon.clone(),
         pacer,
     };
-    let runtime = job_sync_worker::runtime(&ports, &c.app.state.config.secret_prefix, q.clone());
+    // The seller's Ads consent, so the Ads datasets sync too (their spend in the profit).
+    let tenant = shared::identity::tenancy::existing(
+        store.as_ref(),
+        &shared::domain::TenantId::parse(&s.account_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let account = shared::connections::Connections::new(
+        store.as_ref(),
+        c.app.state.secrets.as_ref(),
+        &c.app.state.config.secret_prefix,
+    )
+    .all(&tenant)
+    .await
+    .unwrap()
+    .remove(0);
+    let ads = Arc::new(shared::sync::ads::AdsAccess::new(
+        reqwest::Client::new(),
+        shared::amazon::Credentials {
+            client_id: c.w.st.apps.ads_client_id.clone(),
+            client_secret: secrecy::SecretString::from(c.w.st.apps.ads_client_secret.clone()),
+            token_url: format!("{}/auth/o2/token", c.w.base),
+        },
+        Some(c.w.base.clone()),
+        store.clone(),
+        Arc::new(Virtual(c.w.st.clone())),
+        &secrecy::SecretString::from("an-ads-cache-key-of-at-least-32-bytes".to_string()),
+        c.app.state.secrets.clone(),
+        c.app.state.config.secret_prefix.clone(),
+    ));
+    ads.connect(
+        &account,
+        &secrecy::SecretString::from(c.w.st.issue_ads_refresh_token()),
+    )
+    .await
+    .unwrap();
+    let runtime = job_sync_worker::runtime_with(
+        &ports,
+        &c.app.state.config.secret_prefix,
+        q.clone(),
+        job_sync_worker::registry_with(Some(ads)),
+    );
     drain(
         store.as_ref(),
         &queues,
@@ -152,7 +195,16 @@ async fn every_profit_figure_of_a_synced_seller_equals_the_ground_truth_through_
     .await;
     c.app.clock.set(c.w.st.now());
 
-    assert_api_equals_ground_truth(&c.app, &s, &c.w.st).await;
+    // The ad spend the Ads sync holds, and what it does to each view's figures.
+    let ads = AdCost::of(store.as_ref(), &tenant, &c.w.st.seller).await;
+    assert!(
+        ads.invoices.len() >= 3 && ads.covered.len() >= 3,
+        "{} invoices, {} months covered",
+        ads.invoices.len(),
+        ads.covered.len()
+    );
+    assert!(!ads.posted.is_empty() && !ads.ordered.is_empty());
+    assert_api_equals_ground_truth(&c.app, &s, &c.w.st, &ads.posted).await;
 
     // The reporting currency: EUR for a US/CA/MX seller. Before any rate is loaded, a figure
     // in it says which rate it lacks (never a silent 0 or 1).
@@ -204,7 +256,8 @@ async fn every_profit_figure_of_a_synced_seller_equals_the_ground_truth_through_
     let r = get(&c.app, &s, "/api/profit/settings").await;
     assert!(r["data"]["latestRateDay"].is_string(), "{r}");
     // Both views, native and EUR, every marketplace and the whole account.
-    assert_views_equal_ground_truth(&c.app, &s, &c.w.st).await;
+    assert_views_equal_ground_truth(&c.app, &s, &c.w.st, &ads).await;
+    assert_ad_invoices_reconcile(&c.app, &s, &ads).await;
 
     // Every settlement with money, as Amazon paid it, reconciled to 0.00 through the API.
     let r = c
@@ -311,6 +364,7 @@ async fn assert_views_equal_ground_truth(
     app: &TestApp,
     s: &Session,
     st: &amazon_stand_in::server::Shared,
+    ads: &AdCost,
 ) {
     let seller = &st.seller;
     let mids: Vec<&str> = seller.marketplaces.iter().map(|m| m.id).collect();
@@ -320,8 +374,8 @@ async fn assert_views_equal_ground_truth(
     );
     let first = last - chrono::Duration::days(29);
     for (view, truth) in [
-        ("posted", posted_truth(seller)),
-        ("order", order_truth(seller)),
+        ("posted", with_deltas(posted_truth(seller), &ads.posted)),
+        ("order", with_deltas(order_truth(seller), &ads.ordered)),
     ] {
         let euro = in_euro(&truth);
         let mut scopes: Vec<(Option<&str>, &str, &Rows)> = vec![(None, "reporting", &euro)];
@@ -503,4 +557,190 @@ async fn assert_views_equal_ground_truth(
             }
         }
     }
+}
+
+/// Advertising amounts (signed as Amazon signs them) to add per (marketplace, SKU, day).
+pub(crate) type Deltas = BTreeMap<(String, String, NaiveDate), Decimal>;
+
+/// The stand-in's ad spend and invoices, summed here from its generated campaign days and
+/// "Cost of Advertising" transactions, over the days the Ads sync covers (its 95 days), and
+/// what they change in each view (`shared::profit::ads`: the order-date view counts the spend
+/// of each covered month on its day and leaves out the invoice billing it; the posted view
+/// allocates each invoice over its period's SKUs pro rata to their spend).
+struct AdCost {
+    /// (marketplace, first day of a month) whose spend the Ads sync covers whole.
+    covered: BTreeSet<(String, NaiveDate)>,
+    /// (marketplace, SKU, day) → spend.
+    spend: Deltas,
+    /// transaction id → (marketplace, posted local day, amount as signed, period).
+    invoices: BTreeMap<String, (String, NaiveDate, Decimal, NaiveDate, NaiveDate)>,
+    ordered: Deltas,
+    posted: Deltas,
+}
+
+impl AdCost {
+    async fn of(
+        store: &dyn shared::ports::Store,
+        tenant: &shared::keys::Tenant,
+        seller: &amazon_stand_in::Seller,
+    ) -> AdCost {
+        // The days the Ads sync pulled, per marketplace (its window, not its figures).
+        let mut window: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
+        for d in shared::records::ads::days(
+            store,
+            tenant,
+            shared::records::ads::Level::Sku,
+            "2000-01-01".parse().unwrap(),
+            "2100-01-01".parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        {
+            let e = window
+                .entry(d.marketplace_id.clone())
+                .or_insert((d.date, d.date));
+            e.0 = e.0.min(d.date);
+            e.1 = e.1.max(d.date);
+        }
+        let mut spend = Deltas::new();
+        for day in &seller.ads_days {
+            let c = &seller.campaigns[day.campaign];
+            let m = seller.ads_profiles[c.profile].marketplace_id.to_string();
+            let Some((a, b)) = window.get(&m) else {
+                continue;
+            };
+            if *a <= day.date && day.date <= *b {
+                let sku = seller.products[c.ad_groups[0].product].sku.clone();
+                *spend.entry((m, sku, day.date)).or_default() += day.cost;
+            }
+        }
+        let month = |d: NaiveDate| d.with_day(1).unwrap();
+        let covered: BTreeSet<(String, NaiveDate)> = window
+            .iter()
+            .flat_map(|(m, (a, b))| {
+                let mut out = vec![];
+                let mut x = month(*a);
+                while x <= *b {
+                    if *a <= x {
+                        out.push((m.clone(), x));
+                    }
+                    x = x + chrono::Months::new(1);
+                }
+                out
+            })
+            .collect();
+        let mut invoices = BTreeMap::new();
+        for t in seller
+            .transactions
+            .iter()
+            .filter(|t| t.kind == amazon_stand_in::model::TxKind::AdsPayment)
+        {
+            let m = t.marketplace_id.to_string();
+            let posted = amazon_stand_in::ground_truth::local_day(&m, t.posted);
+            let end = month(posted) - chrono::Duration::days(1);
+            invoices.insert(t.id.clone(), (m, posted, t.total(), month(end), end));
+        }
+        let mut ordered = Deltas::new();
+        for ((m, sku, d), x) in &spend {
+            if covered.contains(&(m.clone(), month(*d))) {
+                *ordered.entry((m.clone(), sku.clone(), *d)).or_default() -= *x;
+            }
+        }
+        let mut posted = Deltas::new();
+        for (m, day, amount, from, to) in invoices.values() {
+            if covered.contains(&(m.clone(), *from)) {
+                *ordered.entry((m.clone(), String::new(), *day)).or_default() -= *amount;
+            }
+            let mut weights: BTreeMap<String, Decimal> = BTreeMap::new();
+            for ((sm, sku, d), x) in &spend {
+                if sm == m && from <= d && d <= to {
+                    *weights.entry(sku.clone()).or_default() += *x;
+                }
+            }
+            weights.retain(|_, w| *w > Decimal::ZERO);
+            let parts = shared::profit::ads::allocate(*amount, &weights, 2);
+            if parts.is_empty() {
+                continue;
+            }
+            *posted.entry((m.clone(), String::new(), *day)).or_default() -= *amount;
+            for (sku, p) in parts {
+                *posted.entry((m.clone(), sku, *day)).or_default() += p;
+            }
+        }
+        AdCost {
+            covered,
+            spend,
+            invoices,
+            ordered,
+            posted,
+        }
+    }
+}
+
+/// Rows with advertising amounts added to their SKU rows and their days' totals.
+fn with_deltas(mut rows: Rows, deltas: &Deltas) -> Rows {
+    for ((m, sku, d), x) in deltas {
+        for k in [sku.as_str(), ALL_SKUS] {
+            rows.entry((m.clone(), k.to_string(), *d))
+                .or_default()
+                .add_amount(shared::profit::Category::Advertising, *x);
+        }
+    }
+    rows.retain(|_, f| !f.is_empty());
+    rows
+}
+
+/// Every invoice through the API beside the spend of its period: to 0.00 for each period the
+/// Ads sync covers whole, with the spend per SKU and day behind it.
+async fn assert_ad_invoices_reconcile(app: &TestApp, s: &Session, ads: &AdCost) {
+    let list = get(app, s, "/api/profit/ads-invoices").await["data"].clone();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), ads.invoices.len(), "every invoice listed");
+    let mut reconciled = 0;
+    for r in list {
+        let id = r["transactionId"].as_str().unwrap();
+        let (m, _, amount, from, to) = &ads.invoices[id];
+        let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<Decimal>().unwrap();
+        assert_eq!(dec(&r["invoiced"]), -*amount, "{id}");
+        let spent: Decimal = ads
+            .spend
+            .iter()
+            .filter(|((sm, _, d), _)| sm == m && from <= d && d <= to)
+            .map(|(_, x)| *x)
+            .sum();
+        assert_eq!(dec(&r["spend"]), spent, "{id}");
+        let covered = ads.covered.contains(&(m.clone(), *from));
+        assert_eq!(r["covered"], covered, "{id}");
+        if covered {
+            assert_eq!(dec(&r["difference"]), Decimal::ZERO, "{id} reconciles");
+            reconciled += 1;
+        }
+    }
+    assert!(reconciled >= 2, "{reconciled} invoices reconciled");
+    let one = list.iter().find(|r| r["covered"] == true).unwrap();
+    let d = get(
+        app,
+        s,
+        &format!(
+            "/api/profit/ads-invoices/{}",
+            one["transactionId"].as_str().unwrap()
+        ),
+    )
+    .await["data"]
+        .clone();
+    let behind: Decimal = d["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["spend"].as_str().unwrap().parse::<Decimal>().unwrap())
+        .sum();
+    assert_eq!(
+        behind.to_string(),
+        one["spend"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap()
+            .to_string()
+    );
 }
