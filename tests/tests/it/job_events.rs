@@ -200,3 +200,130 @@ async fn the_sync_worker_sample_runs_the_first_orders_step_through_the_lambda_ha
     assert_ne!(state.cursor, serde_json::Value::Null);
     assert_eq!(queues.stats(&sync_queue).await.unwrap().total(), 1);
 }
+
+fn rollups_event(path: &str, vars: &[(&str, &str)]) -> aws_lambda_events::event::sqs::SqsEvent {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(path);
+    let mut text = std::fs::read_to_string(&file).expect("sample event");
+    for (k, v) in vars {
+        text = text.replace(&format!("${{{k}}}"), v);
+    }
+    serde_json::from_str(&text).expect("an SQS event")
+}
+
+/// job-rollups' samples through its real handler, each delivered twice: a TransactionsChanged
+/// event ledgers an advertising invoice posted that day and recomputes the day (the second
+/// delivery changes nothing); the daily exchange-rates message loads the ECB's rates from the
+/// data portal (the stand-in's) and a second load adds nothing new.
+#[tokio::test]
+async fn the_rollups_samples_recompute_a_day_and_load_the_rates_through_the_lambda_handler() {
+    use shared::profit::{read_days, Grain, View, ALL_SKUS};
+    let app = super::helpers::TestApp::new();
+    let owner = app.signed_up("rollups@example.com").await;
+    let store = app.store.clone();
+    let tenant = shared::identity::tenancy::existing(
+        store.as_ref(),
+        &shared::domain::TenantId::parse(&owner.account_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let t: shared::amazon::models::finances::Transaction = serde_json::from_value(serde_json::json!({
+        "relatedIdentifiers": [{"relatedIdentifierName": "INVOICE_ID", "relatedIdentifierValue": "TR0000000001"}],
+        "transactionType": "ProductAdsPayment", "transactionId": "TXADS1", "transactionStatus": "RELEASED",
+        "description": "Cost of Advertising", "postedDate": "2026-11-02T20:00:00Z",
+        "totalAmount": {"currencyCode": "USD", "currencyAmount": -123.45},
+        "marketplaceDetails": {"marketplaceId": "ATVPDKIKX0DER"},
+        "items": [{"description": "Cost of Advertising", "totalAmount": {"currencyCode": "USD", "currencyAmount": -123.45},
+            "breakdowns": [{"breakdownType": "other-transaction", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": -123.45},
+                "breakdowns": [{"breakdownType": "Cost of Advertising", "breakdownAmount": {"currencyCode": "USD", "currencyAmount": -123.45}}]}]}],
+    }))
+    .unwrap();
+    let record = shared::records::transactions::TransactionRecord::from_amazon("conn", &t).unwrap();
+    shared::records::transactions::put(store.as_ref(), &tenant, &record)
+        .await
+        .unwrap();
+    // job-rollups' handler: `job_rollups::handle` is this call on this consumer.
+    let consumer = shared::profit::job::Rollups {
+        store: store.clone(),
+    };
+    let deadline = (chrono::Utc::now() + Duration::seconds(60)).timestamp_millis() as u64;
+    let day: chrono::NaiveDate = "2026-11-02".parse().unwrap();
+    let mut seen = vec![];
+    for _ in 0..2 {
+        let event = rollups_event(
+            "job-rollups/transactions-changed.json",
+            &[
+                ("TENANT_ID", &tenant.to_string()),
+                ("CONNECTION_ID", "conn"),
+            ],
+        );
+        let r = shared::jobs::lambda::handle(&consumer, event, deadline).await;
+        assert!(r.batch_item_failures.is_empty());
+        let rows = read_days(
+            store.as_ref(),
+            &tenant,
+            View::PostedDate,
+            Some("ATVPDKIKX0DER"),
+            &Grain::Total,
+            day,
+            day,
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].sku, ALL_SKUS);
+        assert_eq!(
+            rows[0].native.advertising,
+            "-123.45".parse::<rust_decimal::Decimal>().unwrap()
+        );
+        seen.push(rows);
+    }
+    assert_eq!(seen[0], seen[1], "a second delivery changes nothing");
+    // The invoice is indexed for its period (October) and listed unreconciled (no Ads data).
+    let inv = shared::profit::ads::reconcile(store.as_ref(), &tenant, None)
+        .await
+        .unwrap();
+    assert_eq!(inv.len(), 1);
+    assert_eq!(inv[0].invoice.period_start.to_string(), "2026-10-01");
+    assert!(!inv[0].covered);
+
+    // The exchange-rates message, against the stand-in's copy of the ECB data portal.
+    let w = super::amazon_client::world(20).await;
+    let source = format!("{}/service/data/EXR/D..EUR.SP00.A", w.base);
+    let mut latest = vec![];
+    for _ in 0..2 {
+        let event = rollups_event(
+            "job-rollups/exchange-rates-due.json",
+            &[("RATES_URL", &source)],
+        );
+        let r = shared::jobs::lambda::handle(&consumer, event, deadline).await;
+        assert!(r.batch_item_failures.is_empty());
+        latest.push(
+            shared::profit::rates::latest_day(store.as_ref())
+                .await
+                .unwrap()
+                .expect("rates loaded"),
+        );
+    }
+    assert_eq!(latest[0], latest[1]);
+    let d = latest[0];
+    let t = shared::profit::rates::RateTable::load(store.as_ref(), d, d)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.rate("EUR", "USD", d),
+        amazon_stand_in::ecb::per_euro("USD", d)
+    );
+    // A source that cannot be reached leaves the message for a retry.
+    let event = rollups_event(
+        "job-rollups/exchange-rates-due.json",
+        &[(
+            "RATES_URL",
+            "http://127.0.0.1:1/service/data/EXR/D..EUR.SP00.A",
+        )],
+    );
+    let r = shared::jobs::lambda::handle(&consumer, event, deadline).await;
+    assert_eq!(r.batch_item_failures.len(), 1);
+}
