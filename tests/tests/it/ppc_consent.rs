@@ -126,7 +126,7 @@ impl Fx {
         }
     }
 
-    fn store(&self) -> &dyn Store {
+    pub(crate) fn store(&self) -> &dyn Store {
         self.ppc.w.store.as_ref()
     }
 
@@ -169,6 +169,16 @@ impl Fx {
         let q = serde_urlencoded::to_string(params).unwrap();
         self.call("GET", &format!("/api/ppc/ads/callback?{q}"), None, false)
             .await
+    }
+
+    /// Gives Ads consent through the API (consent page, callback) and syncs the entities.
+    pub(crate) async fn consented(&self) {
+        let (_, given) = self.consent(&self.authorize().await, "").await;
+        let (st, r) = self
+            .callback(&[("code", &given["code"]), ("state", &given["state"])])
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r:?}");
+        self.ppc.run(Dataset::AdsEntities).await;
     }
 
     async fn ads_connected(&self) -> bool {
