@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::amazon::operations::{ListTransactionsParams, SearchListingsItemsParams};
 use shared::amazon::{subscriptions, AmazonApp, AmazonError, Context as CallContext};
-use shared::connections::consent::{Consents, Redirects, StateError};
+use shared::connections::consent::{origin_of, Consents, Redirects, StateError};
 use shared::connections::{AmazonAccount, ConnectionSecret, Connections};
 use shared::domain::AmazonAccountId;
 use shared::error::{Error, Result, Validator};
@@ -71,50 +71,11 @@ pub struct AuthorizeQuery {
     client_id: Option<String>,
 }
 
-/// The origin of an absolute http(s) URL (`scheme://host[:port]`), lower-cased as browsers
-/// serialise it; `None` for anything else.
-fn origin_of(url: &str) -> Option<String> {
-    let u = reqwest::Url::parse(url).ok()?;
-    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-        return None;
-    }
-    Some(u.origin().ascii_serialization())
-}
-
 /// Checks a redirect URI: an absolute http(s) URL without credentials or fragment, on the
 /// frontend's origin or one of the CORS origins.
 fn check_redirect(state: &AppState, raw: &str, v: &mut Validator) {
-    let field = "redirectUri";
-    let Ok(u) = reqwest::Url::parse(raw) else {
-        v.push(field, "must be an absolute http(s) URL");
-        return;
-    };
-    if raw.len() > 2048 || !u.username().is_empty() || u.password().is_some() {
-        v.push(
-            field,
-            "must be a plain http(s) URL of at most 2048 characters",
-        );
-        return;
-    }
-    if u.fragment().is_some() {
-        v.push(field, "must not carry a fragment");
-        return;
-    }
-    let allowed: Vec<String> = std::iter::once(&state.config.frontend_url)
-        .chain(&state.config.cors_origins)
-        .filter_map(|o| origin_of(o))
-        .collect();
-    match origin_of(raw) {
-        Some(o) if allowed.contains(&o) => {}
-        Some(o) => v.push(
-            field,
-            format!(
-                "{o} is not this application's frontend (allowed: {})",
-                allowed.join(", ")
-            ),
-        ),
-        None => v.push(field, "must be an absolute http(s) URL"),
-    }
+    let allowed = std::iter::once(&state.config.frontend_url).chain(&state.config.cors_origins);
+    shared::connections::consent::check_redirect(allowed, "redirectUri", raw, v);
 }
 
 /// `GET /api/amazon/oauth/authorize?redirectUri=&marketplace=`: the consent URL of the

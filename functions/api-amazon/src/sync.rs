@@ -19,8 +19,7 @@ use shared::ports::store::rfc3339;
 use shared::sync::{self, Dataset, Status, SyncState};
 
 /// The sync types the UI offers, as datasets (inventory: stock, its ledger, returns and
-/// reimbursements). Listings and PPC arrive with their own sync work; until then they are
-/// refused with a clear message, never faked.
+/// reimbursements; ppc: the Ads entities and reports).
 fn datasets_of(sync_type: &str) -> Result<Vec<Dataset>> {
     Ok(match sync_type {
         "all" => Dataset::ALL.to_vec(),
@@ -41,16 +40,11 @@ fn datasets_of(sync_type: &str) -> Result<Vec<Dataset>> {
         "listings" => vec![Dataset::Listings],
         "feedback" => vec![Dataset::Feedback],
         "inbound" => vec![Dataset::Inbound],
-        "ppc" => {
-            return Err(Error::validation(
-                "syncType",
-                format!("{sync_type} data is not synced yet; orders, fees, refunds, settlements, inventory, listings, feedback, inbound and all are"),
-            ))
-        }
+        "ppc" => vec![Dataset::AdsEntities, Dataset::AdsReports],
         _ => {
             return Err(Error::validation(
                 "syncType",
-                "must be one of orders, fees, refunds, transactions, settlements, fee-estimates, inventory, listings, feedback, inbound, all",
+                "must be one of orders, fees, refunds, transactions, settlements, fee-estimates, inventory, listings, feedback, inbound, ppc, all",
             ))
         }
     })

@@ -32,6 +32,7 @@ fn apply_error(e: ApplyError) -> Error {
         ApplyError::Store(e) => Error::Store(e),
         ApplyError::Invalid(m) => Error::validation("items", m),
         ApplyError::Amazon(m) => Error::Unavailable(m),
+        ApplyError::Conflict(m) => Error::Conflict(m),
     }
 }
 
@@ -649,22 +650,109 @@ pub async fn revert(
     Ok(ok(batch_json(&batch, bid_items(&batch))))
 }
 
-/// `PATCH /api/ppc/campaigns/{id}`: campaign changes (budget, state) are not applied through
-/// the Ads API yet; a known campaign answers 422 saying so, never a silent success.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignBody {
+    account_id: Option<String>,
+    state: Option<String>,
+    status: Option<String>,
+    daily_budget: Option<Value>,
+    /// A number, or the Ads API's `{budget, budgetType: "DAILY"}`.
+    budget: Option<Value>,
+}
+
+/// The largest daily budget Amazon takes (in the marketplace's currency, most of them).
+const MAX_DAILY_BUDGET: i64 = 1_000_000;
+
+/// `PATCH /api/ppc/campaigns/{id}` (body: `state`/`status` and/or `dailyBudget`/`budget`):
+/// the campaign's state and daily budget changed through the Ads API on the same path as
+/// bids (the batch kept in the history, revertible once). Amazon refusing it answers 422 with
+/// its reason, the attempt kept in the history.
 pub async fn update_campaign(
     State(state): State<AppState>,
+    Extension(ads): Extension<Ads>,
     auth: AuthUser,
     Path(id): Path<String>,
     QueryParams(p): QueryParams<Params>,
+    JsonBody(b): JsonBody<CampaignBody>,
 ) -> Result<Response> {
-    let ctx = context(&state, &auth, &p.account_id, "ppc.write").await?;
-    records::entities(state.store.as_ref(), ctx.tenant(), EntityKind::Campaign)
+    let account = some(&p.account_id).or(some(&b.account_id));
+    let ctx = context(&state, &auth, &account, "ppc.write").await?;
+    let campaign = records::entities(state.store.as_ref(), ctx.tenant(), EntityKind::Campaign)
         .await?
         .into_iter()
         .find(|c| c.id == id)
         .ok_or_else(|| Error::NotFound("Campaign not found".into()))?;
-    Err(Error::validation(
-        "campaign",
-        "campaign budget and state changes are not supported yet; change keyword bids and states instead",
-    ))
+    let new_state = match some(&b.state).or(some(&b.status)) {
+        None => None,
+        Some(s) => Some(
+            parse_status(&s)
+                .ok_or_else(|| Error::validation("state", "must be enabled, paused or archived"))?,
+        ),
+    };
+    let budget = match &b.budget {
+        Some(Value::Object(o)) => {
+            if o.get("budgetType")
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.eq_ignore_ascii_case("DAILY"))
+            {
+                return Err(Error::validation(
+                    "budget",
+                    "only a DAILY budget can be set",
+                ));
+            }
+            decimal(&o.get("budget").cloned(), "budget")?
+        }
+        other => decimal(other, "budget")?,
+    };
+    let budget = decimal(&b.daily_budget, "dailyBudget")?.or(budget);
+    if let Some(v) = budget {
+        if v <= Decimal::ZERO || v > Decimal::from(MAX_DAILY_BUDGET) {
+            return Err(Error::validation(
+                "dailyBudget",
+                format!("must be above 0 and at most {MAX_DAILY_BUDGET}"),
+            ));
+        }
+        if v.scale() > 2 {
+            return Err(Error::validation("dailyBudget", "has at most two decimals"));
+        }
+    }
+    if new_state.is_none() && budget.is_none() {
+        return Err(Error::validation(
+            "campaign",
+            "send state (enabled, paused, archived) and/or dailyBudget",
+        ));
+    }
+    let batch = apply(
+        &state,
+        &ads,
+        &ctx,
+        ("campaign-update", "campaign"),
+        vec![Change {
+            entity: campaign,
+            new_bid: budget,
+            new_state: new_state.map(str::to_string),
+            reason: "campaign update".into(),
+        }],
+    )
+    .await?;
+    let items: Vec<Value> = batch
+        .items
+        .iter()
+        .map(|i| json!({"campaignId": i.id, "name": i.name, "previousBudget": i.previous_bid, "dailyBudget": i.new_bid, "previousState": i.previous_state, "state": i.new_state, "ok": i.ok, "error": i.error}))
+        .collect();
+    let data = batch_json(&batch, items);
+    if let Some(refused) = batch.items.iter().find(|i| !i.ok) {
+        use axum::response::IntoResponse;
+        let message = format!(
+            "Amazon refused the campaign change: {}",
+            refused.error.clone().unwrap_or_default()
+        );
+        return Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"success": false, "error": message, "message": message, "code": "amazon_refused", "data": data})),
+        )
+            .into_response());
+    }
+    Ok(ok(data))
 }

@@ -8,6 +8,7 @@
 //! Envelopes as the frontend reads them: `{success: true, data: X}`.
 
 mod actions;
+mod consent;
 mod figures;
 
 use axum::http::Method;
@@ -53,6 +54,9 @@ pub fn endpoints() -> Vec<Endpoint> {
     use Method as M;
     vec![
         (M::GET, "/api/ppc", get(figures::dashboard)),
+        (M::GET, "/api/ppc/ads/status", get(consent::status)),
+        (M::GET, "/api/ppc/ads/authorize", get(consent::authorize)),
+        (M::GET, "/api/ppc/ads/callback", get(consent::callback)),
         (M::GET, "/api/ppc/campaigns", get(figures::campaign_list)),
         (M::GET, "/api/ppc/campaigns/{id}", get(figures::campaign)),
         (

@@ -21,6 +21,8 @@ async fn main() -> Result<(), lambda_http::Error> {
             state.secrets.clone(),
             &state.config.secret_prefix,
         )
+        // Where Login with Amazon returns an advertiser whose page named none.
+        .map(|a| a.with_return_url(std::env::var("ADS_RETURN_URL").ok()))
         .map(Arc::new),
         _ => None,
     };

@@ -67,6 +67,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/v2/profiles", get(profiles))
         .route("/sp/campaigns/list", post(list_campaigns))
+        .route("/sp/campaigns", put(update_campaigns))
         .route("/sp/adGroups/list", post(list_ad_groups))
         .route("/sp/keywords/list", post(list_keywords))
         .route("/sp/keywords", put(update_keywords))
@@ -100,6 +101,8 @@ struct AdsReport {
 #[derive(Default)]
 pub struct AdsState {
     keywords: HashMap<i64, KeywordEdit>,
+    /// Accepted campaign updates: the daily budget (as `bid`) and state.
+    campaigns: HashMap<i64, KeywordEdit>,
     reports: Vec<AdsReport>,
     documents: HashMap<String, Vec<u8>>,
     /// Per profile index; `usize::MAX` is the account-level bucket of profile listing.
@@ -440,20 +443,35 @@ struct Entity {
     match_type: Option<&'static str>,
 }
 
-fn campaign_json(st: &StandIn, c: &Campaign, extended: bool) -> Value {
+/// The campaign's daily budget (as `bid`) and state now: generated, or the last accepted update.
+fn campaign_now(edits: &HashMap<i64, KeywordEdit>, c: &Campaign) -> KeywordEdit {
+    edits.get(&c.id).copied().unwrap_or(KeywordEdit {
+        bid: c.daily_budget,
+        state: c.state,
+    })
+}
+
+/// A campaign's daily budget and state now (after accepted updates), for tests.
+pub fn current_campaign(st: &StandIn, id: i64) -> Option<(Decimal, &'static str)> {
+    let c = st.seller.campaigns.iter().find(|c| c.id == id)?;
+    let now = with_state(st, |s| campaign_now(&s.campaigns, c));
+    Some((now.bid, now.state))
+}
+
+fn campaign_json(st: &StandIn, c: &Campaign, now: KeywordEdit, extended: bool) -> Value {
     let mut v = json!({
         "campaignId": c.id.to_string(),
         "name": c.name,
-        "state": c.state,
+        "state": now.state,
         "targetingType": "MANUAL",
         "startDate": c.start_date.format("%Y-%m-%d").to_string(),
-        "budget": {"budget": money(c.daily_budget), "budgetType": "DAILY"},
+        "budget": {"budget": money(now.bid), "budgetType": "DAILY"},
         "dynamicBidding": {"strategy": "LEGACY_FOR_SALES", "placementBidding": []},
         "tags": {},
     });
     if extended {
         v["extendedData"] = json!({
-            "servingStatus": if c.state == "ENABLED" { "CAMPAIGN_STATUS_ENABLED" } else { "CAMPAIGN_PAUSED" },
+            "servingStatus": if now.state == "ENABLED" { "CAMPAIGN_STATUS_ENABLED" } else { "CAMPAIGN_PAUSED" },
             "creationDateTime": ts(c.start_date.and_hms_opt(0, 0, 0).expect("midnight").and_utc()),
             "lastUpdateDateTime": ts(st.seller.spec.end),
         });
@@ -470,16 +488,17 @@ fn keyword_now(edits: &HashMap<i64, KeywordEdit>, k: &crate::model::Keyword) -> 
 }
 
 fn entities(st: &Shared, profile: usize, kind: Kind, extended: bool) -> Vec<Entity> {
-    let edits = with_state(st, |s| s.keywords.clone());
+    let (edits, campaign_edits) = with_state(st, |s| (s.keywords.clone(), s.campaigns.clone()));
     let mut out = vec![];
     for c in st.seller.campaigns.iter().filter(|c| c.profile == profile) {
         if kind == Kind::Campaigns {
+            let now = campaign_now(&campaign_edits, c);
             out.push(Entity {
-                json: campaign_json(st, c, extended),
+                json: campaign_json(st, c, now, extended),
                 campaign: c.id,
                 ad_group: None,
                 keyword: None,
-                state: c.state,
+                state: now.state,
                 text: c.name.clone(),
                 match_type: None,
             });
@@ -846,6 +865,7 @@ fn validate_update(
     current: Option<KeywordEdit>,
     currency: &str,
     (id_field, entity_type): (&str, &str),
+    (low, high): (Decimal, Decimal),
 ) -> Result<(i64, KeywordEdit), Value> {
     let malformed = |field: &str, message: &str| {
         item_error(
@@ -885,7 +905,6 @@ fn validate_update(
         }) else {
             return Err(malformed("bid", "bid must be a number"));
         };
-        let (low, high) = bid_range(currency);
         if value < low || value > high {
             return Err(item_error(
                 index,
@@ -989,7 +1008,15 @@ fn update(State(st): State<Shared>, headers: HeaderMap, body: Bytes, kind: Kind)
                 .and_then(id_of)
                 .and_then(|id| located.get(&id).map(|(base, _)| (id, *base)))
                 .map(|(id, base)| s.keywords.get(&id).copied().unwrap_or(base));
-            match validate_update(index, item, current, currency, (id_field, entity_type)) {
+            let range = bid_range(currency);
+            match validate_update(
+                index,
+                item,
+                current,
+                currency,
+                (id_field, entity_type),
+                range,
+            ) {
                 Ok((id, next)) => {
                     s.keywords.insert(id, next);
                     let mut ok = json!({id_field: id.to_string(), "index": index});
@@ -1012,6 +1039,84 @@ fn update(State(st): State<Shared>, headers: HeaderMap, body: Bytes, kind: Kind)
         kind.media(),
         &json!({kind.key(): {"success": success, "error": error}}),
     )
+}
+
+/// Updates campaign daily budgets and states item by item (207): a campaign of another
+/// profile is not found, an archived one cannot change, a budget is 1 to 1,000,000 in the
+/// currency's minor units.
+async fn update_campaigns(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let profile = try_res!(admit(
+        &st,
+        &headers,
+        true,
+        "updateSponsoredProductsCampaigns"
+    ))
+    .expect("a profile");
+    try_res!(check_media(&headers, Kind::Campaigns.media()));
+    let body: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let Some(items) = body.get("campaigns").and_then(Value::as_array) else {
+        return sp_invalid("The body must be {\"campaigns\": [...]}");
+    };
+    if !(1..=MAX_ITEMS).contains(&items.len()) {
+        return sp_invalid(&format!("campaigns must hold 1 to {MAX_ITEMS} items"));
+    }
+    let currency = st.seller.ads_profiles[profile].currency;
+    let mine: HashMap<i64, &Campaign> = st
+        .seller
+        .campaigns
+        .iter()
+        .filter(|c| c.profile == profile)
+        .map(|c| (c.id, c))
+        .collect();
+    let (success, error) = with_state(&st, |s| {
+        let mut success = vec![];
+        let mut error = vec![];
+        for (index, item) in items.iter().enumerate() {
+            let current = item
+                .get("campaignId")
+                .and_then(id_of)
+                .and_then(|id| mine.get(&id))
+                .map(|c| campaign_now(&s.campaigns, c));
+            // The budget is validated as a bid is, within a budget's range.
+            let mut as_bid = item.clone();
+            if let Some(obj) = as_bid.as_object_mut() {
+                obj.remove("budget");
+                if let Some(b) = item.get("budget").and_then(|b| b.get("budget")) {
+                    obj.insert("bid".into(), b.clone());
+                }
+            }
+            let checked = validate_update(
+                index,
+                &as_bid,
+                current,
+                currency,
+                ("campaignId", "CAMPAIGN"),
+                budget_range(currency),
+            );
+            match checked {
+                Ok((id, next)) => {
+                    s.campaigns.insert(id, next);
+                    success.push(json!({"campaignId": id.to_string(), "index": index}));
+                }
+                Err(e) => error.push(e),
+            }
+        }
+        (success, error)
+    });
+    reply(
+        StatusCode::MULTI_STATUS,
+        Kind::Campaigns.media(),
+        &json!({"campaigns": {"success": success, "error": error}}),
+    )
+}
+
+/// A daily budget's range.
+fn budget_range(currency: &str) -> (Decimal, Decimal) {
+    match currency {
+        "JPY" => (Decimal::new(100, 0), Decimal::new(21_000_000, 0)),
+        "INR" => (Decimal::new(50, 0), Decimal::new(21_000_000, 0)),
+        _ => (Decimal::ONE, Decimal::new(1_000_000, 0)),
+    }
 }
 
 /// A validated report configuration.

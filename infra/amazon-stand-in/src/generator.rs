@@ -22,6 +22,19 @@ pub struct SellerSpec {
     /// Country codes of the marketplaces the seller sells in.
     pub marketplaces: Vec<String>,
     pub products: usize,
+    /// A large advertiser (benchmarks): the first Ads profile's campaigns instead of the
+    /// default four. `None` for the default.
+    #[serde(default)]
+    pub ads_scale: Option<AdsScale>,
+}
+
+/// The size of a large advertiser's first profile: campaigns of one ad group each, keywords
+/// per campaign, and the days they have run (ending with the history).
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
+pub struct AdsScale {
+    pub campaigns: usize,
+    pub keywords_per_campaign: usize,
+    pub days: i64,
 }
 
 use serde::Serialize;
@@ -37,6 +50,7 @@ impl Default for SellerSpec {
                 .map(String::from)
                 .to_vec(),
             products: 40,
+            ads_scale: None,
         }
     }
 }
@@ -1139,6 +1153,46 @@ fn reverse_reimbursements(
     }
 }
 
+/// A large advertiser's campaigns in `profile` ([`AdsScale`]).
+fn scaled_campaigns(
+    s: &mut Seller,
+    g: &mut Gen,
+    profile: usize,
+    products: &[usize],
+    scale: AdsScale,
+    currency: &'static str,
+) {
+    let start = (s.spec.end - Duration::days(scale.days)).date_naive();
+    for ci in 0..scale.campaigns {
+        let p = products[ci % products.len().max(1)];
+        let bid = fee_local(s, dec(g.rng.gen_range(40..180), 2), currency);
+        let keywords = (0..scale.keywords_per_campaign)
+            .map(|k| Keyword {
+                id: 200_000_000_000 + g.id() as i64,
+                text: format!("{} {k}", THINGS[(ci + k) % THINGS.len()].to_lowercase()),
+                match_type: ["EXACT", "PHRASE", "BROAD"][k % 3],
+                bid,
+                state: "ENABLED",
+            })
+            .collect();
+        s.campaigns.push(Campaign {
+            id: 100_000_000_000 + g.id() as i64,
+            profile,
+            name: format!("SP - {} - {ci}", s.products[p].sku),
+            state: "ENABLED",
+            daily_budget: fee_local(s, dec(g.rng.gen_range(1000..5000), 2), currency),
+            start_date: start,
+            ad_groups: vec![AdGroup {
+                id: 300_000_000_000 + g.id() as i64,
+                name: "Ad group 1".into(),
+                default_bid: bid,
+                product: p,
+                keywords,
+            }],
+        });
+    }
+}
+
 /// Ads profiles, Sponsored Products campaigns with daily metrics, and their monthly invoices
 /// paid from proceeds (the invoice equals the month's summed cost, to the cent).
 fn ads(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
@@ -1162,6 +1216,10 @@ fn ads(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
             .map(|l| l.product)
             .take(6)
             .collect();
+        if let (0, Some(scale)) = (profile, s.spec.ads_scale) {
+            scaled_campaigns(s, g, profile, &products, scale, m.currency);
+            continue;
+        }
         for (ci, p) in products.iter().enumerate().take(4) {
             let id = 100_000_000_000 + g.id() as i64;
             let bid = fee_local(s, dec(g.rng.gen_range(40..180), 2), m.currency);
@@ -1208,6 +1266,9 @@ fn ads(s: &mut Seller, g: &mut Gen, start: DateTime<Utc>) {
         let cur = s.ads_profiles[c.profile].currency;
         for d in 0..tz_days {
             let date = c.start_date + Duration::days(d);
+            if date >= start.date_naive() + Duration::days(tz_days) {
+                break;
+            }
             if c.state == "PAUSED" && d > tz_days / 2 {
                 continue;
             }

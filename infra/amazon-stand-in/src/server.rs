@@ -137,6 +137,9 @@ pub(crate) struct Inner {
     /// Ads API access tokens (issued to the Ads client), with their expiry.
     pub(crate) ads_tokens: HashMap<String, DateTime<Utc>>,
     ads_refresh_tokens: HashMap<String, bool>,
+    /// Ads authorization codes from the Login with Amazon consent page: expiry and the
+    /// redirect URI the exchange must repeat.
+    ads_codes: HashMap<String, (DateTime<Utc>, String)>,
     buckets: HashMap<(String, String), Bucket>,
     stats: BTreeMap<String, OpStats>,
     faults: Vec<FaultRule>,
@@ -645,6 +648,7 @@ pub fn router(st: Shared) -> Router {
     Router::new()
         .route("/auth/o2/token", post(token))
         .route("/apps/authorize/consent", get(consent))
+        .route("/ap/oa", get(ads_consent))
         .route("/sellers/v1/marketplaceParticipations", get(participations))
         .route("/orders/2026-01-01/orders", get(search_orders))
         .route("/orders/2026-01-01/orders/{id}", get(get_order_2026))

@@ -9,17 +9,23 @@ use shared::error::Result;
 use shared::http::{AppState, TokenKeys};
 use shared::ports::queue::QueueRef;
 use shared::ports::{Pacer, Secrets, Store};
+use shared::sync::ads::AdsAccess;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// All routers of the deployed functions, merged.
 pub fn app(state: AppState) -> axum::Router {
+    app_with(state, None)
+}
+
+/// The same, the PPC group with this Ads application (connecting Ads, applying changes).
+pub fn app_with(state: AppState, ads: Option<Arc<AdsAccess>>) -> axum::Router {
     shared::http::finish(
         api_auth::routes()
             .merge(api_accounts::routes())
             .merge(api_amazon::routes())
             .merge(api_profit::routes())
-            .merge(api_ppc::routes())
+            .merge(api_ppc::routes_with(ads))
             .merge(api_inventory::routes()),
         state,
     )
@@ -134,4 +140,54 @@ pub async fn amazon_app(
     .await
     .map_err(|e| format!("Amazon application: {e}"))?
     .map(Arc::new))
+}
+
+/// Our Amazon Ads application as the local runner configures it: with the stand-in as
+/// Amazon, its Ads LWA client goes into the app secret (`adsClientId`/`adsClientSecret`) as an
+/// operator puts ours there in AWS; Login with Amazon returns advertisers to `return_url`
+/// (`ADS_RETURN_URL`). `None` when the app secret has no Ads client (connecting Ads is off).
+pub async fn ads_access(
+    config: &Config,
+    secrets: Arc<dyn Secrets>,
+    store: Arc<dyn Store>,
+    pacer: Arc<dyn Pacer>,
+    stand_in: Option<(&amazon_stand_in::StandIn, &str)>,
+    return_url: String,
+) -> std::result::Result<Option<Arc<AdsAccess>>, String> {
+    use secrecy::ExposeSecret;
+    let name = &config.app_secret_name;
+    let read =
+        |raw: Option<secrecy::SecretString>| -> std::result::Result<serde_json::Value, String> {
+            let raw = raw.ok_or_else(|| format!("the app secret {name} does not exist"))?;
+            serde_json::from_str(raw.expose_secret())
+                .map_err(|e| format!("the app secret {name}: {e}"))
+        };
+    if let Some((st, url)) = stand_in {
+        if config.amazon.base_url.as_deref() == Some(url) {
+            let mut body = read(secrets.get(name).await.map_err(|e| e.to_string())?)?;
+            if body["adsClientId"] != st.apps.ads_client_id.as_str()
+                || body["adsClientSecret"] != st.apps.ads_client_secret.as_str()
+            {
+                body["adsClientId"] = serde_json::json!(st.apps.ads_client_id);
+                body["adsClientSecret"] = serde_json::json!(st.apps.ads_client_secret);
+                secrets
+                    .put(name, secrecy::SecretString::from(body.to_string()))
+                    .await
+                    .map_err(|e| format!("the app secret: {e}"))?;
+            }
+        }
+    }
+    let Some(raw) = secrets.get(name).await.map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    Ok(AdsAccess::from_app_secret(
+        &raw,
+        config.amazon.token_url(),
+        config.amazon.base_url.clone(),
+        store,
+        pacer,
+        secrets,
+        &config.secret_prefix,
+    )
+    .map(|a| Arc::new(a.with_return_url(Some(return_url)))))
 }

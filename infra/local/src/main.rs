@@ -58,6 +58,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(st, url)| (st.as_ref(), url.as_str())),
     )
     .await?;
+    // Login with Amazon returns advertisers to this runner's Ads callback.
+    let ads_return = std::env::var("ADS_RETURN_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| format!("http://localhost:{api_port}/api/ppc/ads/callback"));
+    let ads = beddora_local::ads_access(
+        &config,
+        secrets.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+        stand_in
+            .as_ref()
+            .map(|(st, url)| (st.as_ref(), url.as_str())),
+        ads_return,
+    )
+    .await?;
+    if ads.is_none() {
+        eprintln!("beddora-local: connecting Amazon Ads is off (no adsClientId/adsClientSecret in the app secret)");
+    }
     match (&amazon, &config.amazon.base_url) {
         (Some(_), Some(url)) => eprintln!("beddora-local: Amazon is {url} (connecting enabled)"),
         (Some(_), None) => eprintln!("beddora-local: Amazon is Amazon (connecting enabled)"),
@@ -183,7 +202,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The sync worker needs our Amazon application; a few pollers, as the event source runs
     // several invocations at once (the dataset leases keep each dataset to one at a time).
     if let Some(amazon) = &amazon {
-        let worker = Arc::new(job_sync_worker::runtime(
+        let worker = Arc::new(job_sync_worker::runtime_with(
             &job_sync_worker::Ports {
                 store: store.clone(),
                 queues: queues.clone(),
@@ -194,6 +213,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             &config.secret_prefix,
             q.sync.clone(),
+            job_sync_worker::registry_with(ads.clone()),
         ));
         for _ in 0..SYNC_POLLERS {
             let worker = worker.clone();
@@ -240,7 +260,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         keys: Arc::new(keys),
         background: Default::default(),
     };
-    let app = beddora_local::app(state);
+    let app = beddora_local::app_with(state, ads);
     let port: u16 = std::env::var("PORT")
         .ok()
         .map(|p| p.parse())

@@ -305,6 +305,14 @@ pub struct TargetUpdate {
     pub state: Option<EntityState>,
 }
 
+/// A change to one campaign: its daily budget, its state, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignUpdate {
+    pub campaign_id: String,
+    pub daily_budget: Option<Decimal>,
+    pub state: Option<EntityState>,
+}
+
 /// The outcome of one item of [`AdsApi::update_keywords`], by its index in the request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeywordUpdateResult {
@@ -579,6 +587,39 @@ fn updates_body(
     Ok(out)
 }
 
+/// The per-item results of a multi-status update of `ids` (in request order, from `offset`).
+fn results_of<'a>(
+    reply: UpdateResponse,
+    ids: impl ExactSizeIterator<Item = &'a str>,
+    offset: usize,
+) -> Vec<KeywordUpdateResult> {
+    let mut results: Vec<Option<Result<(), Vec<ItemError>>>> = vec![None; ids.len()];
+    for s in reply.keywords.success {
+        if let Some(slot) = results.get_mut(s.index) {
+            *slot = Some(Ok(()));
+        }
+    }
+    for e in reply.keywords.error {
+        if let Some(slot) = results.get_mut(e.index) {
+            *slot = Some(Err(e.errors.into_iter().map(ItemError::from).collect()));
+        }
+    }
+    ids.zip(results)
+        .enumerate()
+        .map(|(i, (id, r))| KeywordUpdateResult {
+            index: offset + i,
+            keyword_id: id.to_string(),
+            result: r.unwrap_or_else(|| {
+                Err(vec![ItemError {
+                    error_type: "missingResult".into(),
+                    reason: None,
+                    message: Some("Amazon reported nothing for this item".into()),
+                }])
+            }),
+        })
+        .collect()
+}
+
 fn invalid(message: impl Into<String>) -> AmazonError {
     AmazonError::InvalidInput {
         status: 0,
@@ -588,7 +629,7 @@ fn invalid(message: impl Into<String>) -> AmazonError {
 
 #[derive(Deserialize)]
 struct UpdateResponse {
-    #[serde(default, alias = "targetingClauses")]
+    #[serde(default, alias = "targetingClauses", alias = "campaigns")]
     keywords: MultiStatus,
 }
 
@@ -876,6 +917,64 @@ impl AdsApi {
             .await
     }
 
+    /// Updates campaign daily budgets and states, item by item like
+    /// [`Self::update_keywords`] (the results name each campaign in `keyword_id`).
+    pub async fn update_campaigns(
+        &self,
+        ctx: &Context,
+        profile: i64,
+        updates: &[CampaignUpdate],
+    ) -> Result<Vec<KeywordUpdateResult>, AmazonError> {
+        let mut out = Vec::with_capacity(updates.len());
+        for (n, chunk) in updates.chunks(MAX_ITEMS).enumerate() {
+            // Written as text, so a budget's decimal goes out exactly as it is.
+            let mut body = String::from("{\"campaigns\":[");
+            for (i, u) in chunk.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str("{\"campaignId\":");
+                body.push_str(&Value::String(u.campaign_id.clone()).to_string());
+                if let Some(b) = u.daily_budget {
+                    body.push_str(&format!(
+                        ",\"budget\":{{\"budget\":{},\"budgetType\":\"DAILY\"}}",
+                        b.normalize()
+                    ));
+                }
+                if let Some(state) = u.state {
+                    let s = state.as_str().ok_or_else(|| {
+                        invalid(format!(
+                            "item {i}: a campaign can be set ENABLED, PAUSED or ARCHIVED"
+                        ))
+                    })?;
+                    body.push_str(&format!(",\"state\":\"{s}\""));
+                }
+                body.push('}');
+            }
+            body.push_str("]}");
+            let reply: Value = self
+                .send(
+                    ctx,
+                    &ops::UPDATE_CAMPAIGNS,
+                    &[],
+                    Some(profile),
+                    CAMPAIGN_MEDIA,
+                    Some(body.into_bytes()),
+                )
+                .await?;
+            let reply: UpdateResponse = serde_json::from_value(reply).map_err(|e| {
+                AmazonError::Dependency(format!("unexpected campaigns update answer: {e}"))
+            })?;
+            let offset = n * MAX_ITEMS;
+            out.extend(results_of(
+                reply,
+                chunk.iter().map(|u| u.campaign_id.as_str()),
+                offset,
+            ));
+        }
+        Ok(out)
+    }
+
     async fn update_items(
         &self,
         ctx: &Context,
@@ -903,30 +1002,7 @@ impl AdsApi {
             let reply: UpdateResponse = serde_json::from_value(reply).map_err(|e| {
                 AmazonError::Dependency(format!("unexpected {} update answer: {e}", kind.key()))
             })?;
-            let mut results: Vec<Option<Result<(), Vec<ItemError>>>> = vec![None; chunk.len()];
-            for s in reply.keywords.success {
-                if let Some(slot) = results.get_mut(s.index) {
-                    *slot = Some(Ok(()));
-                }
-            }
-            for e in reply.keywords.error {
-                if let Some(slot) = results.get_mut(e.index) {
-                    *slot = Some(Err(e.errors.into_iter().map(ItemError::from).collect()));
-                }
-            }
-            for (i, (u, r)) in chunk.iter().zip(results).enumerate() {
-                out.push(KeywordUpdateResult {
-                    index: offset + i,
-                    keyword_id: u.0.to_string(),
-                    result: r.unwrap_or_else(|| {
-                        Err(vec![ItemError {
-                            error_type: "missingResult".into(),
-                            reason: None,
-                            message: Some("Amazon reported nothing for this item".into()),
-                        }])
-                    }),
-                });
-            }
+            out.extend(results_of(reply, chunk.iter().map(|u| u.0), offset));
         }
         Ok(out)
     }

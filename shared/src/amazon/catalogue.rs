@@ -655,6 +655,14 @@ pub mod ads {
         Some(type_name::<ListPage>),
         type_name::<ListPage>,
     );
+    pub const UPDATE_CAMPAIGNS: Operation = ads(
+        "updateSponsoredProductsCampaigns",
+        Method::Put,
+        "/sp/campaigns",
+        None,
+        Some(type_name::<ListPage>),
+        type_name::<ListPage>,
+    );
     pub const LIST_PRODUCT_ADS: Operation = ads(
         "listSponsoredProductsProductAds",
         Method::Post,
@@ -771,6 +779,7 @@ pub const OPERATIONS: &[&Operation] = &[
     &ads::LIST_TARGETS,
     &ads::UPDATE_TARGETS,
     &ads::LIST_PRODUCT_ADS,
+    &ads::UPDATE_CAMPAIGNS,
 ];
 
 /// The operation named `module.name` (`orders_v0.getOrders`).

@@ -35,6 +35,9 @@ pub struct PendingConsent {
     /// The exact redirect URI sent to Amazon, which the code exchange must repeat: the return
     /// hop's URL when one is configured, else `redirect_uri`.
     pub amazon_redirect_uri: String,
+    /// The connection an Amazon Ads consent is for (`None`: a "Connect Amazon" SP-API
+    /// consent). A state is only ever taken by the callback of its own kind.
+    pub ads_connection: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -73,6 +76,7 @@ fn pending(item: &crate::ports::store::Item) -> Result<PendingConsent> {
         amazon_redirect_uri: item
             .opt_s("amazonRedirectUri")
             .unwrap_or_else(|| redirect_uri.clone()),
+        ads_connection: item.opt_s("adsConnection"),
         redirect_uri,
         created_at: item.time("createdAt")?,
         expires_at: item.time("expiresAt")?,
@@ -107,6 +111,41 @@ impl<'a> Consents<'a> {
         redirects: Redirects<'_>,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        self.create_of(user_id, tenant, (region, marketplace), redirects, None, now)
+            .await
+    }
+
+    /// Stores a new pending Amazon Ads consent for `connection` (of `tenant`) and returns its
+    /// state; only [`Consents::consume_ads`] takes it.
+    pub async fn create_ads(
+        &self,
+        user_id: &UserId,
+        tenant: &Tenant,
+        (region, marketplace): (&str, &str),
+        connection: &str,
+        redirects: Redirects<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        self.create_of(
+            user_id,
+            tenant,
+            (region, marketplace),
+            redirects,
+            Some(connection),
+            now,
+        )
+        .await
+    }
+
+    async fn create_of(
+        &self,
+        user_id: &UserId,
+        tenant: &Tenant,
+        (region, marketplace): (&str, &str),
+        redirects: Redirects<'_>,
+        ads_connection: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
         let Redirects {
             page: redirect_uri,
             amazon: amazon_redirect_uri,
@@ -125,6 +164,7 @@ impl<'a> Consents<'a> {
             .s("amazonRedirectUri", amazon_redirect_uri)
             .time("createdAt", now)
             .time("expiresAt", expires_at)
+            .opt_s("adsConnection", ads_connection)
             .ttl(expires_at)
             .build();
         self.store.put(item, Some(Condition::NotExists)).await?;
@@ -144,11 +184,30 @@ impl<'a> Consents<'a> {
     }
 
     /// Takes the state: at most one caller ever gets it. Expired, unknown and used states
-    /// are refused; so is one whose tenant or membership is gone.
+    /// are refused; so is one whose tenant or membership is gone, and an Ads consent's.
     pub async fn consume(
         &self,
         state: &str,
         now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Consumed, StateError>> {
+        self.take(state, now, false).await
+    }
+
+    /// The same for an Amazon Ads consent's state (the connection is
+    /// `consent.ads_connection`); a "Connect Amazon" state is refused.
+    pub async fn consume_ads(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Consumed, StateError>> {
+        self.take(state, now, true).await
+    }
+
+    async fn take(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+        ads: bool,
     ) -> Result<std::result::Result<Consumed, StateError>> {
         if state.is_empty() || state.len() > 128 {
             return Ok(Err(StateError::Unknown));
@@ -157,6 +216,10 @@ impl<'a> Consents<'a> {
         let Some(item) = self.store.get(&key).await? else {
             return Ok(Err(StateError::Unknown));
         };
+        // A state of the other kind is not this callback's to take (nor to spend).
+        if item.opt_s("adsConnection").is_some() != ads {
+            return Ok(Err(StateError::Unknown));
+        }
         // The conditional delete is the single use: a second caller finds nothing to delete.
         match self.store.delete(&key, Some(Condition::Exists)).await {
             Ok(()) => {}
@@ -177,5 +240,52 @@ impl<'a> Consents<'a> {
             return Ok(Err(StateError::Orphaned));
         }
         Ok(Ok(Consumed { consent, tenant }))
+    }
+}
+
+/// The origin of an absolute http(s) URL (`scheme://host[:port]`), lower-cased as browsers
+/// serialise it; `None` for anything else.
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return None;
+    }
+    Some(u.origin().ascii_serialization())
+}
+
+/// Checks a consent's redirect URI (`field`): an absolute http(s) URL without credentials or
+/// fragment, on one of the `allowed` origins (the frontend's and the CORS origins).
+pub fn check_redirect<'a>(
+    allowed: impl IntoIterator<Item = &'a String>,
+    field: &str,
+    raw: &str,
+    v: &mut crate::error::Validator,
+) {
+    let Ok(u) = reqwest::Url::parse(raw) else {
+        v.push(field, "must be an absolute http(s) URL");
+        return;
+    };
+    if raw.len() > 2048 || !u.username().is_empty() || u.password().is_some() {
+        v.push(
+            field,
+            "must be a plain http(s) URL of at most 2048 characters",
+        );
+        return;
+    }
+    if u.fragment().is_some() {
+        v.push(field, "must not carry a fragment");
+        return;
+    }
+    let allowed: Vec<String> = allowed.into_iter().filter_map(|o| origin_of(o)).collect();
+    match origin_of(raw) {
+        Some(o) if allowed.contains(&o) => {}
+        Some(o) => v.push(
+            field,
+            format!(
+                "{o} is not this application's frontend (allowed: {})",
+                allowed.join(", ")
+            ),
+        ),
+        None => v.push(field, "must be an absolute http(s) URL"),
     }
 }

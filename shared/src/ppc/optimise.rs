@@ -15,7 +15,7 @@
 //! Keys: `ACCT#<t>/PPCRULES` (the rules), `ACCT#<t>/PPCBATCH#<created>#<id>` (a batch).
 
 use super::metrics::Totals;
-use crate::amazon::ads::{EntityState, KeywordUpdate, TargetUpdate};
+use crate::amazon::ads::{CampaignUpdate, EntityState, KeywordUpdate, TargetUpdate};
 use crate::connections::Connections;
 use crate::domain::AmazonAccountId;
 use crate::keys::{self, Tenant};
@@ -288,7 +288,8 @@ pub fn recommend(
         .collect()
 }
 
-/// One change to apply.
+/// One change to apply: a keyword's or target's bid and state, or a campaign's daily budget
+/// (`new_bid`) and state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub entity: AdsEntity,
@@ -387,6 +388,43 @@ pub enum ApplyError {
     Amazon(String),
     #[error("{0}")]
     Invalid(String),
+    /// Another change of the tenant is being applied, or this one already was.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// The lease every change of a tenant's ads is applied under: one batch at a time, so two
+/// requests never both apply (or revert) the same change, and a batch's "before" is what
+/// Amazon had.
+const APPLY_LEASE: &str = "ppc-apply";
+/// Longer than any request runs (API Gateway's 30 s); a crashed one frees it by then.
+const APPLY_HOLD: Duration = Duration::minutes(2);
+
+/// Runs `work` holding the tenant's apply lease; another holder: [`ApplyError::Conflict`].
+async fn exclusive<T, F>(
+    store: &dyn Store,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    work: F,
+) -> Result<T, ApplyError>
+where
+    F: std::future::Future<Output = Result<T, ApplyError>>,
+{
+    let holder = uuid::Uuid::new_v4().to_string();
+    let clock = crate::ports::FixedClock::new(now);
+    if let Err(other) =
+        crate::jobs::lease::acquire(store, &clock, tenant, APPLY_LEASE, &holder, APPLY_HOLD).await?
+    {
+        tracing::info!(tenant = %tenant, until = %other.until, "another PPC change is being applied");
+        return Err(ApplyError::Conflict(
+            "another change to this account's ads is being applied; try again in a moment".into(),
+        ));
+    }
+    let out = work.await;
+    if let Err(e) = crate::jobs::lease::release(store, tenant, APPLY_LEASE, &holder).await {
+        tracing::warn!(error = %e, "the PPC apply lease was not released; it expires by itself");
+    }
+    out
 }
 
 fn state_of(s: &str) -> Option<EntityState> {
@@ -400,12 +438,66 @@ fn state_of(s: &str) -> Option<EntityState> {
 
 /// Applies `changes` through the Ads API, per connection, profile and kind; keeps the batch.
 /// An item Amazon refuses is reported with its reason and changes nothing; the others apply.
+///
+/// Under the tenant's apply lease, each change starts from the stored entity as it is now (a
+/// batch's "before" is never stale); changes that someone else already made are dropped, and
+/// when that leaves none of a non-empty request, it is a [`ApplyError::Conflict`]: two
+/// requests of one change never both apply it.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
     access: &AdsAccess,
     store: &dyn Store,
     secrets: &dyn Secrets,
     secret_prefix: &str,
+    tenant: &Tenant,
+    kind: (&str, &str),
+    changes: Vec<Change>,
+    revert_of: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Batch, ApplyError> {
+    exclusive(store, tenant, now, async {
+        let asked = changes.len();
+        let fresh = current(store, tenant, changes).await?;
+        if asked > 0 && fresh.is_empty() {
+            return Err(ApplyError::Conflict(
+                "these changes were already applied".into(),
+            ));
+        }
+        let target = (access, secrets, secret_prefix);
+        apply_now(target, store, tenant, kind, fresh, revert_of, now).await
+    })
+    .await
+}
+
+/// The changes as of the stored entities now, without those that change nothing any more.
+async fn current(
+    store: &dyn Store,
+    tenant: &Tenant,
+    changes: Vec<Change>,
+) -> Result<Vec<Change>, ApplyError> {
+    let mut out = vec![];
+    for mut c in changes {
+        let e = &c.entity;
+        if let Some(now) = records::entity(store, tenant, e.kind, e.profile_id, &e.id).await? {
+            c.entity = now;
+        }
+        let bid_moves = c.new_bid.is_some_and(|b| b != bid_of(&c.entity));
+        let state_moves = c.new_state.as_ref().is_some_and(|s| *s != c.entity.state);
+        if bid_moves || state_moves {
+            out.push(Change {
+                new_bid: c.new_bid.filter(|_| bid_moves),
+                new_state: c.new_state.clone().filter(|_| state_moves),
+                ..c
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// [`apply`]'s work, its lease held.
+async fn apply_now(
+    (access, secrets, secret_prefix): (&AdsAccess, &dyn Secrets, &str),
+    store: &dyn Store,
     tenant: &Tenant,
     (action_type, target_type): (&str, &str),
     changes: Vec<Change>,
@@ -414,9 +506,12 @@ pub async fn apply(
 ) -> Result<Batch, ApplyError> {
     let mut groups: BTreeMap<(String, i64, EntityKind), Vec<Change>> = BTreeMap::new();
     for c in changes {
-        if !matches!(c.entity.kind, EntityKind::Keyword | EntityKind::Target) {
+        if !matches!(
+            c.entity.kind,
+            EntityKind::Keyword | EntityKind::Target | EntityKind::Campaign
+        ) {
             return Err(ApplyError::Invalid(format!(
-                "{} is not a keyword or target",
+                "{} is not a keyword, target or campaign",
                 c.entity.id
             )));
         }
@@ -462,6 +557,17 @@ pub async fn apply(
                                 })
                                 .collect();
                             api.update_keywords(&ctx, profile, &u).await
+                        }
+                        EntityKind::Campaign => {
+                            let u: Vec<CampaignUpdate> = changes
+                                .iter()
+                                .map(|c| CampaignUpdate {
+                                    campaign_id: c.entity.id.clone(),
+                                    daily_budget: c.new_bid,
+                                    state: c.new_state.as_deref().and_then(state_of),
+                                })
+                                .collect();
+                            api.update_campaigns(&ctx, profile, &u).await
                         }
                         _ => {
                             let u: Vec<TargetUpdate> = changes
@@ -511,7 +617,11 @@ pub async fn apply(
             if result.is_ok() {
                 let mut e = c.entity.clone();
                 if c.new_bid.is_some() {
-                    e.bid = Some(new_bid);
+                    if e.kind == EntityKind::Campaign {
+                        e.amount = Some(new_bid);
+                    } else {
+                        e.bid = Some(new_bid);
+                    }
                 }
                 e.state = new_state.clone();
                 e.synced_at = now.max(e.synced_at + Duration::milliseconds(1));
@@ -560,6 +670,22 @@ pub async fn revert(
     batch_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Batch>, ApplyError> {
+    exclusive(store, tenant, now, async {
+        let target = (access, secrets, secret_prefix);
+        revert_now(target, store, tenant, batch_id, now).await
+    })
+    .await
+}
+
+/// [`revert`]'s work, the apply lease held: the batch read again, so of two reverts one
+/// finds it reverted.
+async fn revert_now(
+    target: (&AdsAccess, &dyn Secrets, &str),
+    store: &dyn Store,
+    tenant: &Tenant,
+    batch_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Batch>, ApplyError> {
     let Some(original) = batches(store, tenant)
         .await?
         .into_iter()
@@ -568,7 +694,7 @@ pub async fn revert(
         return Ok(None);
     };
     if let Some(by) = &original.reverted_by {
-        return Err(ApplyError::Invalid(format!(
+        return Err(ApplyError::Conflict(format!(
             "this batch was already reverted by {by}"
         )));
     }
@@ -589,11 +715,10 @@ pub async fn revert(
         .into_iter()
         .filter(|c| c.new_bid.is_some() || c.new_state.is_some())
         .collect();
-    let batch = apply(
-        access,
+    let changes = current(store, tenant, changes).await?;
+    let batch = apply_now(
+        target,
         store,
-        secrets,
-        secret_prefix,
         tenant,
         ("revert", &original.target_type),
         changes,

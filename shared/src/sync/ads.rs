@@ -4,18 +4,23 @@
 //! client of the connection's region on one executor (token cache, shared limiter, time).
 //!
 //! Amazon's Ads consent is separate from the SP-API's: a seller who connected Amazon has not
-//! yet allowed Beddora to read their advertising. [`AdsAccess::connect`] stores the Ads refresh
-//! token of a connection (the minimum: the Ads consent page and its code exchange are not built
-//! yet); until then the Ads datasets of the connection finish at once with nothing to do.
+//! yet allowed Beddora to read their advertising. The seller gives it on Login with Amazon's
+//! consent page ([`AdsAccess::consent_url`], scope `advertising::campaign_management`); the
+//! code it returns is exchanged ([`AdsAccess::exchange_code`]), [`AdsAccess::connect`] stores
+//! the Ads refresh token of the connection and [`start`] makes its Ads datasets backfill now.
+//! Until then the Ads datasets of the connection finish at once with nothing to do.
 //! A refused Ads authorisation fails the Ads datasets alone, never the connection's SP-API
 //! datasets.
 
 use crate::amazon::ads::{AdsApi, AdsRegion, Profile};
 use crate::amazon::{AmazonError, Context, Credentials, Executor, RateLimiter, TokenProvider};
 use crate::connections::{self, AmazonAccount};
+use crate::keys::Tenant;
 use crate::marketplaces;
+use crate::ports::store::StoreError;
 use crate::ports::{Pacer, Secrets, Store};
 use crate::records::ads::{self as records, AdsEntity, EntityKind};
+use crate::sync::Dataset;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -24,7 +29,11 @@ use std::sync::Arc;
 /// The Ads application of one process.
 pub struct AdsAccess {
     exec: Arc<Executor>,
+    tokens: Arc<TokenProvider>,
     client_id: String,
+    /// `ADS_RETURN_URL`: where Login with Amazon sends the advertiser back when the caller
+    /// names no page of its own (the public URL of `/api/ppc/ads/callback`).
+    return_url: Option<String>,
     /// One base URL for every region (the stand-in); `None` for Amazon's regional hosts.
     base_url: Option<String>,
     secrets: Arc<dyn Secrets>,
@@ -55,8 +64,10 @@ impl AdsAccess {
         ));
         let limiter = Arc::new(RateLimiter::new(store, pacer.clone()));
         Self {
-            exec: Arc::new(Executor::new(http, tokens, limiter, pacer)),
+            exec: Arc::new(Executor::new(http, tokens.clone(), limiter, pacer)),
+            tokens,
             client_id,
+            return_url: None,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
             secrets,
             secret_prefix: secret_prefix.into(),
@@ -110,6 +121,55 @@ impl AdsAccess {
         self
     }
 
+    /// Where Login with Amazon returns the advertiser by default (`ADS_RETURN_URL`).
+    pub fn with_return_url(mut self, url: Option<String>) -> Self {
+        self.return_url = url.filter(|u| !u.trim().is_empty());
+        self
+    }
+
+    pub fn return_url(&self) -> Option<&str> {
+        self.return_url.as_deref()
+    }
+
+    /// Login with Amazon's consent page for the Ads API of the connection's region, carrying
+    /// our `state` and the exact `redirect_uri` the code exchange repeats.
+    pub fn consent_url(&self, account: &AmazonAccount, state: &str, redirect_uri: &str) -> String {
+        let host = match &self.base_url {
+            Some(u) => format!("{u}/ap/oa"),
+            None => match account.region.to_ascii_uppercase().as_str() {
+                "EU" => "https://eu.account.amazon.com/ap/oa".to_string(),
+                "FE" => "https://apac.account.amazon.com/ap/oa".to_string(),
+                _ => "https://www.amazon.com/ap/oa".to_string(),
+            },
+        };
+        let query = serde_urlencoded::to_string([
+            ("client_id", self.client_id.as_str()),
+            ("scope", ADS_SCOPE),
+            ("response_type", "code"),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+        ])
+        .unwrap_or_default();
+        format!("{host}?{query}")
+    }
+
+    /// Exchanges the consent's authorization code for the advertiser's Ads refresh token.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<SecretString, AmazonError> {
+        Ok(self.tokens.exchange_code(code, redirect_uri).await?.1)
+    }
+
+    /// Whether the connection has an Ads refresh token stored.
+    pub async fn connected(&self, account: &AmazonAccount) -> Result<bool, AmazonError> {
+        Ok(self
+            .context(account, chrono::DateTime::<Utc>::MIN_UTC)
+            .await?
+            .is_some())
+    }
+
     /// The Ads client of the connection's region.
     pub fn api(&self, account: &AmazonAccount) -> AdsApi {
         let base = match &self.base_url {
@@ -135,12 +195,16 @@ impl AdsAccess {
         )
     }
 
-    /// Stores the advertiser's Ads refresh token for the connection (after Ads consent).
+    /// Stores the advertiser's Ads refresh token for the connection (after Ads consent),
+    /// replacing an earlier one; the cached Ads access token of the old one is dropped.
     pub async fn connect(
         &self,
         account: &AmazonAccount,
         refresh_token: &SecretString,
     ) -> Result<(), AmazonError> {
+        if let Err(e) = self.tokens.invalidate(&format!("{}-ads", account.id)).await {
+            tracing::warn!(connection = %account.id, error = %e, "cached Ads access token not dropped");
+        }
         let body = json!({"refreshToken": refresh_token.expose_secret()}).to_string();
         self.secrets
             .put(&self.secret_name(account), SecretString::from(body))
@@ -177,9 +241,48 @@ impl AdsAccess {
     }
 }
 
+/// The Login with Amazon scope of the Ads API.
+pub const ADS_SCOPE: &str = "advertising::campaign_management";
+
+/// The Ads datasets of a connection.
+pub const DATASETS: [Dataset; 2] = [Dataset::AdsEntities, Dataset::AdsReports];
+
+/// Makes the connection's Ads datasets run now, the reports from a fresh 95-day backfill
+/// (a new Ads consent: what ran before it found nothing to pull). A run in progress is taken
+/// over: its next checkpoint finds the state changed and stops.
+pub async fn start(
+    store: &dyn Store,
+    tenant: &Tenant,
+    connection: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    crate::sync::register(store, tenant, connection, now).await?;
+    for d in DATASETS {
+        crate::sync::modify(store, tenant, connection, d, |s| {
+            Some(crate::sync::SyncState {
+                cursor: serde_json::Value::Null,
+                progress: crate::sync::Progress::default(),
+                backfilled: false,
+                run_started_at: None,
+                ..s.due_now(now)
+            })
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// The connection's region code of a marketplace (`NA`, `EU`, `FE`).
 fn region_of_marketplace(id: &str) -> Option<&'static str> {
     marketplaces::by_id(id).map(|m| m.region.code())
+}
+
+/// Whether a profile is the connection's: the seller's own, in the connection's region.
+pub fn of_connection(p: &Profile, account: &AmazonAccount) -> bool {
+    p.account_info.kind == "seller"
+        && p.account_info.id == account.seller_id
+        && region_of_marketplace(&p.account_info.marketplace_string_id)
+            .is_some_and(|r| r.eq_ignore_ascii_case(&account.region))
 }
 
 /// The advertiser's seller profiles of the connection's region (the seller's own, in the
@@ -196,12 +299,7 @@ pub async fn sync_profiles(
         .await
         .map_err(ads_error)?
         .into_iter()
-        .filter(|p| {
-            p.account_info.kind == "seller"
-                && p.account_info.id == account.seller_id
-                && region_of_marketplace(&p.account_info.marketplace_string_id)
-                    .is_some_and(|r| r.eq_ignore_ascii_case(&account.region))
-        })
+        .filter(|p| of_connection(p, account))
         .collect();
     for p in &profiles {
         records::put_entity(store, &account.tenant, &profile_entity(p, account, now)).await?;

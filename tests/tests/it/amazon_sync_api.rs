@@ -338,10 +338,6 @@ async fn bad_input_gets_a_clear_4xx() {
             StatusCode::BAD_REQUEST,
         ),
         (
-            json!({"amazonAccountId": acct, "syncType": "ppc"}),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
             json!({"amazonAccountId": "not-an-id", "syncType": "orders"}),
             StatusCode::NOT_FOUND,
         ),

@@ -415,3 +415,16 @@ impl Store for FaultyStore {
         self.inner.batch_write(ops).await
     }
 }
+
+/// A DynamoDB store on a fresh moto table with DynamoDB's condition guarantee (see
+/// [`MotoIsolation`]), on `clock`; drop the table when done.
+pub async fn moto_store(
+    clock: Arc<dyn shared::ports::Clock>,
+) -> (Arc<dyn Store>, super::contracts::TempTable) {
+    let table = super::contracts::TempTable::create().await;
+    let store = Arc::new(MotoIsolation {
+        inner: shared::adapters::DynamoStore::new(table.client.clone(), &table.name, clock),
+        lock: tokio::sync::Mutex::new(()),
+    });
+    (store, table)
+}

@@ -85,6 +85,11 @@ const CALLER_ONLY: &[(&str, &str, &str)] = &[
     ),
     (
         "GET",
+        "/api/ppc/ads/callback",
+        "authenticated by its single-use Ads state alone; ppc_consent checks it",
+    ),
+    (
+        "GET",
         "/api/amazon/sync/queue-stats",
         "the caller's tenant; amazon_sync_api checks it",
     ),
@@ -425,6 +430,8 @@ async fn tenant_b_cannot_read_or_change_tenant_a_through_any_endpoint() {
         "/api/ppc/profit/ad-groups",
         "/api/ppc/profit/keywords",
         "/api/ppc/campaigns/100000000001",
+        "/api/ppc/ads/status",
+        "/api/ppc/ads/authorize",
     ] {
         for query in [qa.clone(), amz.clone()] {
             let path = format!("{path}{query}");

@@ -22,6 +22,8 @@ mod jobs;
 mod local_runner;
 mod notifications;
 mod ppc_api;
+mod ppc_apply;
+mod ppc_consent;
 mod ppc_sync;
 mod profit_api;
 mod profit_api_e2e;

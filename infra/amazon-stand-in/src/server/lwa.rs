@@ -10,6 +10,7 @@ pub(super) struct TokenForm {
     client_id: Option<String>,
     client_secret: Option<String>,
     scope: Option<String>,
+    redirect_uri: Option<String>,
 }
 
 pub(super) fn lwa_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -108,6 +109,24 @@ pub(super) fn ads_token(st: &StandIn, f: TokenForm) -> Response {
     }
     let mint = |st: &StandIn| st.mint_token("Atza|stand-in-ads-", true, Duration::seconds(3600));
     match f.grant_type.as_deref() {
+        Some("authorization_code") => {
+            // Single use: the code is gone whether or not the exchange succeeds.
+            let code = f.code.unwrap_or_default();
+            let entry = st.inner.lock().expect("state").ads_codes.remove(&code);
+            match entry {
+                Some((exp, redirect))
+                    if exp > st.now() && f.redirect_uri.as_deref() == Some(redirect.as_str()) =>
+                {
+                    let refresh = st.issue_ads_refresh_token();
+                    Json(json!({"access_token": mint(st), "refresh_token": refresh, "token_type": "bearer", "expires_in": 3600})).into_response()
+                }
+                _ => lwa_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "The request has an invalid grant parameter : code",
+                ),
+            }
+        }
         Some("refresh_token") => {
             let valid = st
                 .inner
@@ -128,7 +147,7 @@ pub(super) fn ads_token(st: &StandIn, f: TokenForm) -> Response {
         _ => lwa_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            "The Ads client uses the refresh_token grant here",
+            "The Ads client uses the authorization_code and refresh_token grants here",
         ),
     }
 }
@@ -168,5 +187,68 @@ pub(super) async fn consent(State(st): State<Shared>, Query(q): Query<ConsentQue
             st.seller.seller_id
         )
     };
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct AdsConsentQuery {
+    client_id: Option<String>,
+    scope: Option<String>,
+    response_type: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+    /// `deny` simulates the advertiser refusing on the consent page.
+    decision: Option<String>,
+}
+
+const ADS_SCOPE: &str = "advertising::campaign_management";
+
+/// Login with Amazon's authorization page (`/ap/oa`) as the Ads API uses it: the advertiser
+/// allows (or refuses) the Ads client `advertising::campaign_management`, and is sent back to
+/// `redirect_uri` with `code`, `scope` and `state` (or `error=access_denied`). The code lives
+/// five minutes and is exchanged once, with the same `redirect_uri`.
+pub(super) async fn ads_consent(
+    State(st): State<Shared>,
+    Query(q): Query<AdsConsentQuery>,
+) -> Response {
+    if q.client_id.as_deref() != Some(st.apps.ads_client_id.as_str()) {
+        return (StatusCode::BAD_REQUEST, "Unknown client_id").into_response();
+    }
+    if q.response_type.as_deref() != Some("code") {
+        return (StatusCode::BAD_REQUEST, "response_type must be code").into_response();
+    }
+    let Some(redirect) = q.redirect_uri else {
+        return (StatusCode::BAD_REQUEST, "redirect_uri is required").into_response();
+    };
+    let state = q.state.unwrap_or_default();
+    let params: Vec<(&str, String)> = if q.scope.as_deref() != Some(ADS_SCOPE) {
+        vec![
+            ("error", "invalid_scope".into()),
+            ("error_description", "An unknown scope was requested".into()),
+            ("state", state),
+        ]
+    } else if q.decision.as_deref() == Some("deny") {
+        vec![
+            ("error", "access_denied".into()),
+            ("error_description", "The user denied the request".into()),
+            ("state", state),
+        ]
+    } else {
+        let code = format!("ANstandinads{}", st.next_id());
+        st.inner.lock().expect("state").ads_codes.insert(
+            code.clone(),
+            (st.now() + Duration::minutes(5), redirect.clone()),
+        );
+        vec![
+            ("code", code),
+            ("scope", ADS_SCOPE.into()),
+            ("state", state),
+        ]
+    };
+    let sep = if redirect.contains('?') { '&' } else { '?' };
+    let location = format!(
+        "{redirect}{sep}{}",
+        serde_urlencoded::to_string(&params).unwrap_or_default()
+    );
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
