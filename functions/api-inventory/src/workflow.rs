@@ -498,14 +498,34 @@ pub async fn shipments(
     let mut all = docs::list::<Shipment>(state.store.as_ref(), ctx.tenant()).await?;
     all.sort_by_key(|b| std::cmp::Reverse(b.created_at));
     let q = f.search_text();
-    Ok(bare(json!(all
+    let mut rows: Vec<Value> = all
         .iter()
         .filter(|s| f.status.as_deref().is_none_or(|x| x == s.status))
-        .filter(|s| q
-            .as_ref()
-            .is_none_or(|q| s.shipment_name.to_lowercase().contains(q)))
+        .filter(|s| {
+            q.as_ref()
+                .is_none_or(|q| s.shipment_name.to_lowercase().contains(q))
+        })
         .map(shipment_json)
-        .collect::<Vec<_>>())))
+        .collect();
+    // Then the shipments Amazon has (synced from the Fulfillment Inbound API), newest first.
+    let mut synced = crate::links::synced_rows(state.store.as_ref(), ctx.tenant()).await?;
+    synced.sort_by(|a, b| b["lastUpdate"].as_str().cmp(&a["lastUpdate"].as_str()));
+    rows.extend(synced.into_iter().filter(|r| {
+        f.status.as_deref().is_none_or(|x| r["status"] == x)
+            && q.as_ref().is_none_or(|q| {
+                r["shipmentName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_lowercase()
+                    .contains(q)
+                    || r["shipmentId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_lowercase()
+                        .contains(q)
+            })
+    }));
+    Ok(bare(json!(rows)))
 }
 
 /// `GET /api/fba-shipments/summary`: bare `[{status, count, totalUnits}]`.
@@ -684,7 +704,17 @@ pub async fn link_purchase_order(
     let po_id = b["purchaseOrderId"]
         .as_str()
         .ok_or_else(|| Error::validation("purchaseOrderId", "is required"))?;
-    let mut s = docs::found::<Shipment>(store, t, &id, "Shipment").await?;
+    let Some(mut s) = docs::get::<Shipment>(store, t, &id).await? else {
+        // A shipment Amazon has (synced), by its shipment or `FBA…` id.
+        docs::found::<PurchaseOrder>(store, t, po_id, "Purchase order").await?;
+        let index = crate::links::ShipmentIndex::load(store, t).await?;
+        crate::links::attach(store, t, po_id, &id, &index).await?;
+        let row = crate::links::synced_rows(store, t)
+            .await?
+            .into_iter()
+            .find(|r| r["shipmentId"] == id.as_str() || r["confirmationId"] == id.as_str());
+        return Ok(bare(row.unwrap_or_default()));
+    };
     let mut p = docs::found::<PurchaseOrder>(store, t, po_id, "Purchase order").await?;
     if !p.doc.fba_shipment_ids.contains(&id) {
         p.doc.fba_shipment_ids.push(id.clone());
