@@ -21,7 +21,7 @@ use shared::keys::{self, Tenant};
 use shared::ports::store::{query_all, ItemBuilder, ItemExt, Store};
 use shared::profit::classify::Category;
 use shared::profit::ledger::TransactionLedger;
-use shared::records::{inventory, ledger, orders, put_newer, transactions, version_at};
+use shared::records::{inventory, ledger, put_newer, transactions, version_at};
 use std::collections::{BTreeMap, HashMap};
 
 /// The document kind of a stored forecast.
@@ -69,9 +69,12 @@ pub struct StoredForecast {
     pub asin: Option<String>,
     /// The first forecast day: the marketplace's today when it was computed.
     pub start: NaiveDate,
-    /// Expected units per day (3 decimals), [`HORIZON`] days.
+    /// Expected units per day, [`HORIZON`] days (packed: f32, base64).
+    #[serde(with = "packed")]
     pub daily: Vec<f64>,
+    #[serde(with = "packed")]
     pub lower: Vec<f64>,
+    #[serde(with = "packed")]
     pub upper: Vec<f64>,
     pub level: f64,
     pub weekly: [f64; 7],
@@ -114,8 +117,32 @@ impl StoredForecast {
     }
 }
 
+/// A unit figure as stored: 3 decimals, single precision (what reading it back gives).
 fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    ((x * 1000.0).round() / 1000.0) as f32 as f64
+}
+
+/// Daily series stored as the base64 of their little-endian `f32`s: a year of a SKU is 2 KB
+/// that decodes at memory speed (thousands of SKUs are read on every forecast GET).
+mod packed {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| (*x as f32).to_le_bytes()).collect();
+        s.serialize_str(&base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(text)
+            .map_err(serde::de::Error::custom)?;
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+            .collect())
+    }
 }
 
 /// The time zone of a marketplace (UTC for an unknown one).
@@ -130,30 +157,63 @@ pub fn local_today(marketplace_id: &str, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&zone(marketplace_id)).date_naive()
 }
 
+/// What the forecast reads of a stored order.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SoldOrder {
+    marketplace_id: String,
+    purchase_date: DateTime<Utc>,
+    status: String,
+    items: Vec<SoldItem>,
+}
+
+#[derive(Deserialize)]
+struct SoldItem {
+    sku: String,
+    #[serde(default)]
+    asin: Option<String>,
+    quantity: i64,
+}
+
 /// Units per (marketplace, SKU) and marketplace-local purchase day over the `days` days before
 /// each marketplace's today, and the SKU's ASIN; cancelled orders left out.
-pub fn daily_sales(
-    all: &[orders::Order],
-    now: DateTime<Utc>,
+#[derive(Default)]
+pub struct Sales {
     days: usize,
-) -> HashMap<(String, String), (Vec<f64>, Option<String>)> {
-    let mut zones: HashMap<String, (Tz, NaiveDate)> = HashMap::new();
-    let mut out: HashMap<(String, String), (Vec<f64>, Option<String>)> = HashMap::new();
-    for o in all {
-        if o.status == "CANCELLED" {
-            continue;
+    now: DateTime<Utc>,
+    zones: HashMap<String, (Tz, NaiveDate)>,
+    pub by_sku: HashMap<(String, String), (Vec<f64>, Option<String>)>,
+}
+
+impl Sales {
+    pub fn new(now: DateTime<Utc>, days: usize) -> Self {
+        Self {
+            days,
+            now,
+            ..Default::default()
         }
-        let (tz, from) = *zones.entry(o.marketplace_id.clone()).or_insert_with(|| {
-            let tz = zone(&o.marketplace_id);
-            let today = now.with_timezone(&tz).date_naive();
-            (tz, today - Duration::days(days as i64))
-        });
+    }
+
+    fn add(&mut self, o: &SoldOrder) {
+        if o.status == "CANCELLED" {
+            return;
+        }
+        let (days, now) = (self.days, self.now);
+        let (tz, from) = *self
+            .zones
+            .entry(o.marketplace_id.clone())
+            .or_insert_with(|| {
+                let tz = zone(&o.marketplace_id);
+                let today = now.with_timezone(&tz).date_naive();
+                (tz, today - Duration::days(days as i64))
+            });
         let d = (o.purchase_date.with_timezone(&tz).date_naive() - from).num_days();
         if d < 0 || d >= days as i64 {
-            continue;
+            return;
         }
         for i in &o.items {
-            let e = out
+            let e = self
+                .by_sku
                 .entry((o.marketplace_id.clone(), i.sku.clone()))
                 .or_insert_with(|| (vec![0.0; days], None));
             e.0[d as usize] += i.quantity as f64;
@@ -162,7 +222,29 @@ pub fn daily_sales(
             }
         }
     }
-    out
+
+    /// Every order of the tenant, a page at a time (only the sums are kept).
+    pub async fn read(
+        store: &dyn Store,
+        t: &Tenant,
+        now: DateTime<Utc>,
+        days: usize,
+    ) -> Result<Self> {
+        let mut sales = Self::new(now, days);
+        let mut q = keys::tenant(t).orders();
+        loop {
+            let page = store.query(q.clone()).await?;
+            for i in &page.items {
+                let o: SoldOrder = serde_json::from_str(&i.s("order")?)
+                    .map_err(|e| Error::Internal(format!("stored order: {e}")))?;
+                sales.add(&o);
+            }
+            match page.cursor {
+                Some(c) => q.cursor = Some(c),
+                None => return Ok(sales),
+            }
+        }
+    }
 }
 
 /// Out-of-stock days from the ledger's daily rows: a day whose sellable ending balance (the
@@ -287,10 +369,8 @@ pub async fn compute_all(
 ) -> Result<Vec<StoredForecast>> {
     let days = HISTORY_DAYS as usize;
     let stock = inventory::all(store, t).await?;
-    let order_list = orders::all(store, t).await?;
+    let sales = Sales::read(store, t, now, days).await?.by_sku;
     let ledger_days = ledger::days(store, t).await?;
-    let sales = daily_sales(&order_list, now, days);
-    drop(order_list);
     let mut ledger_by: HashMap<(String, String), Vec<&ledger::LedgerDay>> = HashMap::new();
     for r in &ledger_days {
         ledger_by

@@ -392,6 +392,19 @@ async fn views(state: &AppState, auth: &AuthUser, f: &Filters) -> Result<(Tenant
     Ok((t, all.into_iter().filter(|v| marks(f, v)).collect()))
 }
 
+/// The views of the stock screens, which show no forecast: the stored forecasts are not read
+/// (their plans are those of no demand), which keeps the list the UI polls cheap.
+async fn stock_views(
+    state: &AppState,
+    auth: &AuthUser,
+    f: &Filters,
+) -> Result<(Tenant, Vec<SkuView>)> {
+    let ctx = context(state, auth, f.account_id.as_deref(), "inventory.read").await?;
+    let t = ctx.tenant().clone();
+    let all = views_of(state.store.as_ref(), &t, state.clock.now(), vec![]).await?;
+    Ok((t, all.into_iter().filter(|v| marks(f, v)).collect()))
+}
+
 /// `GET /api/inventory`: `{data: {data[], summary, total, page, limit}}`.
 pub async fn list(
     State(state): State<AppState>,
@@ -399,7 +412,7 @@ pub async fn list(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (page, limit) = f.paging(25)?;
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let pending = f
         .rest
         .get("includePendingShipments")
@@ -433,7 +446,7 @@ pub async fn low_stock_alerts(
     auth: AuthUser,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let alerts: Vec<Value> = all
         .iter()
         .filter(|v| v.stock.is_some() && v.status() != "in_stock")
@@ -761,7 +774,7 @@ pub async fn one(
     Path(sku): Path<String>,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let rows: Vec<Value> = all
         .iter()
         .filter(|v| v.sku == sku && v.stock.is_some())
@@ -805,7 +818,7 @@ pub async fn products(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (page, limit) = f.paging(25)?;
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let rows: Vec<&SkuView> = all
         .iter()
         .filter(|v| f.status.as_deref().is_none_or(|s| s == v.status()))
@@ -827,7 +840,7 @@ pub async fn low_stock_products(
     auth: AuthUser,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     Ok(crate::bare(json!(all
         .iter()
         .filter(|v| v.stock.is_some() && v.status() != "in_stock")
@@ -849,7 +862,7 @@ pub async fn product(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (m, sku) = split_product(&id)?;
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     all.iter()
         .find(|v| v.marketplace_id == m && v.sku == sku)
         .map(|v| crate::bare(product_json(v)))
