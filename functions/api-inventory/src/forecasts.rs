@@ -86,6 +86,12 @@ pub struct StoredForecast {
     pub sold_365: f64,
     pub in_stock_rate_90: f64,
     pub storage: StorageCost,
+    /// Item price totals and their units over the last 365 days (the planner values stock at
+    /// the average).
+    #[serde(default, with = "rust_decimal::serde::str")]
+    pub price_total: Decimal,
+    #[serde(default)]
+    pub price_units: i64,
     pub computed_at: DateTime<Utc>,
 }
 
@@ -168,11 +174,14 @@ struct SoldOrder {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct SoldItem {
     sku: String,
     #[serde(default)]
     asin: Option<String>,
     quantity: i64,
+    #[serde(default)]
+    item_price: Option<Decimal>,
 }
 
 /// Units per (marketplace, SKU) and marketplace-local purchase day over the `days` days before
@@ -183,6 +192,8 @@ pub struct Sales {
     now: DateTime<Utc>,
     zones: HashMap<String, (Tz, NaiveDate)>,
     pub by_sku: HashMap<(String, String), (Vec<f64>, Option<String>)>,
+    /// Item price totals and their units over the last 365 days, per (marketplace, SKU).
+    pub prices: HashMap<(String, String), (Decimal, i64)>,
 }
 
 impl Sales {
@@ -219,6 +230,17 @@ impl Sales {
             e.0[d as usize] += i.quantity as f64;
             if e.1.is_none() {
                 e.1 = i.asin.clone();
+            }
+            if let Some(p) = i
+                .item_price
+                .filter(|_| i.quantity > 0 && d >= days as i64 - 365)
+            {
+                let e = self
+                    .prices
+                    .entry((o.marketplace_id.clone(), i.sku.clone()))
+                    .or_default();
+                e.0 += p;
+                e.1 += i.quantity;
             }
         }
     }
@@ -369,7 +391,11 @@ pub async fn compute_all(
 ) -> Result<Vec<StoredForecast>> {
     let days = HISTORY_DAYS as usize;
     let stock = inventory::all(store, t).await?;
-    let sales = Sales::read(store, t, now, days).await?.by_sku;
+    let Sales {
+        by_sku: sales,
+        prices,
+        ..
+    } = Sales::read(store, t, now, days).await?;
     let ledger_days = ledger::days(store, t).await?;
     let mut ledger_by: HashMap<(String, String), Vec<&ledger::LedgerDay>> = HashMap::new();
     for r in &ledger_days {
@@ -429,6 +455,8 @@ pub async fn compute_all(
             sold_365: recent(365),
             in_stock_rate_90: last90.iter().filter(|x| **x).count() as f64 / 90.0,
             storage: storage_cost(fees.get(&key), &held),
+            price_total: prices.get(&key).map_or(Decimal::ZERO, |p| p.0),
+            price_units: prices.get(&key).map_or(0, |p| p.1),
             computed_at: now,
             marketplace_id: m,
             sku,

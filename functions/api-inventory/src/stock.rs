@@ -736,7 +736,8 @@ pub async fn kpis(
     ))
 }
 
-/// `POST /api/inventory/kpis/calculate`: recomputes now (they are computed on every read).
+/// `POST /api/inventory/kpis/calculate`: the KPIs as of now (stock read now, forecasts as the
+/// forecasts job last stored them: it recomputes them on the sync's events and daily).
 pub async fn kpis_calculate(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -49,7 +49,7 @@ pub async fn planner_summary(
     let t = ctx.tenant();
     let all = stock::analyse(&state, t).await?;
     let costs = unit_costs(&state, t).await?;
-    let prices = average_prices(&state, t).await?;
+    let prices = average_prices(&all);
     let open = purchasing::open_units(state.store.as_ref(), t).await?;
     let q = f.search_text();
     let rows: Vec<&SkuView> = all
@@ -83,27 +83,19 @@ pub async fn planner_summary(
     Ok(bare(json!(out)))
 }
 
-/// Average item price per unit of each SKU over its orders (item price / quantity).
-async fn average_prices(
-    state: &AppState,
-    t: &shared::keys::Tenant,
-) -> Result<std::collections::HashMap<String, Decimal>> {
+/// Average item price per unit of each SKU over the last year's orders (item price /
+/// quantity), from what the forecasts job summed.
+fn average_prices(all: &[SkuView]) -> std::collections::HashMap<String, Decimal> {
     let mut sums: std::collections::HashMap<String, (Decimal, i64)> = Default::default();
-    for o in shared::records::orders::all(state.store.as_ref(), t).await? {
-        for i in &o.items {
-            if let Some(p) = i.item_price {
-                if i.quantity > 0 {
-                    let e = sums.entry(i.sku.clone()).or_default();
-                    e.0 += p;
-                    e.1 += i.quantity;
-                }
-            }
-        }
+    for c in all.iter().filter_map(|v| v.computed.as_ref()) {
+        let e = sums.entry(c.sku.clone()).or_default();
+        e.0 += c.price_total;
+        e.1 += c.price_units;
     }
-    Ok(sums
-        .into_iter()
-        .map(|(k, (s, n))| (k, s / Decimal::from(n.max(1))))
-        .collect())
+    sums.into_iter()
+        .filter(|(_, (_, n))| *n > 0)
+        .map(|(k, (s, n))| (k, s / Decimal::from(n)))
+        .collect()
 }
 
 /// `GET /api/inventory/planner/products`: bare array, one row per SKU and marketplace.
@@ -116,7 +108,7 @@ pub async fn planner_products(
     let t = ctx.tenant();
     let all = stock::analyse(&state, t).await?;
     let costs = unit_costs(&state, t).await?;
-    let prices = average_prices(&state, t).await?;
+    let prices = average_prices(&all);
     let open = purchasing::open_units(state.store.as_ref(), t).await?;
     let q = f.search_text();
     let today = state.clock.now().date_naive();
