@@ -659,6 +659,19 @@ impl TenantKey<'_> {
     }
 }
 
+// Inventory forecasts (api-inventory's forecasts job) --------------------------------------
+
+/// `FORECASTS/ACCT#<t>`: a tenant whose forecasts the daily run recomputes (written by the
+/// forecasts job when it computes a tenant; the daily run lists this partition).
+pub fn forecast_tenant(t: &Tenant) -> Key {
+    Key::new("FORECASTS", pk(t))
+}
+
+/// Every tenant of the daily forecasts run.
+pub fn forecast_tenants() -> Query {
+    Query::partition(Index::Table, "FORECASTS").sk(SortKey::BeginsWith("ACCT#".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,10 @@
 //! route-order trap, contract §5.1).
 
 mod docs;
+pub mod forecasts;
+mod history;
+pub mod job;
+mod links;
 mod purchasing;
 mod stock;
 mod workflow;
@@ -116,6 +120,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             post(workflow::planner_import),
         ),
         (M::GET, "/api/inventory/{sku}", get(stock::one)),
+        (M::GET, "/api/inventory/{sku}/ledger", get(history::ledger)),
         (M::PATCH, "/api/inventory/{sku}", patch(stock::update)),
         // Suppliers.
         (M::GET, "/api/suppliers", get(purchasing::suppliers)),
@@ -171,6 +176,11 @@ pub fn endpoints() -> Vec<Endpoint> {
             M::POST,
             "/api/purchase-orders/{id}/receipts",
             post(purchasing::receive),
+        ),
+        (
+            M::POST,
+            "/api/purchase-orders/{id}/shipments",
+            post(links::attach_shipment),
         ),
         // FBA shipments.
         (M::GET, "/api/fba-shipments", get(workflow::shipments)),

@@ -11,6 +11,7 @@
 //! retrying the same receipt.
 
 use crate::docs::{self, Doc};
+use crate::links::ShipmentIndex;
 use crate::{bare, context, created, money, new_id, Filters};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -319,8 +320,14 @@ impl PurchaseOrder {
     }
 }
 
-fn po_json(p: &PurchaseOrder, suppliers: &HashMap<String, Supplier>) -> Value {
-    let s = suppliers.get(&p.supplier_id);
+/// What an order's view joins: its supplier and its shipments.
+pub struct Lookups {
+    suppliers: HashMap<String, Supplier>,
+    shipments: ShipmentIndex,
+}
+
+fn po_json(p: &PurchaseOrder, lookups: &Lookups) -> Value {
+    let s = lookups.suppliers.get(&p.supplier_id);
     json!({
         "id": p.id, "poNumber": p.po_number, "poDate": p.po_date.to_string(),
         "supplierId": p.supplier_id,
@@ -334,6 +341,7 @@ fn po_json(p: &PurchaseOrder, suppliers: &HashMap<String, Supplier>) -> Value {
         "receivedUnits": p.lines.iter().map(|l| l.received_quantity).sum::<i64>(),
         "estimatedArrival": p.estimated_arrival.map(|d| d.to_string()),
         "comment": p.comment, "fbaShipments": p.fba_shipment_ids, "status": p.status,
+        "shipments": lookups.shipments.of(p),
         "receipts": p.receipts.iter().map(|r| json!({"id": r.id, "receivedAt": rfc3339(r.received_at),
             "lines": r.lines.iter().map(|(l, q)| json!({"lineId": l, "quantity": q})).collect::<Vec<_>>(),
             "shippingCost": money(r.shipping_cost), "dutyCost": money(r.duty_cost), "otherCost": money(r.other_cost),
@@ -342,12 +350,44 @@ fn po_json(p: &PurchaseOrder, suppliers: &HashMap<String, Supplier>) -> Value {
     })
 }
 
-async fn supplier_map(state: &AppState, t: &Tenant) -> Result<HashMap<String, Supplier>> {
-    Ok(docs::list::<Supplier>(state.store.as_ref(), t)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect())
+async fn supplier_map(state: &AppState, t: &Tenant) -> Result<Lookups> {
+    Ok(Lookups {
+        suppliers: docs::list::<Supplier>(state.store.as_ref(), t)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect(),
+        shipments: ShipmentIndex::load(state.store.as_ref(), t).await?,
+    })
+}
+
+/// An order as its view shows it.
+pub async fn po_view(state: &AppState, t: &Tenant, p: &PurchaseOrder) -> Result<Value> {
+    Ok(po_json(p, &supplier_map(state, t).await?))
+}
+
+/// The shipment ids a body names: each must be a known shipment (synced or a draft).
+async fn shipment_ids(
+    state: &AppState,
+    t: &Tenant,
+    v: &mut Validator,
+    ids: Option<Vec<String>>,
+) -> Result<Option<Vec<String>>> {
+    let Some(mut ids) = ids else {
+        return Ok(None);
+    };
+    ids.retain(|s| !s.trim().is_empty());
+    ids.dedup();
+    if !ids.is_empty() {
+        let index = ShipmentIndex::load(state.store.as_ref(), t).await?;
+        let unknown: Vec<&String> = ids.iter().filter(|i| index.get(i).is_none()).collect();
+        v.check(
+            unknown.is_empty(),
+            "fbaShipmentIds",
+            "names a shipment that is neither synced nor a draft",
+        );
+    }
+    Ok(Some(ids))
 }
 
 fn parse_date(v: &mut Validator, field: &str, s: Option<&str>) -> Option<NaiveDate> {
@@ -466,6 +506,8 @@ pub struct PoBody {
     items: Option<Vec<LineBody>>,
     products: Option<Vec<LineBody>>,
     status: Option<String>,
+    /// The FBA shipments the order goes into (Amazon's shipment or `FBA…` ids, or drafts).
+    fba_shipment_ids: Option<Vec<String>>,
 }
 
 fn lines_of(v: &mut Validator, items: Vec<LineBody>) -> Vec<PoLine> {
@@ -539,6 +581,9 @@ async fn create_po(state: &AppState, t: &Tenant, b: PoBody) -> Result<PurchaseOr
             "is not an Amazon marketplace",
         );
     }
+    let shipments = shipment_ids(state, t, &mut v, b.fba_shipment_ids)
+        .await?
+        .unwrap_or_default();
     v.finish()?;
     let store = state.store.as_ref();
     docs::found::<Supplier>(store, t, &supplier, "Supplier").await?;
@@ -554,7 +599,7 @@ async fn create_po(state: &AppState, t: &Tenant, b: PoBody) -> Result<PurchaseOr
         comment: b.comment,
         lines,
         receipts: vec![],
-        fba_shipment_ids: vec![],
+        fba_shipment_ids: shipments,
         created_at: now,
         updated_at: now,
     };
@@ -634,6 +679,7 @@ pub async fn planner_purchase_order(
         items: Some(items),
         products: None,
         status: None,
+        fba_shipment_ids: None,
     };
     let p = create_po(&state, ctx.tenant(), body).await?;
     Ok(created(po_json(
@@ -681,6 +727,9 @@ pub async fn update_purchase_order(
     if b.comment.is_some() {
         p.doc.comment = b.comment.clone();
     }
+    if let Some(ids) = shipment_ids(&state, t, &mut v, b.fba_shipment_ids.clone()).await? {
+        p.doc.fba_shipment_ids = ids;
+    }
     if let Some(items) = b.items.or(b.products) {
         v.check(
             p.doc.status == "draft",
@@ -726,6 +775,7 @@ pub async fn update_po_status(
         items: None,
         products: None,
         status: Some(b["status"].as_str().unwrap_or_default().to_string()),
+        fba_shipment_ids: None,
     };
     update_purchase_order(state, auth, id, JsonBody(body)).await
 }

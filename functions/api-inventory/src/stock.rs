@@ -1,31 +1,30 @@
 //! Stock, forecasts, restock plans, alerts and KPIs per SKU and marketplace.
 //!
-//! Read on each request from the synced records: FBA stock (`records::inventory`: the
-//! inventory summaries and availability notifications), the daily ledger
-//! (`records::ledger`: a day whose sellable ending balance is 0 is a stock-out day, left out
-//! of the forecast) and the orders (`records::orders`: units per SKU and purchase day, UTC,
-//! cancelled orders left out); the seller's settings per SKU (thresholds, supplier) and the
-//! supplier's lead time, MOQ and case pack; COGS batches from received purchase orders.
+//! Read on each request: FBA stock (`records::inventory`: the inventory summaries and
+//! availability notifications), the listing's title and the catalog's title and main image
+//! (`records::listings`), the seller's settings per SKU (thresholds, supplier) and the
+//! supplier's lead time, MOQ and case pack, COGS batches from received purchase orders; and
+//! each SKU's forecast as the forecasts job stored it (`crate::forecasts`, computed from the
+//! orders and the daily ledger). The restock plan is derived here from the stored forecast and
+//! the current stock, so it follows every stock change at once.
 
 use crate::docs::{self, Doc};
+use crate::forecasts::{self, StoredForecast};
 use crate::purchasing::{self, Supplier};
-use crate::{context, marketplace_json, ok, units, Filters};
+use crate::{context, marketplace_json, money, ok, units, Filters};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shared::error::{Error, Result, Validator};
-use shared::forecast::{self, DailyHistory, Forecast, Inbound, Plan, Supply};
+use shared::forecast::{self, Forecast, Inbound, Plan, Supply};
 use shared::http::{AppState, AuthUser, JsonBody, QueryParams};
 use shared::keys::Tenant;
-use shared::records::{inventory, ledger, orders};
+use shared::ports::Store;
+use shared::records::{inventory, listings};
 use std::collections::{BTreeMap, HashMap};
 
-/// History read for a forecast (two years).
-const HISTORY_DAYS: i64 = 730;
-/// Days forecast.
-const HORIZON: usize = 365;
 pub const DEFAULT_LOW_STOCK: i64 = 10;
 pub const DEFAULT_LEAD_DAYS: u32 = 30;
 pub const DEFAULT_FBA_INBOUND_DAYS: u32 = 14;
@@ -61,7 +60,11 @@ pub struct SkuView {
     pub sku: String,
     pub asin: Option<String>,
     pub title: Option<String>,
+    /// The catalog's main image.
+    pub image_url: Option<String>,
     pub stock: Option<inventory::InventoryRecord>,
+    /// The job's stored result; `None` before its first run.
+    pub computed: Option<StoredForecast>,
     pub settings: SkuSettings,
     pub forecast: Forecast,
     pub plan: Plan,
@@ -72,6 +75,10 @@ pub struct SkuView {
 }
 
 impl SkuView {
+    /// The marketplace's today.
+    pub fn today(&self) -> NaiveDate {
+        forecasts::local_today(&self.marketplace_id, self.now)
+    }
     pub fn available(&self) -> i64 {
         self.stock.as_ref().map(|s| s.fulfillable).unwrap_or(0)
     }
@@ -123,65 +130,37 @@ fn marks(f: &Filters, v: &SkuView) -> bool {
         })
 }
 
-/// Daily units per (marketplace, SKU) over the history window, and the SKU's ASIN.
-fn daily_sales(
-    all: &[orders::Order],
-    from: NaiveDate,
-    days: usize,
-) -> HashMap<(String, String), (Vec<f64>, Option<String>)> {
-    let mut out: HashMap<(String, String), (Vec<f64>, Option<String>)> = HashMap::new();
-    for o in all {
-        if o.status == "CANCELLED" {
-            continue;
-        }
-        let d = (o.purchase_date.date_naive() - from).num_days();
-        if d < 0 || d >= days as i64 {
-            continue;
-        }
-        for i in &o.items {
-            let e = out
-                .entry((o.marketplace_id.clone(), i.sku.clone()))
-                .or_insert_with(|| (vec![0.0; days], None));
-            e.0[d as usize] += i.quantity as f64;
-            if e.1.is_none() {
-                e.1 = i.asin.clone();
-            }
-        }
+/// A forecast of nothing, for a SKU the job has not computed yet.
+fn no_forecast(today: NaiveDate) -> Forecast {
+    Forecast {
+        start: today,
+        daily: vec![0.0; forecasts::HORIZON],
+        lower: vec![0.0; forecasts::HORIZON],
+        upper: vec![0.0; forecasts::HORIZON],
+        level: 0.0,
+        weekly: [1.0; 7],
+        yearly: false,
+        trend_per_day: 0.0,
+        sigma: 0.0,
+        in_stock_days: 0,
     }
-    out
 }
 
-/// Out-of-stock days from the ledger's daily rows: a day whose sellable ending balance (the
-/// newest row at or before it) is 0 after the SKU's first row.
-fn in_stock_days(rows: &[&ledger::LedgerDay], from: NaiveDate, days: usize) -> Vec<bool> {
-    let mut sellable: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-    for r in rows
-        .iter()
-        .filter(|r| r.disposition.eq_ignore_ascii_case("SELLABLE"))
-    {
-        *sellable.entry(r.date).or_default() += r.ending_balance;
-    }
-    (0..days)
-        .map(|i| {
-            let day = from + Duration::days(i as i64);
-            match sellable.range(..day).next_back() {
-                Some((_, bal)) => *bal > 0,
-                None => true,
-            }
-        })
-        .collect()
-}
-
-/// Every SKU of the tenant with its stock, forecast and plan.
+/// Every SKU of the tenant with its stock, its stored forecast and the plan from both.
 pub async fn analyse(state: &AppState, t: &Tenant) -> Result<Vec<SkuView>> {
     let store = state.store.as_ref();
-    let now = state.clock.now();
-    let today = now.date_naive();
-    let from = today - Duration::days(HISTORY_DAYS);
-    let days = HISTORY_DAYS as usize;
+    let stored = forecasts::stored(store, t).await?;
+    views_of(store, t, state.clock.now(), stored).await
+}
+
+/// The views from these forecasts and the stored stock, listings, settings and suppliers.
+pub async fn views_of(
+    store: &dyn Store,
+    t: &Tenant,
+    now: DateTime<Utc>,
+    stored: Vec<StoredForecast>,
+) -> Result<Vec<SkuView>> {
     let stock = inventory::all(store, t).await?;
-    let order_list = orders::all(store, t).await?;
-    let ledger_days = ledger::days(store, t).await?;
     let settings: HashMap<String, SkuSettings> = docs::list::<SkuSettings>(store, t)
         .await?
         .into_iter()
@@ -192,37 +171,34 @@ pub async fn analyse(state: &AppState, t: &Tenant) -> Result<Vec<SkuView>> {
         .into_iter()
         .map(|s| (s.id.clone(), s))
         .collect();
-    let sales = daily_sales(&order_list, from, days);
-    let mut ledger_by: HashMap<(String, String), Vec<&ledger::LedgerDay>> = HashMap::new();
-    for r in &ledger_days {
-        ledger_by
-            .entry((r.marketplace_id.clone(), r.sku.clone()))
-            .or_default()
-            .push(r);
-    }
-    let mut keys: BTreeMap<(String, String), Option<inventory::InventoryRecord>> = BTreeMap::new();
+    let listed: HashMap<(String, String), listings::ListingRecord> = listings::all(store, t)
+        .await?
+        .into_iter()
+        .map(|l| ((l.marketplace_id.clone(), l.sku.clone()), l))
+        .collect();
+    let catalog: HashMap<(String, String), listings::CatalogRecord> =
+        listings::all_catalog(store, t)
+            .await?
+            .into_iter()
+            .map(|c| ((c.marketplace_id.clone(), c.asin.clone()), c))
+            .collect();
+    type Row = (Option<inventory::InventoryRecord>, Option<StoredForecast>);
+    let mut keys: BTreeMap<(String, String), Row> = BTreeMap::new();
     for s in stock {
-        keys.insert((s.marketplace_id.clone(), s.sku.clone()), Some(s));
+        let k = (s.marketplace_id.clone(), s.sku.clone());
+        keys.entry(k).or_default().0 = Some(s);
     }
-    for k in sales.keys() {
-        keys.entry(k.clone()).or_insert(None);
+    for f in stored {
+        let k = (f.marketplace_id.clone(), f.sku.clone());
+        keys.entry(k).or_default().1 = Some(f);
     }
     let mut out = Vec::with_capacity(keys.len());
-    for ((m, sku), stock) in keys {
-        let key = (m.clone(), sku.clone());
-        let (units, asin) = sales.get(&key).cloned().unwrap_or((vec![0.0; days], None));
-        let in_stock = ledger_by
-            .get(&key)
-            .map(|rows| in_stock_days(rows, from, days))
-            .unwrap_or_else(|| vec![true; days]);
-        // The history starts at the SKU's first sale (a launch), at most two years back.
-        let first = units.iter().position(|u| *u > 0.0).unwrap_or(days);
-        let h = DailyHistory {
-            start: from + Duration::days(first as i64),
-            units: units[first..].to_vec(),
-            in_stock: in_stock[first..].to_vec(),
-        };
-        let f = forecast::forecast(&h, HORIZON);
+    for ((m, sku), (stock, computed)) in keys {
+        let today = forecasts::local_today(&m, now);
+        let f = computed
+            .as_ref()
+            .map(StoredForecast::forecast)
+            .unwrap_or_else(|| no_forecast(today));
         let s = settings
             .get(&format!("{m}#{sku}"))
             .cloned()
@@ -234,18 +210,31 @@ pub async fn analyse(state: &AppState, t: &Tenant) -> Result<Vec<SkuView>> {
         let sup = s.supplier_id.as_ref().and_then(|id| suppliers.get(id));
         let supply = supply_of(stock.as_ref(), sup, today);
         let plan = forecast::plan_forecast(&f, &supply);
-        let recent = |n: usize| units[days - n.min(days)..].iter().sum::<f64>();
-        let last90 = &in_stock[days - 90..];
+        let listing = listed.get(&(m.clone(), sku.clone()));
+        let asin = stock
+            .as_ref()
+            .and_then(|s| s.asin.clone())
+            .or_else(|| listing.and_then(|l| l.asin.clone()))
+            .or_else(|| computed.as_ref().and_then(|c| c.asin.clone()));
+        let cat = asin
+            .as_ref()
+            .and_then(|a| catalog.get(&(m.clone(), a.clone())));
+        let title = listing
+            .and_then(|l| l.title.clone())
+            .or_else(|| cat.and_then(|c| c.title.clone()))
+            .or_else(|| stock.as_ref().and_then(|s| s.product_name.clone()));
         out.push(SkuView {
-            asin: stock.as_ref().and_then(|s| s.asin.clone()).or(asin),
-            title: stock.as_ref().and_then(|s| s.product_name.clone()),
+            image_url: cat.and_then(|c| c.images.first().cloned()),
+            title,
+            asin,
             marketplace_id: m,
             sku,
             stock,
             settings: s,
-            sold_30: recent(30),
-            sold_365: recent(365),
-            in_stock_rate_90: last90.iter().filter(|x| **x).count() as f64 / 90.0,
+            sold_30: computed.as_ref().map_or(0.0, |c| c.sold_30),
+            sold_365: computed.as_ref().map_or(0.0, |c| c.sold_365),
+            in_stock_rate_90: computed.as_ref().map_or(0.0, |c| c.in_stock_rate_90),
+            computed,
             forecast: f,
             plan,
             now,
@@ -301,7 +290,7 @@ fn stock_json(v: &SkuView) -> Value {
     let s = v.stock.as_ref();
     json!({
         "id": format!("{}#{}", v.marketplace_id, v.sku),
-        "sku": v.sku, "asin": v.asin, "title": v.title, "imageUrl": Value::Null,
+        "sku": v.sku, "asin": v.asin, "title": v.title, "imageUrl": v.image_url,
         "marketplaceId": v.marketplace_id, "marketplace": marketplace_json(&v.marketplace_id),
         "quantityAvailable": v.available(), "quantityReserved": v.reserved(),
         "quantityInbound": v.inbound(),
@@ -333,11 +322,12 @@ fn forecast_json(v: &SkuView) -> Value {
         "daysOfCover": v.plan.days_of_cover, "stockoutDate": date(v.plan.stockout_date),
         "leadTimeDays": v.plan.lead_time_days,
         "seasonal": f.yearly, "trendPerDay": units(f.trend_per_day),
-        "lastCalculatedAt": shared::ports::store::rfc3339(v.now),
+        "lastCalculatedAt": v.computed.as_ref().map(|c| Value::from(shared::ports::store::rfc3339(c.computed_at))).unwrap_or(Value::Null),
     })
 }
 
 fn kpi_json(v: &SkuView, batches: &[purchasing::BatchRef]) -> Value {
+    let storage = v.computed.as_ref().map(|c| &c.storage);
     let avail = v.available();
     // Sell-through over 30 days: units sold / (units sold + units left).
     let sell_through = if v.sold_30 + avail as f64 > 0.0 {
@@ -383,7 +373,14 @@ fn kpi_json(v: &SkuView, batches: &[purchasing::BatchRef]) -> Value {
         "status": v.status(),
         "sellThrough": units(sell_through), "daysOfInventory": days_of_inventory.map(units),
         "turnover": units(turnover), "inStockRate": units(v.in_stock_rate_90),
-        "storageCostPerUnit": Value::Null,
+        "unitsSold30": units(v.sold_30), "unitsSold365": units(v.sold_365),
+        "storageCostPerUnit": storage.and_then(|s| s.per_unit_month).map(money).unwrap_or(Value::Null),
+        "storageCostCurrency": storage.and_then(|s| s.currency.clone()),
+        "storageFees90Days": storage.filter(|s| s.currency.is_some()).map(|s| money(s.fees)),
+        "storageCostReason": match storage {
+            Some(s) => s.reason.clone().map(Value::from).unwrap_or(Value::Null),
+            None => Value::from("Not calculated yet: the forecasts job has not run for this SKU"),
+        },
         "fifoBatchAssignments": assigned,
     })
 }
@@ -395,6 +392,19 @@ async fn views(state: &AppState, auth: &AuthUser, f: &Filters) -> Result<(Tenant
     Ok((t, all.into_iter().filter(|v| marks(f, v)).collect()))
 }
 
+/// The views of the stock screens, which show no forecast: the stored forecasts are not read
+/// (their plans are those of no demand), which keeps the list the UI polls cheap.
+async fn stock_views(
+    state: &AppState,
+    auth: &AuthUser,
+    f: &Filters,
+) -> Result<(Tenant, Vec<SkuView>)> {
+    let ctx = context(state, auth, f.account_id.as_deref(), "inventory.read").await?;
+    let t = ctx.tenant().clone();
+    let all = views_of(state.store.as_ref(), &t, state.clock.now(), vec![]).await?;
+    Ok((t, all.into_iter().filter(|v| marks(f, v)).collect()))
+}
+
 /// `GET /api/inventory`: `{data: {data[], summary, total, page, limit}}`.
 pub async fn list(
     State(state): State<AppState>,
@@ -402,7 +412,7 @@ pub async fn list(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (page, limit) = f.paging(25)?;
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let pending = f
         .rest
         .get("includePendingShipments")
@@ -436,7 +446,7 @@ pub async fn low_stock_alerts(
     auth: AuthUser,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let alerts: Vec<Value> = all
         .iter()
         .filter(|v| v.stock.is_some() && v.status() != "in_stock")
@@ -469,7 +479,7 @@ pub fn alerts_of(v: &SkuView) -> Vec<Value> {
         ));
     }
     if let Some(d) = v.plan.reorder_date {
-        if (d - v.now.date_naive()).num_days() <= 14 {
+        if (d - v.today()).num_days() <= 14 {
             let mut a = base(
                 "restock_by",
                 if v.plan.overdue {
@@ -552,7 +562,6 @@ pub async fn restock_alerts(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (_, all) = views(&state, &auth, &f).await?;
-    let today = state.clock.now().date_naive();
     let alerts: Vec<Value> = all
         .iter()
         .filter(|v| {
@@ -560,7 +569,7 @@ pub async fn restock_alerts(
                 && (v.available() + v.inbound() <= v.restock_threshold()
                     || v.plan
                         .reorder_date
-                        .is_some_and(|d| (d - today).num_days() <= 7))
+                        .is_some_and(|d| (d - v.today()).num_days() <= 7))
         })
         .map(forecast_json)
         .collect();
@@ -727,7 +736,8 @@ pub async fn kpis(
     ))
 }
 
-/// `POST /api/inventory/kpis/calculate`: recomputes now (they are computed on every read).
+/// `POST /api/inventory/kpis/calculate`: the KPIs as of now (stock read now, forecasts as the
+/// forecasts job last stored them: it recomputes them on the sync's events and daily).
 pub async fn kpis_calculate(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -765,7 +775,7 @@ pub async fn one(
     Path(sku): Path<String>,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let rows: Vec<Value> = all
         .iter()
         .filter(|v| v.sku == sku && v.stock.is_some())
@@ -809,7 +819,7 @@ pub async fn products(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (page, limit) = f.paging(25)?;
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     let rows: Vec<&SkuView> = all
         .iter()
         .filter(|v| f.status.as_deref().is_none_or(|s| s == v.status()))
@@ -831,7 +841,7 @@ pub async fn low_stock_products(
     auth: AuthUser,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     Ok(crate::bare(json!(all
         .iter()
         .filter(|v| v.stock.is_some() && v.status() != "in_stock")
@@ -853,7 +863,7 @@ pub async fn product(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (m, sku) = split_product(&id)?;
-    let (_, all) = views(&state, &auth, &f).await?;
+    let (_, all) = stock_views(&state, &auth, &f).await?;
     all.iter()
         .find(|v| v.marketplace_id == m && v.sku == sku)
         .map(|v| crate::bare(product_json(v)))

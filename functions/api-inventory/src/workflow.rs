@@ -49,7 +49,7 @@ pub async fn planner_summary(
     let t = ctx.tenant();
     let all = stock::analyse(&state, t).await?;
     let costs = unit_costs(&state, t).await?;
-    let prices = average_prices(&state, t).await?;
+    let prices = average_prices(&all);
     let open = purchasing::open_units(state.store.as_ref(), t).await?;
     let q = f.search_text();
     let rows: Vec<&SkuView> = all
@@ -83,27 +83,19 @@ pub async fn planner_summary(
     Ok(bare(json!(out)))
 }
 
-/// Average item price per unit of each SKU over its orders (item price / quantity).
-async fn average_prices(
-    state: &AppState,
-    t: &shared::keys::Tenant,
-) -> Result<std::collections::HashMap<String, Decimal>> {
+/// Average item price per unit of each SKU over the last year's orders (item price /
+/// quantity), from what the forecasts job summed.
+fn average_prices(all: &[SkuView]) -> std::collections::HashMap<String, Decimal> {
     let mut sums: std::collections::HashMap<String, (Decimal, i64)> = Default::default();
-    for o in shared::records::orders::all(state.store.as_ref(), t).await? {
-        for i in &o.items {
-            if let Some(p) = i.item_price {
-                if i.quantity > 0 {
-                    let e = sums.entry(i.sku.clone()).or_default();
-                    e.0 += p;
-                    e.1 += i.quantity;
-                }
-            }
-        }
+    for c in all.iter().filter_map(|v| v.computed.as_ref()) {
+        let e = sums.entry(c.sku.clone()).or_default();
+        e.0 += c.price_total;
+        e.1 += c.price_units;
     }
-    Ok(sums
-        .into_iter()
-        .map(|(k, (s, n))| (k, s / Decimal::from(n.max(1))))
-        .collect())
+    sums.into_iter()
+        .filter(|(_, (_, n))| *n > 0)
+        .map(|(k, (s, n))| (k, s / Decimal::from(n)))
+        .collect()
 }
 
 /// `GET /api/inventory/planner/products`: bare array, one row per SKU and marketplace.
@@ -116,7 +108,7 @@ pub async fn planner_products(
     let t = ctx.tenant();
     let all = stock::analyse(&state, t).await?;
     let costs = unit_costs(&state, t).await?;
-    let prices = average_prices(&state, t).await?;
+    let prices = average_prices(&all);
     let open = purchasing::open_units(state.store.as_ref(), t).await?;
     let q = f.search_text();
     let today = state.clock.now().date_naive();
@@ -498,14 +490,34 @@ pub async fn shipments(
     let mut all = docs::list::<Shipment>(state.store.as_ref(), ctx.tenant()).await?;
     all.sort_by_key(|b| std::cmp::Reverse(b.created_at));
     let q = f.search_text();
-    Ok(bare(json!(all
+    let mut rows: Vec<Value> = all
         .iter()
         .filter(|s| f.status.as_deref().is_none_or(|x| x == s.status))
-        .filter(|s| q
-            .as_ref()
-            .is_none_or(|q| s.shipment_name.to_lowercase().contains(q)))
+        .filter(|s| {
+            q.as_ref()
+                .is_none_or(|q| s.shipment_name.to_lowercase().contains(q))
+        })
         .map(shipment_json)
-        .collect::<Vec<_>>())))
+        .collect();
+    // Then the shipments Amazon has (synced from the Fulfillment Inbound API), newest first.
+    let mut synced = crate::links::synced_rows(state.store.as_ref(), ctx.tenant()).await?;
+    synced.sort_by(|a, b| b["lastUpdate"].as_str().cmp(&a["lastUpdate"].as_str()));
+    rows.extend(synced.into_iter().filter(|r| {
+        f.status.as_deref().is_none_or(|x| r["status"] == x)
+            && q.as_ref().is_none_or(|q| {
+                r["shipmentName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_lowercase()
+                    .contains(q)
+                    || r["shipmentId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_lowercase()
+                        .contains(q)
+            })
+    }));
+    Ok(bare(json!(rows)))
 }
 
 /// `GET /api/fba-shipments/summary`: bare `[{status, count, totalUnits}]`.
@@ -684,7 +696,17 @@ pub async fn link_purchase_order(
     let po_id = b["purchaseOrderId"]
         .as_str()
         .ok_or_else(|| Error::validation("purchaseOrderId", "is required"))?;
-    let mut s = docs::found::<Shipment>(store, t, &id, "Shipment").await?;
+    let Some(mut s) = docs::get::<Shipment>(store, t, &id).await? else {
+        // A shipment Amazon has (synced), by its shipment or `FBA…` id.
+        docs::found::<PurchaseOrder>(store, t, po_id, "Purchase order").await?;
+        let index = crate::links::ShipmentIndex::load(store, t).await?;
+        crate::links::attach(store, t, po_id, &id, &index).await?;
+        let row = crate::links::synced_rows(store, t)
+            .await?
+            .into_iter()
+            .find(|r| r["shipmentId"] == id.as_str() || r["confirmationId"] == id.as_str());
+        return Ok(bare(row.unwrap_or_default()));
+    };
     let mut p = docs::found::<PurchaseOrder>(store, t, po_id, "Purchase order").await?;
     if !p.doc.fba_shipment_ids.contains(&id) {
         p.doc.fba_shipment_ids.push(id.clone());

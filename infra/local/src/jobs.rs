@@ -26,6 +26,8 @@ pub struct Queues {
     pub notifications: QueueRef,
     /// The profit rollups' queue (the bus routes the sync's domain events to it).
     pub rollups: QueueRef,
+    /// The inventory forecasts' queue (the sync's domain events and a daily tick).
+    pub forecasts: QueueRef,
 }
 
 impl Queues {
@@ -38,6 +40,7 @@ impl Queues {
                 Some(("beddora-notifications-dlq", 5)),
             ),
             rollups: q.declare("beddora-rollups", Some(("beddora-rollups-dlq", 8))),
+            forecasts: q.declare("beddora-forecasts", Some(("beddora-forecasts-dlq", 8))),
         }
     }
 }

@@ -171,7 +171,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         q.rollups.clone(),
         rates_source,
     );
+    // Inventory forecasts: the template's ForecastsRule and daily schedule, and job-forecasts.
+    embedded_bus.route(
+        shared::adapters::embedded_bus::Pattern {
+            source: "beddora.sync".into(),
+            detail_types: job_forecasts::DETAIL_TYPES.map(String::from).to_vec(),
+        },
+        q.forecasts.clone(),
+    );
+    jobs::schedule(
+        queues.clone(),
+        clock.clone(),
+        q.forecasts.clone(),
+        std::time::Duration::from_secs(24 * 3600),
+    );
     let bus: Arc<dyn shared::ports::bus::EventBus> = Arc::new(embedded_bus);
+    let forecasts = Arc::new(job_forecasts::consumer(
+        store.clone(),
+        bus.clone(),
+        clock.clone(),
+    ));
+    jobs::consume(
+        "job-forecasts",
+        queues.clone(),
+        clock.clone(),
+        q.forecasts.clone(),
+        Source {
+            visibility: chrono::Duration::seconds(900),
+            timeout: chrono::Duration::seconds(150),
+            batch: 10,
+        },
+        move |event, deadline| {
+            let f = forecasts.clone();
+            async move { job_forecasts::handle(&f, event, deadline.timestamp_millis() as u64).await }
+        },
+    );
     let notifications = Arc::new(job_notifications::consumer(
         job_notifications::Ports {
             store: store.clone(),

@@ -13,9 +13,9 @@ use shared::ports::Clock;
 use shared::records::inventory::{self, InventoryRecord, StockSource};
 use shared::records::orders::{self, Order, OrderItem, Source};
 
-const US: &str = "ATVPDKIKX0DER";
+pub const US: &str = "ATVPDKIKX0DER";
 
-async fn tenant_of(app: &TestApp, s: &Session) -> Tenant {
+pub async fn tenant_of(app: &TestApp, s: &Session) -> Tenant {
     shared::identity::tenancy::existing(
         app.store.as_ref(),
         &TenantId::parse(&s.account_id).unwrap(),
@@ -26,7 +26,7 @@ async fn tenant_of(app: &TestApp, s: &Session) -> Tenant {
 }
 
 /// A SKU with `on_hand` units and `per_day` sold every day of the last 120 days.
-async fn seed(app: &TestApp, t: &Tenant, sku: &str, on_hand: i64, per_day: i64) {
+pub async fn seed(app: &TestApp, t: &Tenant, sku: &str, on_hand: i64, per_day: i64) {
     let now = app.clock.now();
     inventory::put(
         app.store.as_ref(),
@@ -87,9 +87,25 @@ async fn seed(app: &TestApp, t: &Tenant, sku: &str, on_hand: i64, per_day: i64) 
         .await
         .unwrap();
     }
+    recompute(app, t).await;
 }
 
-async fn ok_call(
+/// The forecasts job over the tenant's records (what the sync's domain events trigger), its
+/// events going nowhere.
+pub async fn recompute(app: &TestApp, t: &Tenant) -> api_inventory::job::Outcome {
+    let clock: std::sync::Arc<dyn shared::ports::Clock> = app.clock.clone();
+    let q = std::sync::Arc::new(shared::adapters::EmbeddedQueue::in_memory(clock.clone()));
+    api_inventory::job::Forecasts {
+        store: app.store.clone(),
+        bus: std::sync::Arc::new(shared::adapters::EmbeddedBus::new(q, clock.clone())),
+        clock,
+    }
+    .recompute(t)
+    .await
+    .unwrap()
+}
+
+pub async fn ok_call(
     app: &TestApp,
     s: &Session,
     method: &str,
@@ -612,6 +628,7 @@ pub async fn attack(app: &TestApp, a: &Session, b: &Session) -> Vec<(String, Str
         "/api/inventory/planner/summary",
         "/api/inventory/planner/products",
         "/api/inventory/ASKU",
+        "/api/inventory/ASKU/ledger",
         "/api/suppliers",
         "/api/purchase-orders",
         "/api/purchase-orders/summary",
@@ -646,6 +663,11 @@ pub async fn attack(app: &TestApp, a: &Session, b: &Session) -> Vec<(String, Str
             json!({"accountId": a.account_id, "marketplaceId": US, "restockThreshold": 1}),
         ),
         ("POST", "/api/inventory/kpis/calculate".into(), acct.clone()),
+        (
+            "POST",
+            "/api/purchase-orders/PO-A/shipments".into(),
+            json!({"accountId": a.account_id, "shipmentId": ship}),
+        ),
         (
             "PATCH",
             format!("/api/inventory/products/{pid}"),

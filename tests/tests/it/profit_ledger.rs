@@ -40,7 +40,7 @@ fn currency(m: &str) -> &'static str {
 /// A transaction as Amazon's Finances API sends it: one item of `sku` (none: account level)
 /// with `lines` of (amount type, description, amount).
 #[allow(clippy::too_many_arguments)]
-fn transaction(
+pub(crate) fn transaction(
     id: &str,
     kind: &str,
     m: &str,

@@ -69,9 +69,24 @@ async fn dump(store: &dyn Store, tenant: &Tenant) -> BTreeMap<String, Item> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_nothing() {
-    // A seller of one region (a connection is one region: the others connect on their own).
+/// A stand-in seller connected through the API and backfilled by the dispatcher and the sync
+/// worker with every dataset: what the end-to-end tests read afterwards.
+pub struct Backfilled {
+    pub c: Connected,
+    pub session: Session,
+    pub conn: String,
+    pub tenant: Tenant,
+    pub account: shared::connections::AmazonAccount,
+    pub states: Vec<shared::sync::SyncState>,
+    pub inner: Arc<EmbeddedQueue>,
+    pub q: QueueRef,
+    pub queues: Arc<Recorder>,
+    pub runtime: Runtime,
+}
+
+/// A 5,000-order North American seller (US, CA, MX: a connection is one region), connected
+/// and backfilled; every dataset backfilled and idle.
+pub async fn backfilled_seller() -> Backfilled {
     let w = world_of(amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
         orders: 5_000,
         marketplaces: ["US", "CA", "MX"].map(String::from).to_vec(),
@@ -146,12 +161,60 @@ async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_not
             state.error
         );
     }
+    Backfilled {
+        c,
+        session: s,
+        conn,
+        tenant,
+        account,
+        states,
+        inner,
+        q,
+        queues,
+        runtime,
+    }
+}
 
-    // Orders and items, record for record.
+/// The backfill's reach: two years before its first run (later runs are sweeps, and the
+/// inventory datasets' reports keep the first drain going for simulated hours).
+pub async fn reach_of(
+    store: &dyn Store,
+    tenant: &Tenant,
+    states: &[shared::sync::SyncState],
+) -> chrono::DateTime<chrono::Utc> {
     let orders_state = states
         .iter()
         .find(|s| s.dataset == Dataset::Orders)
         .unwrap();
+    let first_run = sync::runs(store, tenant, None, Some(Dataset::Orders), 1_000)
+        .await
+        .unwrap()
+        .last()
+        .map_or_else(|| started(orders_state), |r| r.started_at);
+    first_run - Duration::days(730)
+}
+
+#[tokio::test]
+async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_nothing() {
+    let Backfilled {
+        c,
+        conn,
+        tenant,
+        account,
+        states,
+        inner,
+        q,
+        queues,
+        runtime,
+        ..
+    } = backfilled_seller().await;
+    let store = c.app.store.clone();
+    let repo = Connections::new(
+        store.as_ref(),
+        c.app.state.secrets.as_ref(),
+        &c.app.state.config.secret_prefix,
+    );
+    // Orders and items, record for record.
     let orders: BTreeMap<String, shared::records::orders::Order> =
         shared::records::orders::all(store.as_ref(), &tenant)
             .await
@@ -159,14 +222,7 @@ async fn a_connected_seller_backfills_to_the_ground_truth_and_replays_change_not
             .into_iter()
             .map(|o| (o.amazon_order_id.clone(), o))
             .collect();
-    // The backfill's reach: two years before its first run (later runs are sweeps, and the
-    // inventory datasets' reports keep the first drain going for simulated hours).
-    let first_run = sync::runs(store.as_ref(), &tenant, None, Some(Dataset::Orders), 1_000)
-        .await
-        .unwrap()
-        .last()
-        .map_or_else(|| started(orders_state), |r| r.started_at);
-    let reach = first_run - Duration::days(730);
+    let reach = reach_of(store.as_ref(), &tenant, &states).await;
     assert_ground_truth(&c.w.st, &orders, reach);
     // Transactions to the cent; settlements and payouts as Amazon has them.
     let transactions = shared::records::transactions::all(store.as_ref(), &tenant)
