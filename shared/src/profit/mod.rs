@@ -42,6 +42,7 @@
 //! `rust_decimal` sums; rounding happens only at display, with [`money::display`]: to the
 //! currency's minor unit, half away from zero (what Amazon does on its settlement amounts).
 
+pub mod blocks;
 pub mod classify;
 pub mod job;
 pub mod ledger;

@@ -9,7 +9,8 @@
 //! Keys (tenant partition `ACCT#<t>`):
 //! - `RDAY#<view>#<marketplaceId>#<day>`: the day's [`ALL_SKUS`] row;
 //! - `RSKU#<view>#<marketplaceId>#<day>#<sku>`: a SKU's row (`<sku>` empty: account level);
-//! - `RMKT#<marketplaceId>`: a marketplace that has rollups (and its currency).
+//! - `RMKT#<marketplaceId>`: a marketplace that has rollups (and its currency; `blocks` = 1
+//!   once its coarser blocks, `super::blocks`, are complete).
 
 use super::rates::RateTable;
 use super::{settings, Figures, View, ALL_SKUS};
@@ -179,6 +180,29 @@ pub async fn note_marketplace(
             ItemBuilder::at(key)
                 .s("marketplaceId", marketplace_id)
                 .s("currency", currency)
+                // Every day of a marketplace first seen now gets its blocks.
+                .n("blocks", 1)
+                .build(),
+            None,
+        )
+        .await
+}
+
+/// Marks a marketplace's blocks complete (after every day of it was recomputed, e.g. by
+/// `super::recompute::rebuild`), so reads use them.
+pub async fn mark_blocks_complete(
+    store: &dyn Store,
+    tenant: &Tenant,
+    marketplace_id: &str,
+    currency: &str,
+) -> Result<(), StoreError> {
+    let key = Key::new(keys::pk(tenant), format!("RMKT#{marketplace_id}"));
+    store
+        .put(
+            ItemBuilder::at(key)
+                .s("marketplaceId", marketplace_id)
+                .s("currency", currency)
+                .n("blocks", 1)
                 .build(),
             None,
         )
