@@ -17,6 +17,11 @@
 //! last writer of a block has always read its latest halves. Replaying any event changes
 //! nothing.
 //!
+//! Each calendar month also has a block (level [`MONTH`], `RBLK#<view>#<m>#M#<first day>` and
+//! `RBSK#<view>#<m>#M#<first day>#<part>`), recomputed from the blocks that cover its days
+//! after them; a range reads its whole months as one block each ([`cover_with_months`]), so
+//! the P&L's 13 periods read about 13 totals.
+//!
 //! Figures are in the marketplace's currency: a call in another currency converts day by day
 //! (`super::rollup::read_days`) since rates are per day.
 
@@ -27,7 +32,7 @@ use crate::ports::store::{
     query_all, Index, Item, ItemBuilder, ItemExt, Key, Query, SortKey, Store, StoreError, Value,
     WriteOp, BATCH_GET_CHUNK,
 };
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +47,46 @@ pub const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 3) {
 pub const PART_SKUS: usize = 400;
 /// How many times a level starts over when its halves moved under it.
 const MAX_ROUNDS: usize = 40;
+
+/// The level of a calendar month's block (its days are those of the month).
+pub const MONTH: u32 = 99;
+
+fn label(k: u32) -> String {
+    if k == MONTH {
+        "M".into()
+    } else {
+        k.to_string()
+    }
+}
+
+fn month_bounds(d: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = d.with_day(1).expect("day 1");
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    }
+    .expect("next month");
+    (first, next - Duration::days(1))
+}
+
+/// The fewest blocks that exactly cover `[from, to]`: each whole calendar month as its month
+/// block, the rest by [`cover`].
+pub fn cover_with_months(from: NaiveDate, to: NaiveDate) -> Vec<(u32, NaiveDate)> {
+    let mut out = vec![];
+    let mut a = from;
+    while a <= to {
+        let (first, last) = month_bounds(a);
+        let end = last.min(to);
+        if a == first && end == last {
+            out.push((MONTH, first));
+        } else {
+            out.extend(cover(a, end));
+        }
+        a = end + Duration::days(1);
+    }
+    out
+}
 
 fn day_no(d: NaiveDate) -> i64 {
     (d - EPOCH).num_days()
@@ -77,13 +122,13 @@ pub fn total_key(tenant: &Tenant, view: View, m: &str, k: u32, start: NaiveDate)
     let sk = if k == 0 {
         format!("RDAY#{}#{m}#{start}", view.code())
     } else {
-        format!("RBLK#{}#{m}#{k}#{start}", view.code())
+        format!("RBLK#{}#{m}#{}#{start}", view.code(), label(k))
     };
     Key::new(keys::pk(tenant), sk)
 }
 
 fn pack_prefix(view: View, m: &str, k: u32, start: NaiveDate) -> String {
-    format!("RBSK#{}#{m}#{k}#{start}#", view.code())
+    format!("RBSK#{}#{m}#{}#{start}#", view.code(), label(k))
 }
 
 /// The key of part `part` of a block's packed SKUs.
@@ -441,6 +486,41 @@ pub async fn refresh(
             }
         }
     }
+    // The calendar month, from the blocks that cover it.
+    let (first, last) = month_bounds(day);
+    let parts = cover(first, last);
+    for round in 0.. {
+        let mut wanted = parts.clone();
+        wanted.push((MONTH, first));
+        let items = read_raw(store, tenant, view, m, &wanted, true, true).await?;
+        let read = |items: &BTreeMap<String, Item>| -> Result<Vec<Block>, StoreError> {
+            parts
+                .iter()
+                .map(|(k, s)| block_of(items, tenant, view, m, *k, *s, true))
+                .collect()
+        };
+        let halves = read(&items)?;
+        let sum = halves
+            .iter()
+            .fold(Block::default(), |acc, b| merged(&acc, b));
+        let (total_sk, prefix) = (
+            total_key(tenant, view, m, MONTH, first).sk,
+            pack_prefix(view, m, MONTH, first),
+        );
+        let existing: BTreeMap<String, Item> = items
+            .iter()
+            .filter(|(sk, _)| **sk == total_sk || sk.starts_with(&prefix))
+            .map(|(sk, i)| (sk.clone(), i.clone()))
+            .collect();
+        written += write_block(store, tenant, view, m, (MONTH, first), &sum, &existing).await?;
+        let check = read_raw(store, tenant, view, m, &parts, true, true).await?;
+        if read(&check)? == halves {
+            break;
+        }
+        if round + 1 >= MAX_ROUNDS {
+            return Err(moving(m, day));
+        }
+    }
     Ok(written)
 }
 
@@ -475,7 +555,10 @@ pub async fn read_spans(
         return Ok(None);
     }
     let currency = mk.and_then(|i| i.opt_s("currency")).unwrap_or_default();
-    let covers: Vec<Vec<(u32, NaiveDate)>> = spans.iter().map(|(a, b)| cover(*a, *b)).collect();
+    let covers: Vec<Vec<(u32, NaiveDate)>> = spans
+        .iter()
+        .map(|(a, b)| cover_with_months(*a, *b))
+        .collect();
     let all: Vec<(u32, NaiveDate)> = covers
         .iter()
         .flatten()
@@ -531,6 +614,15 @@ mod tests {
             assert!(c.len() <= 2 * (LEVELS as usize + 1));
         }
         assert!(cover(d("2026-10-02"), d("2026-10-31")).len() <= 8);
+        // Whole months are one block each.
+        let c = cover_with_months(d("2025-10-01"), d("2026-10-17"));
+        assert_eq!(c.iter().filter(|(k, _)| *k == MONTH).count(), 12);
+        assert!(c.len() <= 12 + 5);
+        assert_eq!(c[0], (MONTH, d("2025-10-01")));
+        assert_eq!(
+            cover_with_months(d("2024-02-01"), d("2024-02-29")),
+            vec![(MONTH, d("2024-02-01"))]
+        );
     }
 
     #[test]

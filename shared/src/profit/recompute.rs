@@ -24,7 +24,18 @@
 //! - `FeeEstimatesChanged` `{tenant, marketplaceId, skus}`: the order-date days that still
 //!   use estimates (`REST#<marketplaceId>#<day>` marks them);
 //! - `SettlementsChanged` `{tenant, marketplaceId?, settlementIds?}`: the payout sums of those
-//!   settlements. Other events are ignored.
+//!   settlements;
+//! - [`RECHECK`] `{tenant, days}`: the rollups job's own delayed re-check of days it recomputed
+//!   (see `super::job`): those days again, trusting the order index's answers for good.
+//!
+//! Other events are ignored.
+//!
+//! An order-date day finds its orders' shipments by one query of the day's links
+//! (`RSHP#<m>#<order day>#<orderId>#<transactionId>`, written by `TransactionsChanged` when the
+//! shipment's order is known, and by the re-check) and reads their ledgers by key; an order
+//! not yet marked as fully linked is looked up in the ledger's order index (gsi2) instead.
+//!
+//! Replacing a day's rows recomputes its coarser blocks too (`super::blocks::refresh`).
 
 use super::classify::Category;
 use super::ledger::{self, TransactionLedger};
@@ -635,9 +646,6 @@ async fn recompute_day_checked(
         }
         written += rollup::replace_day(store, tenant, view, m, day, rows).await?;
         if token(store, tenant, view, m, day).await? == before {
-            // Always, even when no row changed: an earlier run may have stopped before them.
-            // (Block items are not counted in `written`: it counts the day's rows.)
-            super::blocks::refresh(store, tenant, view, m, day).await?;
             return Ok((written, shipped));
         }
     }

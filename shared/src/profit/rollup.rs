@@ -122,8 +122,9 @@ impl StoredRow {
 }
 
 /// Replaces the rows of one (view, marketplace, day) with `rows` (the day's total row and its
-/// SKU rows): writes the rows that changed, deletes the SKU rows no longer there. Returns how
-/// many items were written or deleted.
+/// SKU rows): writes the rows that changed, deletes the SKU rows no longer there, then
+/// recomputes the day's blocks (`super::blocks::refresh`). Returns how many rows were written
+/// or deleted.
 pub async fn replace_day(
     store: &dyn Store,
     tenant: &Tenant,
@@ -161,6 +162,9 @@ pub async fn replace_day(
     if n > 0 {
         store.batch_write(ops).await?;
     }
+    // Then the coarser blocks holding the day, always (an earlier run may have stopped
+    // between the rows and them). Their items are not counted.
+    super::blocks::refresh(store, tenant, view, marketplace_id, day).await?;
     Ok(n)
 }
 
