@@ -17,6 +17,7 @@ mod payouts;
 mod reports;
 mod returns;
 mod scope;
+mod settings;
 
 pub mod report;
 
@@ -193,6 +194,9 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/api/profit/returns/{id}",
             delete(returns::remove),
         ),
+        // The account's reporting currency.
+        (M::GET, "/api/profit/settings", get(settings::get_settings)),
+        (M::PUT, "/api/profit/settings", put(settings::put_settings)),
         // Cashflow.
         (M::GET, "/api/cashflow", get(cashflow::view)),
         (M::POST, "/api/cashflow", post(cashflow::create)),

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod catalog;
 pub mod client;
 pub mod demand;
+pub mod ecb;
 pub mod generator;
 pub mod ground_truth;
 pub mod inbound;

@@ -699,6 +699,7 @@ pub fn router(st: Shared) -> Router {
         .merge(crate::notifications::routes())
         .merge(crate::live::routes())
         .merge(crate::inbound::routes())
+        .merge(crate::ecb::routes())
         .with_state(st)
 }
 

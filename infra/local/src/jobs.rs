@@ -239,3 +239,24 @@ pub fn keep_selling(st: amazon_stand_in::server::Shared, every: std::time::Durat
         }
     });
 }
+
+/// The exchange-rates schedule (`ExchangeRatesSchedule`, daily): the rates message on the
+/// rollups queue at start and then every 24 hours (`source`: the data portal series; `None`:
+/// the ECB's).
+pub fn schedule_rates(
+    queues: Arc<dyn Queue>,
+    clock: Arc<dyn Clock>,
+    rollups: QueueRef,
+    source: Option<String>,
+) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            interval.tick().await;
+            let body = shared::profit::rates_job::message(clock.now(), source.as_deref());
+            if let Err(e) = queues.send(&rollups, &body, Duration::zero()).await {
+                tracing::warn!(error = %e, "could not put the exchange-rates message on its queue");
+            }
+        }
+    });
+}

@@ -140,6 +140,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move { job_rollups::handle(&r, event, deadline.timestamp_millis() as u64).await }
         },
     );
+    // The template's ExchangeRatesSchedule: the ECB's rates daily (and once at start), from
+    // ECB_RATES_URL, else the stand-in's copy of the ECB data portal, else the ECB's.
+    let rates_source = std::env::var("ECB_RATES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| {
+            stand_in
+                .as_ref()
+                .map(|(_, url)| format!("{url}/service/data/EXR/D..EUR.SP00.A"))
+        });
+    jobs::schedule_rates(
+        queues.clone(),
+        clock.clone(),
+        q.rollups.clone(),
+        rates_source,
+    );
     let bus: Arc<dyn shared::ports::bus::EventBus> = Arc::new(embedded_bus);
     let notifications = Arc::new(job_notifications::consumer(
         job_notifications::Ports {

@@ -8,6 +8,9 @@
 //! `maxReceiveCount`). Applying a message again is harmless: it recomputes the same days. The
 //! messages of one batch are applied together per tenant (the union of their days recomputed
 //! once), which is what keeps a backfill's burst of events cheap.
+//!
+//! The daily exchange-rates message ([`super::rates_job::DETAIL_TYPE`], from the schedule) is
+//! handled here too: it loads the ECB's rates ([`super::rates_job`]).
 
 use super::recompute::{recheck_detail, RECHECK};
 use super::View;
@@ -105,6 +108,20 @@ impl Rollups {
         for (i, d) in batch.iter().enumerate() {
             out.push((d.message_id.clone(), Disposition::Acknowledged));
             match serde_json::from_str::<BusEnvelope>(&d.body) {
+                Ok(e) if e.detail_type == super::rates_job::DETAIL_TYPE => {
+                    match super::rates_job::apply(self.store.as_ref(), e.time, &e.detail).await {
+                        Ok(r) => tracing::info!(
+                            rates = r.rates,
+                            from = %r.from,
+                            latest = ?r.latest,
+                            "exchange rates loaded"
+                        ),
+                        Err(err) => {
+                            tracing::warn!(error = %err, "exchange rates: will retry");
+                            out[i].1 = Disposition::Returned;
+                        }
+                    }
+                }
                 Ok(e) => match e.detail["tenant"].as_str() {
                     Some(t) => by_tenant.entry(t.to_string()).or_default().push((i, e)),
                     None => {

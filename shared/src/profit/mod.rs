@@ -49,6 +49,7 @@ pub mod ledger;
 pub mod money;
 pub mod payouts;
 pub mod rates;
+pub mod rates_job;
 pub mod recompute;
 pub mod rollup;
 pub mod settings;

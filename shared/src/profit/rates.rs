@@ -47,40 +47,139 @@ pub async fn put_rate(
         .await
 }
 
-/// Loads the ECB's CSV (daily or history file); returns how many rates were stored.
-pub async fn load_ecb_csv(store: &dyn Store, text: &str) -> Result<usize, StoreError> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines
-        .next()
-        .ok_or_else(|| StoreError::Invalid("empty rates file".into()))?
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .collect();
-    if header.first().map(String::as_str) != Some("Date") {
-        return Err(StoreError::Invalid(
-            "rates file: the first column must be Date".into(),
-        ));
-    }
-    let mut n = 0;
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let day = NaiveDate::parse_from_str(cells[0], "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(cells[0], "%d %B %Y"))
-            .map_err(|_| StoreError::Invalid(format!("rates file: bad date {}", cells[0])))?;
-        for (currency, cell) in header.iter().zip(&cells).skip(1) {
-            if currency.is_empty() || cell.is_empty() || *cell == "N/A" {
-                continue;
+/// Splits one CSV line, honouring double quotes (the data portal quotes titles with commas).
+fn cells(line: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
             }
-            let rate: Decimal = cell.parse().map_err(|_| {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur).trim().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+/// The rates of an ECB CSV, parsed: either the reference-rates file (`eurofxref-hist.csv`,
+/// `Date,USD,JPY,…` then one row a day, `N/A` where a currency has no rate) or the data
+/// portal's `format=csvdata` answer (one row per currency and day, with `CURRENCY`,
+/// `TIME_PERIOD` and `OBS_VALUE` among its columns). Empty, `N/A` and `NaN` cells are skipped.
+pub fn parse_ecb_csv(text: &str) -> Result<Vec<(NaiveDate, String, Decimal)>, StoreError> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = cells(
+        lines
+            .next()
+            .ok_or_else(|| StoreError::Invalid("empty rates file".into()))?,
+    );
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let day_of = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(s, "%d %B %Y"))
+            .map_err(|_| StoreError::Invalid(format!("rates file: bad date {s}")))
+    };
+    let rate_of =
+        |cell: &str, currency: &str, day: NaiveDate| -> Result<Option<Decimal>, StoreError> {
+            if cell.is_empty() || cell == "N/A" || cell.eq_ignore_ascii_case("nan") {
+                return Ok(None);
+            }
+            cell.parse().map(Some).map_err(|_| {
                 StoreError::Invalid(format!(
                     "rates file: bad rate {cell} of {currency} on {day}"
                 ))
-            })?;
-            put_rate(store, day, currency, rate).await?;
-            n += 1;
+            })
+        };
+    let mut out = vec![];
+    if let (Some(c), Some(t), Some(v)) = (col("CURRENCY"), col("TIME_PERIOD"), col("OBS_VALUE")) {
+        for line in lines {
+            let row = cells(line);
+            let (Some(currency), Some(day), Some(value)) = (row.get(c), row.get(t), row.get(v))
+            else {
+                continue;
+            };
+            let day = day_of(day)?;
+            if let Some(r) = rate_of(value, currency, day)? {
+                out.push((day, currency.clone(), r));
+            }
+        }
+        return Ok(out);
+    }
+    if header.first().map(String::as_str) != Some("Date") {
+        return Err(StoreError::Invalid(
+            "rates file: the first column must be Date (or TIME_PERIOD, OBS_VALUE)".into(),
+        ));
+    }
+    for line in lines {
+        let row = cells(line);
+        let day = day_of(&row[0])?;
+        for (currency, cell) in header.iter().zip(&row).skip(1) {
+            if currency.is_empty() {
+                continue;
+            }
+            if let Some(r) = rate_of(cell, currency, day)? {
+                out.push((day, currency.clone(), r));
+            }
         }
     }
-    Ok(n)
+    Ok(out)
+}
+
+/// Stores rates (idempotent: a day's rate of a currency has one key and the ECB never revises
+/// it), 25 at a time; returns how many were stored.
+pub async fn put_rates(
+    store: &dyn Store,
+    rates: &[(NaiveDate, String, Decimal)],
+) -> Result<usize, StoreError> {
+    for (day, currency, r) in rates {
+        if *r <= Decimal::ZERO {
+            return Err(StoreError::Invalid(format!(
+                "rate of {currency} on {day} must be positive"
+            )));
+        }
+    }
+    for chunk in rates.chunks(25) {
+        store
+            .batch_write(
+                chunk
+                    .iter()
+                    .map(|(day, currency, r)| {
+                        crate::ports::store::WriteOp::Put(
+                            ItemBuilder::new(PK, format!("{day}#{currency}"))
+                                .s("day", day.to_string())
+                                .s("currency", currency.as_str())
+                                .s("perEuro", r.to_string())
+                                .build(),
+                        )
+                    })
+                    .collect(),
+            )
+            .await?;
+    }
+    Ok(rates.len())
+}
+
+/// Loads an ECB CSV ([`parse_ecb_csv`]'s two formats); returns how many rates were stored.
+pub async fn load_ecb_csv(store: &dyn Store, text: &str) -> Result<usize, StoreError> {
+    put_rates(store, &parse_ecb_csv(text)?).await
+}
+
+/// The latest day with a stored rate (`None` before any load).
+pub async fn latest_day(store: &dyn Store) -> Result<Option<NaiveDate>, StoreError> {
+    let page = store
+        .query(Query::partition(Index::Table, PK).backward().limit(1))
+        .await?;
+    Ok(page
+        .items
+        .first()
+        .and_then(|i| i.opt_s("day"))
+        .and_then(|d| d.parse().ok()))
 }
 
 /// The rates of a span of days, read once, to convert many figures.

@@ -8,10 +8,12 @@ use super::amazon_client::Virtual;
 use super::amazon_connect::{amazon_app, authorize, callback, callback_path, consent, Connected};
 use super::helpers::*;
 use super::profit_api::assert_api_equals_ground_truth;
+use super::profit_e2e::{order_truth, posted_truth, Rows};
 use super::sync_money::world_of;
 use super::sync_worker::Recorder;
 use axum::http::StatusCode;
 use chrono::Duration;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use shared::adapters::embedded_bus::Pattern;
 use shared::adapters::{EmbeddedBus, EmbeddedQueue};
@@ -20,6 +22,7 @@ use shared::jobs::{self, Runtime};
 use shared::ports::queue::{Queue, QueueRef};
 use shared::ports::{Clock, Pacer, Store};
 use shared::profit::job::{Rollups, DETAIL_TYPES};
+use shared::profit::{Figures, ALL_SKUS};
 use shared::sync::{self, Dataset};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -152,6 +155,58 @@ async fn every_profit_figure_of_a_synced_seller_equals_the_ground_truth_through_
 
     assert_api_equals_ground_truth(&c.app, &s, &c.w.st).await;
 
+    // The reporting currency: EUR for a US/CA/MX seller. Before any rate is loaded, a figure
+    // in it says which rate it lacks (never a silent 0 or 1).
+    let r = c
+        .app
+        .call(
+            "PUT",
+            "/api/profit/settings",
+            Some(serde_json::json!({"reportingCurrency": "EUR"})),
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["data"]["reportingCurrency"], "EUR");
+    assert!(r.body["data"]["latestRateDay"].is_null());
+    let r = c
+        .app
+        .call(
+            "GET",
+            &format!(
+                "/api/profit/summary?view=posted&startDate={}&endDate={}",
+                c.w.st.now().date_naive() - Duration::days(30),
+                c.w.st.now().date_naive()
+            ),
+            None,
+            Some(&s.token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{:?}", r.body);
+    let said = r.body["error"].as_str().unwrap_or_default().to_string();
+    assert!(
+        said.contains("No exchange rate from") && said.contains("to EUR"),
+        "{said}"
+    );
+    // The daily schedule's message loads the ECB's rates from its data portal (the
+    // stand-in's); a second run loads the same days again and changes nothing.
+    let source = format!("{}/service/data/EXR/D..EUR.SP00.A", c.w.base);
+    for _ in 0..2 {
+        inner
+            .send(
+                &rq,
+                &shared::profit::rates_job::message(c.w.st.now(), Some(&source)),
+                Duration::zero(),
+            )
+            .await
+            .unwrap();
+        pump(&inner, &rq, &rollups).await;
+    }
+    let r = get(&c.app, &s, "/api/profit/settings").await;
+    assert!(r["data"]["latestRateDay"].is_string(), "{r}");
+    // Both views, native and EUR, every marketplace and the whole account.
+    assert_views_equal_ground_truth(&c.app, &s, &c.w.st).await;
+
     // Every settlement with money, as Amazon paid it, reconciled to 0.00 through the API.
     let r = c
         .app
@@ -205,4 +260,248 @@ async fn every_profit_figure_of_a_synced_seller_equals_the_ground_truth_through_
         .await;
     assert_eq!(d.status, StatusCode::OK);
     assert!(!d.body["data"]["lines"].as_array().unwrap().is_empty());
+}
+
+async fn get(app: &TestApp, s: &Session, path: &str) -> serde_json::Value {
+    let r = app.call("GET", path, None, Some(&s.token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+    r.body
+}
+
+fn money(v: &serde_json::Value) -> Decimal {
+    assert!(v.is_number(), "not a number: {v}");
+    v.to_string().parse().unwrap()
+}
+
+fn r2(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Rows in EUR: each converted at the ECB rate of its local day (the latest publication on
+/// or before it), computed from the stand-in's published rates.
+fn in_euro(rows: &Rows) -> Rows {
+    rows.iter()
+        .map(|((m, sku, d), f)| {
+            let cur = shared::marketplaces::by_id(m).unwrap().currency;
+            let per_euro = amazon_stand_in::ecb::rate_of_day(cur, *d)
+                .unwrap_or_else(|| panic!("the ECB published {cur} before {d}"));
+            (
+                (m.clone(), sku.clone(), *d),
+                f.scaled(Decimal::ONE / per_euro),
+            )
+        })
+        .collect()
+}
+
+/// Sums rows (one marketplace or all; SKU rows or the day totals) over some days.
+fn sum(rows: &Rows, m: Option<&str>, by_sku: bool, days: impl Fn(NaiveDate) -> bool) -> Figures {
+    let mut f = Figures::default();
+    for ((rm, sku, d), x) in rows {
+        if m.is_none_or(|m| m == rm) && (sku == ALL_SKUS) != by_sku && days(*d) {
+            f.add(x);
+        }
+    }
+    f
+}
+
+/// Every tile, product row, P&L cell, country and chart point of both views, in each
+/// marketplace's own currency and in the reporting currency (EUR), per marketplace and for
+/// the whole account, equals the stand-in's records summed independently (`profit_e2e`'s
+/// `posted_truth` and `order_truth`, converted at the ECB rate of each row's local day).
+async fn assert_views_equal_ground_truth(
+    app: &TestApp,
+    s: &Session,
+    st: &amazon_stand_in::server::Shared,
+) {
+    let seller = &st.seller;
+    let mids: Vec<&str> = seller.marketplaces.iter().map(|m| m.id).collect();
+    let last = amazon_stand_in::ground_truth::local_day(
+        mids[0],
+        seller.spec.end - chrono::Duration::seconds(1),
+    );
+    let first = last - chrono::Duration::days(29);
+    for (view, truth) in [
+        ("posted", posted_truth(seller)),
+        ("order", order_truth(seller)),
+    ] {
+        let euro = in_euro(&truth);
+        let mut scopes: Vec<(Option<&str>, &str, &Rows)> = vec![(None, "reporting", &euro)];
+        for m in &mids {
+            scopes.push((Some(m), "native", &truth));
+            scopes.push((Some(m), "reporting", &euro));
+        }
+        for (m, cur, rows) in scopes {
+            let what = format!("{view} {m:?} {cur}");
+            let filter = m.map(|m| format!("&marketplaceId={m}")).unwrap_or_default();
+            let q = format!("view={view}&currency={cur}{filter}");
+            let in_p = |d: NaiveDate| first <= d && d <= last;
+            // The 30-day tile.
+            let all = sum(rows, m, false, in_p);
+            let tile = get(
+                app,
+                s,
+                &format!("/api/profit/summary?{q}&startDate={first}&endDate={last}"),
+            )
+            .await["data"]
+                .clone();
+            assert_eq!(
+                money(&tile["salesRevenue"]),
+                r2(all.sales_revenue),
+                "{what} sales"
+            );
+            assert_eq!(money(&tile["amazonNet"]), r2(all.net()), "{what} net");
+            assert_eq!(
+                money(&tile["netProfit"]),
+                r2(all.net()),
+                "{what} net profit"
+            );
+            assert_eq!(
+                money(&tile["totalFees"]),
+                r2(-all.amazon_fees()),
+                "{what} fees"
+            );
+            assert_eq!(
+                tile["unitsSold"].as_i64().unwrap_or(0),
+                all.units_sold,
+                "{what} units"
+            );
+            // The country.
+            let map = get(
+                app,
+                s,
+                &format!("/api/profit/map?{q}&startDate={first}&endDate={last}"),
+            )
+            .await;
+            let countries = map.as_array().unwrap();
+            assert_eq!(
+                countries.len(),
+                if m.is_some() { 1 } else { 3 },
+                "{what} map"
+            );
+            for row in countries {
+                let mid = shared::marketplaces::by_country(
+                    row["countryCode"]
+                        .as_str()
+                        .unwrap_or(row["country"].as_str().unwrap_or_default()),
+                )
+                .map(|x| x.id);
+                let want = sum(rows, mid.or(m), false, in_p);
+                assert_eq!(money(&row["profit"]), r2(want.net()), "{what} map {row}");
+            }
+            // Product rows (one marketplace).
+            if let Some(m) = m {
+                let mut want: BTreeMap<String, (Decimal, Decimal, i64)> = BTreeMap::new();
+                for ((rm, sku, d), f) in rows {
+                    if rm == m && sku != ALL_SKUS && !sku.is_empty() && in_p(*d) {
+                        let e = want.entry(sku.clone()).or_default();
+                        e.0 += f.sales_revenue;
+                        e.1 += f.net();
+                        e.2 += f.units_sold;
+                    }
+                }
+                let want: BTreeMap<String, (Decimal, Decimal, i64)> = want
+                    .into_iter()
+                    .map(|(k, (a, b, u))| (k, (r2(a), r2(b), u)))
+                    .filter(|(_, v)| *v != (Decimal::ZERO, Decimal::ZERO, 0))
+                    .collect();
+                let got: BTreeMap<String, (Decimal, Decimal, i64)> = get(
+                    app,
+                    s,
+                    &format!("/api/profit/by-product?{q}&startDate={first}&endDate={last}"),
+                )
+                .await["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["sku"].as_str().unwrap().to_string(),
+                            (
+                                money(&r["salesRevenue"]),
+                                money(&r["netProfit"]),
+                                r["unitsSold"].as_i64().unwrap_or(0),
+                            ),
+                        )
+                    })
+                    .filter(|(_, v)| *v != (Decimal::ZERO, Decimal::ZERO, 0))
+                    .collect();
+                assert_eq!(got, want, "{what} product rows");
+            }
+            // P&L cells by month, and the chart's points.
+            let month = |key: &str| sum(rows, m, false, |d| d.format("%Y-%m").to_string() == key);
+            let pl = get(app, s, &format!("/api/profit/pl?{q}")).await["data"].clone();
+            let end_month = pl["endDate"].as_str().unwrap()[..7].to_string();
+            let metric = |name: &str| {
+                pl["metrics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["parameter"] == name)
+                    .unwrap()
+                    .clone()
+            };
+            let (sales, net, units) = (metric("Sales"), metric("Net profit"), metric("Units"));
+            let keys: Vec<String> = pl["periodKeys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect();
+            for (i, k) in keys.iter().enumerate() {
+                let key = if k == "current-mtd" {
+                    end_month.clone()
+                } else {
+                    k.clone()
+                };
+                let t = month(&key);
+                assert_eq!(
+                    money(&sales["periods"][i]["value"]),
+                    r2(t.sales_revenue),
+                    "{what} P&L sales {key}"
+                );
+                assert_eq!(
+                    money(&net["periods"][i]["value"]),
+                    r2(t.net()),
+                    "{what} P&L net {key}"
+                );
+                assert_eq!(
+                    money(&units["periods"][i]["value"]),
+                    Decimal::from(t.units_sold),
+                    "{what} P&L units {key}"
+                );
+            }
+            let start =
+                NaiveDate::parse_from_str(&format!("{}-01", &keys[12]), "%Y-%m-%d").unwrap();
+            let chart = get(
+                app,
+                s,
+                &format!("/api/profit/charts/dashboard?{q}&period=month&startDate={start}&endDate={last}"),
+            )
+            .await["data"]
+                .clone();
+            let points = chart["data"].as_array().unwrap();
+            assert!(!points.is_empty(), "{what} chart");
+            for p in points {
+                let t = month(p["period"].as_str().unwrap());
+                assert_eq!(
+                    money(&p["netProfit"]),
+                    r2(t.net()),
+                    "{what} chart {}",
+                    p["period"]
+                );
+                assert_eq!(
+                    money(&p["salesRevenue"]),
+                    r2(t.sales_revenue),
+                    "{what} chart sales {}",
+                    p["period"]
+                );
+                assert_eq!(
+                    p["unitsSold"].as_i64().unwrap_or(0),
+                    t.units_sold,
+                    "{what} chart units {}",
+                    p["period"]
+                );
+            }
+        }
+    }
 }

@@ -140,7 +140,7 @@ fn truth_line(
     f.lines += 1;
 }
 
-type Rows = BTreeMap<(String, String, NaiveDate), Figures>;
+pub(crate) type Rows = BTreeMap<(String, String, NaiveDate), Figures>;
 
 /// Per (marketplace, SKU, day) figures and the day totals (SKU `*`, distinct orders).
 #[derive(Default)]
@@ -209,7 +209,7 @@ impl Truth {
 }
 
 /// The cash view of the stand-in: every line on its posting day.
-fn posted_truth(s: &amazon_stand_in::Seller) -> Rows {
+pub(crate) fn posted_truth(s: &amazon_stand_in::Seller) -> Rows {
     let mut t = Truth::default();
     for tx in &s.transactions {
         t.transaction(s, tx, local_day(tx.marketplace_id, tx.posted));
@@ -220,7 +220,7 @@ fn posted_truth(s: &amazon_stand_in::Seller) -> Rows {
 /// The order-date view of the stand-in: a shipped order's lines on its order day; an order
 /// not shipped yet at its prices (none while pending) with Amazon's fee for its listing at its
 /// unit price; every other line on its posting day.
-fn order_truth(s: &amazon_stand_in::Seller) -> Rows {
+pub(crate) fn order_truth(s: &amazon_stand_in::Seller) -> Rows {
     let mut t = Truth::default();
     let mut shipped = BTreeSet::new();
     for tx in &s.transactions {
