@@ -406,10 +406,15 @@ async fn link_shipments(
     tenant: &Tenant,
     pairs: &[(&Order, &str)],
 ) -> Result<(), StoreError> {
-    let ops: Vec<WriteOp> = pairs
+    // One write per key (a batch may not name a key twice).
+    let items: BTreeMap<String, crate::ports::store::Item> = pairs
         .iter()
-        .map(|(o, tx)| WriteOp::Put(link_item(tenant, o, tx)))
+        .map(|(o, tx)| {
+            let i = link_item(tenant, o, tx);
+            (i.opt_s("sk").unwrap_or_default(), i)
+        })
         .collect();
+    let ops: Vec<WriteOp> = items.into_values().map(WriteOp::Put).collect();
     if !ops.is_empty() {
         store.batch_write(ops).await?;
     }
