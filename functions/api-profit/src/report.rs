@@ -196,7 +196,7 @@ impl ExpenseBook {
 }
 
 use crate::scope::{days_by_market, missing_rate, Scope};
-use shared::costs::periods::Period;
+use shared::costs::periods::{Days, Period};
 use shared::profit::{read_days, Figures, Grain, ALL_SKUS};
 use std::collections::BTreeMap;
 
@@ -263,9 +263,43 @@ pub async fn tally<K: Ord + Clone>(
     by_sku: bool,
     key: impl Fn(&At) -> Option<K>,
 ) -> Result<BTreeMap<K, Tally>> {
+    tally_runs(s, scope, books, period, by_sku, |d| d, key).await
+}
+
+/// The runs of consecutive days of `d` with the same `run` value, as `[from, to]`.
+fn runs<R: PartialEq>(d: Days, run: &impl Fn(NaiveDate) -> R) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = vec![];
+    let mut last: Option<R> = None;
+    for day in d.iter() {
+        let r = run(day);
+        match out.last_mut() {
+            Some(x) if last.as_ref() == Some(&r) => x.1 = day,
+            _ => out.push((day, day)),
+        }
+        last = Some(r);
+    }
+    out
+}
+
+/// [`tally`] where `key` gives the same key to every day of a run of days with the same
+/// `run` value (the whole period: `|_| ()`; months: `|d| (d.year(), d.month())`): Amazon's
+/// lines of each run are then read from the fewest rollup blocks (`shared::profit::blocks`),
+/// and `At::day` is the run's first day. In another currency than the marketplace's, they
+/// are read and converted day by day.
+pub async fn tally_runs<K: Ord + Clone, R: PartialEq>(
+    s: &dyn Store,
+    scope: &Scope,
+    books: &Books,
+    period: Period,
+    by_sku: bool,
+    run: impl Fn(NaiveDate) -> R,
+    key: impl Fn(&At) -> Option<K>,
+) -> Result<BTreeMap<K, Tally>> {
     let mut out: BTreeMap<K, Tally> = BTreeMap::new();
     let span = scope.span(period);
-    scope.load_rates(s, span.start, span.end).await?;
+    if needs_rates(scope, books) {
+        scope.load_rates(s, span.start, span.end).await?;
+    }
     let grain = match (&scope.sku, by_sku) {
         (Some(sku), _) => Grain::Sku(sku.clone()),
         (None, true) => Grain::BySku,
@@ -275,6 +309,35 @@ pub async fn tally<K: Ord + Clone>(
     // Amazon's lines.
     for m in &scope.markets {
         let d = days[&m.id];
+        if m.currency == scope.currency {
+            let spans = runs(d, &run);
+            let per_sku = by_sku || scope.sku.is_some();
+            if let Some(rows) = shared::profit::blocks::read_spans(
+                s,
+                scope.ctx.tenant(),
+                scope.view,
+                &m.id,
+                per_sku,
+                &spans,
+            )
+            .await?
+            {
+                for r in rows {
+                    if scope.sku.as_ref().is_some_and(|x| x != &r.sku) {
+                        continue;
+                    }
+                    let sku = if per_sku { r.sku.as_str() } else { ALL_SKUS };
+                    if let Some(k) = key(&At {
+                        marketplace_id: &m.id,
+                        sku,
+                        day: r.day,
+                    }) {
+                        out.entry(k).or_default().f.add(&r.figures);
+                    }
+                }
+                continue;
+            }
+        }
         for r in read_days(
             s,
             scope.ctx.tenant(),
@@ -405,10 +468,37 @@ pub async fn tally<K: Ord + Clone>(
     Ok(out)
 }
 
+/// Whether a request converts anything: a marketplace, COGS or an expense in another
+/// currency than the output's (rates are read only then).
+fn needs_rates(scope: &Scope, books: &Books) -> bool {
+    scope.markets.iter().any(|m| m.currency != scope.currency)
+        || books
+            .expenses
+            .all
+            .iter()
+            .any(|e| e.currency != scope.currency)
+        || (!books.costs.is_empty()
+            && (books
+                .costs
+                .batches
+                .iter()
+                .map(|b| b.marketplace_id.as_deref())
+                .chain(
+                    books
+                        .costs
+                        .costs
+                        .iter()
+                        .map(|c| c.marketplace_id.as_deref()),
+                )
+                .any(|m| scope.cost_currency(m) != scope.currency)))
+}
+
 /// One tally of the whole period.
 pub async fn total(s: &dyn Store, scope: &Scope, books: &Books, period: Period) -> Result<Tally> {
-    Ok(tally(s, scope, books, period, false, |_| Some(()))
-        .await?
-        .remove(&())
-        .unwrap_or_default())
+    Ok(
+        tally_runs(s, scope, books, period, false, |_| (), |_| Some(()))
+            .await?
+            .remove(&())
+            .unwrap_or_default(),
+    )
 }

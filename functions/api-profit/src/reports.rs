@@ -163,9 +163,15 @@ pub async fn by_product(
 ) -> Result<Response> {
     let p = period_of(&q, Period::Today)?;
     let (scope, books) = setup(&state, &auth, &q).await?;
-    let rows = report::tally(state.store.as_ref(), &scope, &books, p, true, |a| {
-        (!a.sku.is_empty() && a.sku != ALL_SKUS).then(|| a.sku.to_string())
-    })
+    let rows = report::tally_runs(
+        state.store.as_ref(),
+        &scope,
+        &books,
+        p,
+        true,
+        |_| (),
+        |a| (!a.sku.is_empty() && a.sku != ALL_SKUS).then(|| a.sku.to_string()),
+    )
     .await?;
     let mut list: Vec<(&String, &Tally)> = rows.iter().collect();
     list.sort_by(|a, b| {
@@ -188,9 +194,15 @@ pub async fn by_marketplace(
 ) -> Result<Response> {
     let p = period_of(&q, Period::Today)?;
     let (scope, books) = setup(&state, &auth, &q).await?;
-    let rows = report::tally(state.store.as_ref(), &scope, &books, p, false, |a| {
-        (!a.marketplace_id.is_empty()).then(|| a.marketplace_id.to_string())
-    })
+    let rows = report::tally_runs(
+        state.store.as_ref(),
+        &scope,
+        &books,
+        p,
+        false,
+        |_| (),
+        |a| (!a.marketplace_id.is_empty()).then(|| a.marketplace_id.to_string()),
+    )
     .await?;
     let mut list: Vec<Value> = vec![];
     for m in &scope.markets {
@@ -219,9 +231,15 @@ pub async fn map(
 ) -> Result<Response> {
     let p = period_of(&q, Period::LastDays(30))?;
     let (scope, books) = setup(&state, &auth, &q).await?;
-    let rows = report::tally(state.store.as_ref(), &scope, &books, p, false, |a| {
-        (!a.marketplace_id.is_empty()).then(|| a.marketplace_id.to_string())
-    })
+    let rows = report::tally_runs(
+        state.store.as_ref(),
+        &scope,
+        &books,
+        p,
+        false,
+        |_| (),
+        |a| (!a.marketplace_id.is_empty()).then(|| a.marketplace_id.to_string()),
+    )
     .await?;
     let mut by_country: BTreeMap<String, (Decimal, i64)> = BTreeMap::new();
     for m in &scope.markets {
@@ -246,7 +264,8 @@ async fn series(
     p: Period,
     bucket: Bucket,
 ) -> Result<(Vec<String>, BTreeMap<String, Tally>)> {
-    let rows = report::tally(state.store.as_ref(), scope, books, p, false, |a| {
+    let run = |d: NaiveDate| bucket.key(d);
+    let rows = report::tally_runs(state.store.as_ref(), scope, books, p, false, run, |a| {
         Some(bucket.key(a.day))
     })
     .await?;
@@ -507,9 +526,16 @@ pub async fn pl(
     let oldest = periods.last().expect("13 periods").2.start;
     let whole = Period::Custom(oldest, today);
     // Each marketplace's own today: a month bucket by the local day's month.
-    let rows = report::tally(state.store.as_ref(), &scope, &books, whole, false, |a| {
-        Some((a.day.year(), a.day.month()))
-    })
+    let month = |d: NaiveDate| (d.year(), d.month());
+    let rows = report::tally_runs(
+        state.store.as_ref(),
+        &scope,
+        &books,
+        whole,
+        false,
+        month,
+        |a| Some((a.day.year(), a.day.month())),
+    )
     .await?;
     let ts: Vec<Tally> = periods
         .iter()

@@ -21,7 +21,23 @@ async fn main() -> Result<(), Error> {
         &table,
         Arc::new(SystemClock),
     ));
-    let consumer = job_rollups::consumer(store);
+    // The rollups queue itself, for the delayed re-check (without it: no re-check).
+    let consumer = match std::env::var("ROLLUPS_QUEUE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => job_rollups::consumer_with_recheck(
+            store,
+            Arc::new(shared::adapters::SqsQueue::new(aws_sdk_sqs::Client::new(
+                &sdk,
+            ))),
+            shared::ports::queue::QueueRef::new(url),
+        ),
+        None => {
+            tracing::warn!("ROLLUPS_QUEUE_URL is not set: no delayed re-check of rollups");
+            job_rollups::consumer(store)
+        }
+    };
     let consumer = &consumer;
     lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(job_rollups::handle(consumer, e.payload, e.context.deadline).await)

@@ -19,9 +19,7 @@ use shared::config::Config;
 use shared::http::{AppState, TokenKeys};
 use shared::ports::clock::FixedClock;
 use shared::ports::store::{Condition, Item, Key, Page, Query, Store, StoreError, TxOp, WriteOp};
-use shared::profit::rollup::{self, StoredRow};
-use shared::profit::{classify, Figures, View, ALL_SKUS};
-use std::collections::{BTreeMap, BTreeSet};
+use shared::profit::{recompute, View};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,12 +28,15 @@ use tower::ServiceExt;
 /// The store, counting what is read.
 struct Counting {
     inner: EmbeddedStore,
+    calls: AtomicU64,
     items: AtomicU64,
     bytes: AtomicU64,
+    writes: AtomicU64,
 }
 
 impl Counting {
     fn saw(&self, items: &[Item]) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
         self.items.fetch_add(items.len() as u64, Ordering::Relaxed);
         let b: usize = items
             .iter()
@@ -43,10 +44,17 @@ impl Counting {
             .sum();
         self.bytes.fetch_add(b as u64, Ordering::Relaxed);
     }
-    fn take(&self) -> (u64, u64) {
+    fn wrote(&self, n: usize) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.writes.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    /// (store calls, items read, bytes read, items written) since the last take.
+    fn take(&self) -> (u64, u64, u64, u64) {
         (
+            self.calls.swap(0, Ordering::Relaxed),
             self.items.swap(0, Ordering::Relaxed),
             self.bytes.swap(0, Ordering::Relaxed),
+            self.writes.swap(0, Ordering::Relaxed),
         )
     }
 }
@@ -55,15 +63,18 @@ impl Counting {
 impl Store for Counting {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let r = self.inner.get(key).await?;
-        if let Some(i) = &r {
-            self.saw(std::slice::from_ref(i));
+        match &r {
+            Some(i) => self.saw(std::slice::from_ref(i)),
+            None => self.saw(&[]),
         }
         Ok(r)
     }
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.wrote(1);
         self.inner.put(item, condition).await
     }
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.wrote(1);
         self.inner.delete(key, condition).await
     }
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
@@ -72,6 +83,7 @@ impl Store for Counting {
         Ok(p)
     }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        self.wrote(ops.len());
         self.inner.transact(ops).await
     }
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
@@ -80,6 +92,7 @@ impl Store for Counting {
         Ok(r)
     }
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.wrote(ops.len());
         self.inner.batch_write(ops).await
     }
 }
@@ -124,8 +137,10 @@ async fn main() {
     let clock = Arc::new(FixedClock::new(end));
     let store = Arc::new(Counting {
         inner: EmbeddedStore::in_memory(clock.clone()),
+        calls: AtomicU64::new(0),
         items: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
+        writes: AtomicU64::new(0),
     });
     let outbox = Outbox::new();
     let state = AppState {
@@ -177,7 +192,9 @@ async fn main() {
     .unwrap()
     .unwrap();
 
-    // A year of one North American seller.
+    // A year of one North American seller, stored through the same record code paths the sync
+    // uses (the stand-in's API renderings → `records::orders` / `records::transactions`), then
+    // ledgered and rolled up by `recompute::rebuild` (what a backfill's events do, at once).
     let t0 = Instant::now();
     let seller = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
         orders,
@@ -186,89 +203,101 @@ async fn main() {
         marketplaces: vec!["US".into()],
         ..Default::default()
     });
-    let mut rows: BTreeMap<(String, String, chrono::NaiveDate), (String, Figures)> =
-        BTreeMap::new();
-    let mut orders_by_day: BTreeMap<(String, chrono::NaiveDate), BTreeSet<String>> =
-        BTreeMap::new();
-    for t in &seller.transactions {
-        let day = amazon_stand_in::ground_truth::local_day(t.marketplace_id, t.posted);
-        let tt = amazon_stand_in::ground_truth::transaction_type(t.kind);
-        for it in &t.items {
-            let sku = it
-                .product
-                .map(|p| seller.products[p].sku.clone())
-                .unwrap_or_default();
-            let f = &mut rows
-                .entry((t.marketplace_id.to_string(), sku, day))
-                .or_insert_with(|| (t.currency.to_string(), Figures::default()))
-                .1;
-            for l in &it.lines {
-                f.add_amount(classify(tt, l.category, l.kind), l.amount);
-                f.lines += 1;
-            }
-            if t.kind == amazon_stand_in::model::TxKind::Shipment {
-                f.units_sold += it.quantity;
-                f.orders += 1;
-                if let Some(o) = &t.order_id {
-                    orders_by_day
-                        .entry((t.marketplace_id.to_string(), day))
-                        .or_default()
-                        .insert(o.clone());
-                }
-            }
-        }
-    }
-    let mut by_day: BTreeMap<(String, chrono::NaiveDate), Vec<StoredRow>> = BTreeMap::new();
-    for ((m, sku, day), (currency, f)) in rows {
-        by_day.entry((m.clone(), day)).or_default().push(StoredRow {
-            view: View::PostedDate,
-            marketplace_id: m,
-            sku,
-            day,
-            currency,
-            figures: f,
-        });
-    }
-    let mut written = 0;
-    for ((m, day), list) in by_day {
-        let mut total = Figures::default();
-        for r in &list {
-            total.add(&r.figures);
-        }
-        total.orders = orders_by_day
-            .get(&(m.clone(), day))
-            .map(|s| s.len() as i64)
-            .unwrap_or(0);
-        let currency = list[0].currency.clone();
-        let mut all = list;
-        all.push(StoredRow {
-            view: View::PostedDate,
-            marketplace_id: m.clone(),
-            sku: ALL_SKUS.into(),
-            day,
-            currency: currency.clone(),
-            figures: total,
-        });
-        for view in View::ALL {
-            let rows: Vec<StoredRow> = all
-                .iter()
-                .map(|r| StoredRow { view, ..r.clone() })
-                .collect();
-            written += rows.len();
-            rollup::replace_day(store.as_ref(), &tenant, view, &m, day, rows)
-                .await
-                .unwrap();
-        }
-        rollup::note_marketplace(store.as_ref(), &tenant, &m, &currency)
+    let included = vec!["FULFILLMENT".to_string(), "PROCEEDS".to_string()];
+    for o in &seller.orders {
+        let v = amazon_stand_in::render::order_2026(&seller, o, &included);
+        let api: shared::amazon::models::orders::Order = serde_json::from_value(v).unwrap();
+        let r = shared::records::orders::Order::from_api(&api).unwrap();
+        shared::records::orders::put(store.as_ref(), &tenant, &r)
             .await
             .unwrap();
     }
+    let mut txs = 0;
+    for t in seller.transactions.iter().filter(|t| t.posted <= end) {
+        let v = amazon_stand_in::render::transaction_2024(&seller, t, end);
+        let api: shared::amazon::models::finances::Transaction = serde_json::from_value(v).unwrap();
+        let r =
+            shared::records::transactions::TransactionRecord::from_amazon("bench", &api).unwrap();
+        shared::records::transactions::put(store.as_ref(), &tenant, &r)
+            .await
+            .unwrap();
+        txs += 1;
+    }
     println!(
-        "seeded {} orders, {} transactions, {written} rollup rows in {:.1?}",
+        "stored {} orders and {txs} transactions in {:.1?}",
         seller.orders.len(),
-        seller.transactions.len(),
         t0.elapsed()
     );
+    let t1 = Instant::now();
+    store.take();
+    let rebuilt = recompute::rebuild(store.as_ref(), &tenant).await.unwrap();
+    let (calls, items, bytes, _) = store.take();
+    println!(
+        "rebuild (ledgers, rollups, blocks of both views): {} days, {} ledgers, {} rollup items written in {:.1?}; {calls} store calls, {items} items / {:.1} MB read",
+        rebuilt.days.len(),
+        rebuilt.ledgers_written,
+        rebuilt.rows_written,
+        t1.elapsed(),
+        bytes as f64 / 1e6
+    );
+
+    // One order changes: the event the orders sync sends for its day (a day a month back,
+    // every order of it shipped and posted).
+    let us = "ATVPDKIKX0DER";
+    let day = (end - Duration::days(30)).date_naive();
+    let placed = seller
+        .orders
+        .iter()
+        .filter(|o| amazon_stand_in::ground_truth::local_day(us, o.purchase_date) == day)
+        .count();
+    let orders_changed = json!({"marketplaceId": us, "days": [day.to_string()]});
+    let one_day: std::collections::BTreeSet<_> = [(View::OrderDate, us.to_string(), day)].into();
+    for (name, detail_type, detail) in [
+        (
+            "OrdersChanged, day never re-checked (each order looked up in the order index)",
+            "OrdersChanged",
+            orders_changed.clone(),
+        ),
+        (
+            "the delayed re-check of that day (links its orders' shipments)",
+            recompute::RECHECK,
+            recompute::recheck_detail(&tenant, &one_day),
+        ),
+        (
+            "OrdersChanged, day re-checked before (one query for the day's links)",
+            "OrdersChanged",
+            orders_changed.clone(),
+        ),
+        (
+            "TransactionsChanged (1 posted day)",
+            "TransactionsChanged",
+            json!({"marketplaceId": us, "postedDays": [day.to_string()]}),
+        ),
+    ] {
+        store.take();
+        let t = Instant::now();
+        let o = recompute::apply_to(store.as_ref(), &tenant, detail_type, &detail)
+            .await
+            .unwrap();
+        let (calls, items, bytes, writes) = store.take();
+        println!(
+            "recompute after {name}, {placed} orders placed that day: {} days recomputed, {calls} store calls, {items} items / {:.1} KB read, {writes} items written, {:.1?}",
+            o.days.len() + o.rechecked.len(),
+            bytes as f64 / 1024.0,
+            t.elapsed()
+        );
+    }
+    for view in View::ALL {
+        store.take();
+        shared::profit::blocks::refresh(store.as_ref(), &tenant, view, us, day)
+            .await
+            .unwrap();
+        let (calls, items, bytes, writes) = store.take();
+        println!(
+            "  of which the blocks of one {view:?} day: {calls} store calls, {items} items / {:.1} KB read, {writes} items written",
+            bytes as f64 / 1024.0
+        );
+    }
 
     let calls: Vec<(&str, String)> = vec![
         ("tile today", "/api/profit/summary?range=today".into()),
@@ -311,7 +340,8 @@ async fn main() {
             let (s, _) = call(&app, "GET", p, None, Some(&bearer)).await;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             assert_eq!(s, 200);
-            reads = store.take();
+            let (_, items, bytes, _) = store.take();
+            reads = (items, bytes);
         }
         times.sort_by(|a, b| a.partial_cmp(b).unwrap());
         println!(

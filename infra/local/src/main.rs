@@ -139,7 +139,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         q.rollups.clone(),
     );
-    let rollups = Arc::new(job_rollups::consumer(store.clone()));
+    let rollups = Arc::new(job_rollups::consumer_with_recheck(
+        store.clone(),
+        queues.clone(),
+        q.rollups.clone(),
+    ));
     jobs::consume(
         "job-rollups",
         queues.clone(),

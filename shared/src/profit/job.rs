@@ -12,20 +12,23 @@
 //! The daily exchange-rates message ([`super::rates_job::DETAIL_TYPE`], from the schedule) is
 //! handled here too: it loads the ECB's rates ([`super::rates_job`]).
 
+use super::recompute::{recheck_detail, RECHECK};
+use super::View;
 use crate::domain::TenantId;
 use crate::identity::tenancy;
 use crate::jobs::lambda::Batch;
 use crate::jobs::Disposition;
 use crate::ports::bus::BusEnvelope;
-use crate::ports::queue::Received;
+use crate::ports::queue::{Queue, QueueRef, Received};
 use crate::ports::store::StoreError;
 use crate::ports::Store;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// The detail types the rollups queue's rule takes.
+/// The detail types the rollups queue's rule takes (the queue also gets the job's own delayed
+/// re-checks, [`RECHECK`]).
 pub const DETAIL_TYPES: [&str; 5] = [
     "TransactionsChanged",
     "OrdersChanged",
@@ -38,6 +41,54 @@ pub const DETAIL_TYPES: [&str; 5] = [
 #[derive(Clone)]
 pub struct Rollups {
     pub store: Arc<dyn Store>,
+    /// Where the delayed re-check of the days recomputed goes; `None`: no re-check.
+    pub recheck: Option<Recheck>,
+}
+
+/// The delayed re-check (`super::recompute::RECHECK`): after recomputing days from an event,
+/// the job sends itself one message naming them, delayed, on its own queue. Handling it
+/// recomputes them once more (idempotent) and sends nothing further, so a recompute that
+/// read an index (DynamoDB GSIs are updated eventually) before it caught up is corrected
+/// without waiting for another event.
+#[derive(Clone)]
+pub struct Recheck {
+    pub queue: Arc<dyn Queue>,
+    /// The rollups queue itself.
+    pub queue_ref: QueueRef,
+    pub delay: chrono::Duration,
+}
+
+/// The re-check's default delay: GSIs catch up within a second or so; this leaves margin.
+pub const RECHECK_DELAY_SECONDS: i64 = 120;
+/// Days per re-check message (keeps the body far below SQS's 256 KB).
+const RECHECK_DAYS_PER_MESSAGE: usize = 2_000;
+
+impl Recheck {
+    /// Sends the re-check of `days` (several messages for a long backfill).
+    pub async fn send(
+        &self,
+        tenant: &crate::keys::Tenant,
+        days: &BTreeSet<(View, String, NaiveDate)>,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let list: Vec<_> = days.iter().cloned().collect();
+        for chunk in list.chunks(RECHECK_DAYS_PER_MESSAGE) {
+            let chunk: BTreeSet<_> = chunk.iter().cloned().collect();
+            let envelope = BusEnvelope {
+                id: uuid::Uuid::new_v4().to_string(),
+                source: "beddora.rollups".into(),
+                detail_type: RECHECK.into(),
+                time: now,
+                detail: recheck_detail(tenant, &chunk),
+            };
+            let body = serde_json::to_string(&envelope).map_err(|e| e.to_string())?;
+            self.queue
+                .send(&self.queue_ref, &body, self.delay)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
 }
 
 impl Rollups {
@@ -84,7 +135,7 @@ impl Rollups {
             }
         }
         for (tenant, events) in by_tenant {
-            let result = async {
+            let result: Result<Option<super::recompute::Outcome>, StoreError> = async {
                 let Some(id) = TenantId::parse(&tenant).ok() else {
                     return Ok(None);
                 };
@@ -98,9 +149,15 @@ impl Rollups {
                     .iter()
                     .map(|(_, e)| (e.detail_type.clone(), e.detail.clone()))
                     .collect();
-                super::recompute::apply_many(self.store.as_ref(), &t, &list)
-                    .await
-                    .map(Some)
+                let o = super::recompute::apply_many(self.store.as_ref(), &t, &list).await?;
+                if let Some(r) = &self.recheck {
+                    if !o.days.is_empty() {
+                        r.send(&t, &o.days, Utc::now())
+                            .await
+                            .map_err(StoreError::Unavailable)?;
+                    }
+                }
+                Ok(Some(o))
             }
             .await;
             match result {
@@ -112,6 +169,7 @@ impl Rollups {
                             ledgers = o.ledgers_written,
                             rows = o.rows_written,
                             settlements = o.settlements.len(),
+                            rechecked = o.rechecked.len(),
                             "rollups recomputed"
                         );
                     }

@@ -43,6 +43,7 @@
 //! currency's minor unit, half away from zero (what Amazon does on its settlement amounts).
 
 pub mod ads;
+pub mod blocks;
 pub mod classify;
 pub mod job;
 pub mod ledger;

@@ -26,8 +26,19 @@
 //! - `SettlementsChanged` `{tenant, marketplaceId?, settlementIds?}`: the payout sums of those
 //!   settlements;
 //! - `AdsSpendChanged` `{tenant, marketplaceId, days}`: the days whose ad cost changed
-//!   (`super::ads::days_for_spend`). Other events are ignored. Every recomputed day gets its
-//!   ad cost applied (`super::ads::adjust`).
+//!   (`super::ads::days_for_spend`). Every recomputed day gets its
+//!   ad cost applied (`super::ads::adjust`);
+//! - [`RECHECK`] `{tenant, days}`: the rollups job's own delayed re-check of days it recomputed
+//!   (see `super::job`): those days again, trusting the order index's answers for good.
+//!
+//! Other events are ignored.
+//!
+//! An order-date day finds its orders' shipments by one query of the day's links
+//! (`RSHP#<m>#<order day>#<orderId>#<transactionId>`, written by `TransactionsChanged` when the
+//! shipment's order is known, and by the re-check) and reads their ledgers by key; an order
+//! not yet marked as fully linked is looked up in the ledger's order index (gsi2) instead.
+//!
+//! Replacing a day's rows recomputes its coarser blocks too (`super::blocks::refresh`).
 
 use super::classify::Category;
 use super::ledger::{self, TransactionLedger};
@@ -77,6 +88,43 @@ pub struct Outcome {
     pub rows_written: usize,
     /// Settlements whose payout sum was recomputed.
     pub settlements: BTreeSet<String>,
+    /// The (view, marketplace, day)s recomputed by a delayed re-check ([`RECHECK`]); they
+    /// are not in `days` and are never re-checked again.
+    pub rechecked: BTreeSet<(View, String, NaiveDate)>,
+}
+
+/// The detail type of the delayed re-check the rollups job sends itself after recomputing
+/// days (`{tenant, days: [[view code, marketplaceId, day], …]}`): the same days are recomputed
+/// once more, after the indexes they read (orders by purchase time, transactions by posted
+/// time, an order's ledgers) have caught up, and only then is an order's index look-up
+/// trusted for good. Recomputing is idempotent, so the re-check changes only what was read
+/// too early.
+pub const RECHECK: &str = "RollupsRecheck";
+
+/// The detail of a re-check of `days`.
+pub fn recheck_detail(tenant: &Tenant, days: &BTreeSet<(View, String, NaiveDate)>) -> Value {
+    serde_json::json!({
+        "tenant": tenant.id().to_string(),
+        "days": days
+            .iter()
+            .map(|(v, m, d)| serde_json::json!([v.code(), m, d.to_string()]))
+            .collect::<Vec<_>>(),
+    })
+}
+
+fn recheck_days(detail: &Value) -> BTreeSet<(View, String, NaiveDate)> {
+    let mut out = BTreeSet::new();
+    for x in detail["days"].as_array().into_iter().flatten() {
+        let view = match x[0].as_str() {
+            Some("O") => View::OrderDate,
+            Some("P") => View::PostedDate,
+            _ => continue,
+        };
+        if let (Some(m), Some(Ok(d))) = (x[1].as_str(), x[2].as_str().map(str::parse)) {
+            out.insert((view, m.to_string(), d));
+        }
+    }
+    out
 }
 
 fn tz(marketplace_id: &str) -> chrono_tz::Tz {
@@ -330,6 +378,138 @@ async fn known_orders(
     Ok(out)
 }
 
+fn link_prefix(m: &str, order_day: NaiveDate) -> String {
+    format!("RSHP#{m}#{order_day}#")
+}
+
+/// The link of a shipment to its order's local day (`transaction_id` [`CHECKED`]: every
+/// shipment of the order was linked by a full look-up).
+fn link_item(tenant: &Tenant, o: &Order, transaction_id: &str) -> crate::ports::store::Item {
+    let m = &o.marketplace_id;
+    let day = local_day(m, o.purchase_date);
+    ItemBuilder::new(
+        keys::pk(tenant),
+        format!(
+            "{}{}#{transaction_id}",
+            link_prefix(m, day),
+            o.amazon_order_id
+        ),
+    )
+    .s("orderId", o.amazon_order_id.clone())
+    .s("transactionId", transaction_id)
+    .build()
+}
+
+/// The marker transaction id of an order whose shipments were all linked.
+const CHECKED: &str = "~";
+
+/// Links shipments to their orders' days (the orders are known).
+async fn link_shipments(
+    store: &dyn Store,
+    tenant: &Tenant,
+    pairs: &[(&Order, &str)],
+) -> Result<(), StoreError> {
+    // One write per key (a batch may not name a key twice).
+    let items: BTreeMap<String, crate::ports::store::Item> = pairs
+        .iter()
+        .map(|(o, tx)| {
+            let i = link_item(tenant, o, tx);
+            (i.opt_s("sk").unwrap_or_default(), i)
+        })
+        .collect();
+    let ops: Vec<WriteOp> = items.into_values().map(WriteOp::Put).collect();
+    if !ops.is_empty() {
+        store.batch_write(ops).await?;
+    }
+    Ok(())
+}
+
+/// The shipment ledgers of each of a day's orders (aligned with `placed`).
+///
+/// One query reads the day's links (`RSHP#<m>#<day>#<orderId>#<transactionId>`), and the
+/// linked ledgers are read by key, 100 at a time. An order not marked [`CHECKED`] is looked
+/// up in the ledger's order index (gsi2), which DynamoDB updates eventually: only a delayed
+/// re-check (`recheck`, see [`RECHECK`]) links what it finds and marks the order, so a look-up
+/// that ran before the index caught up is never trusted for good. Shipments ledgered once
+/// their order is known are linked by `TransactionsChanged` itself.
+async fn shipments_of(
+    store: &dyn Store,
+    tenant: &Tenant,
+    m: &str,
+    day: NaiveDate,
+    placed: &[Order],
+    recheck: bool,
+) -> Result<Vec<Vec<TransactionLedger>>, StoreError> {
+    let q = Query::partition(Index::Table, keys::pk(tenant))
+        .sk(SortKey::BeginsWith(link_prefix(m, day)));
+    let mut linked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut checked: BTreeSet<String> = BTreeSet::new();
+    for i in query_all(store, q).await? {
+        let (o, tx) = (i.s("orderId")?, i.s("transactionId")?);
+        if tx == CHECKED {
+            checked.insert(o);
+        } else {
+            linked.entry(o).or_default().insert(tx);
+        }
+    }
+    let wanted: Vec<Key> = placed
+        .iter()
+        .filter(|o| checked.contains(&o.amazon_order_id))
+        .flat_map(|o| linked.get(&o.amazon_order_id).into_iter().flatten())
+        .map(|tx| Key::new(keys::pk(tenant), format!("LEDGER#{tx}")))
+        .collect();
+    let mut by_tx: BTreeMap<String, TransactionLedger> = BTreeMap::new();
+    for chunk in wanted.chunks(crate::ports::store::BATCH_GET_CHUNK) {
+        for i in store.batch_get(chunk).await? {
+            let l = TransactionLedger::from_item(&i)?;
+            by_tx.insert(l.transaction_id.clone(), l);
+        }
+    }
+    let mut out: Vec<Option<Vec<TransactionLedger>>> = placed
+        .iter()
+        .map(|o| {
+            if !checked.contains(&o.amazon_order_id) {
+                return None;
+            }
+            let txs = linked.get(&o.amazon_order_id);
+            let ls: Vec<TransactionLedger> = txs
+                .into_iter()
+                .flatten()
+                .filter_map(|tx| by_tx.get(tx).cloned())
+                .collect();
+            (ls.len() == txs.map_or(0, |t| t.len())).then_some(ls)
+        })
+        .collect();
+    let missing: Vec<usize> = (0..placed.len()).filter(|i| out[*i].is_none()).collect();
+    let found: Vec<Vec<TransactionLedger>> = in_order(
+        missing
+            .iter()
+            .map(|i| {
+                Box::pin(ledger::of_order(store, tenant, &placed[*i].amazon_order_id))
+                    as Boxed<'_, _>
+            })
+            .collect(),
+        CONCURRENCY,
+    )
+    .await?;
+    let mut links = vec![];
+    for (i, ls) in missing.iter().zip(found) {
+        let ls: Vec<TransactionLedger> = ls.into_iter().filter(|l| l.is_shipment()).collect();
+        if recheck {
+            let o = &placed[*i];
+            links.extend(ls.iter().map(|l| link_item(tenant, o, &l.transaction_id)));
+            links.push(link_item(tenant, o, CHECKED));
+        }
+        out[*i] = Some(ls);
+    }
+    for chunk in links.chunks(100) {
+        store
+            .batch_write(chunk.iter().cloned().map(WriteOp::Put).collect())
+            .await?;
+    }
+    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+}
+
 /// The rows of a posted-view day.
 async fn posted_rows(
     store: &dyn Store,
@@ -351,6 +531,7 @@ async fn order_rows(
     tenant: &Tenant,
     m: &str,
     day: NaiveDate,
+    recheck: bool,
 ) -> Result<(Vec<StoredRow>, bool, BTreeSet<NaiveDate>), StoreError> {
     let (from, to) = day_bounds(m, day);
     let placed: Vec<Order> =
@@ -359,14 +540,7 @@ async fn order_rows(
             .into_iter()
             .filter(|o| local_day(m, o.purchase_date) == day)
             .collect();
-    let links: Vec<Vec<TransactionLedger>> = in_order(
-        placed
-            .iter()
-            .map(|o| Box::pin(ledger::of_order(store, tenant, &o.amazon_order_id)) as Boxed<'_, _>)
-            .collect(),
-        CONCURRENCY,
-    )
-    .await?;
+    let links = shipments_of(store, tenant, m, day, &placed, recheck).await?;
     let mut b = DayRows::default();
     let mut shipped_days = BTreeSet::new();
     let mut unposted = vec![];
@@ -433,6 +607,19 @@ pub async fn recompute_day(
     m: &str,
     day: NaiveDate,
 ) -> Result<(usize, BTreeSet<NaiveDate>), StoreError> {
+    recompute_day_checked(store, tenant, view, m, day, false).await
+}
+
+/// [`recompute_day`]; `recheck`: this is the delayed re-check, whose order look-ups are
+/// trusted for good (see [`shipments_of`]).
+async fn recompute_day_checked(
+    store: &dyn Store,
+    tenant: &Tenant,
+    view: View,
+    m: &str,
+    day: NaiveDate,
+    recheck: bool,
+) -> Result<(usize, BTreeSet<NaiveDate>), StoreError> {
     let mut written = 0;
     for round in 0..MAX_ROUNDS {
         if round > 0 {
@@ -444,7 +631,7 @@ pub async fn recompute_day(
         let (rows, shipped) = match view {
             View::PostedDate => (posted_rows(store, tenant, m, day).await?, BTreeSet::new()),
             View::OrderDate => {
-                let (rows, estimated, shipped) = order_rows(store, tenant, m, day).await?;
+                let (rows, estimated, shipped) = order_rows(store, tenant, m, day, recheck).await?;
                 let marker = estimate_marker(tenant, m, day);
                 if estimated {
                     store
@@ -482,12 +669,15 @@ async fn recompute_all(
     store: &dyn Store,
     tenant: &Tenant,
     days: &BTreeSet<(View, String, NaiveDate)>,
+    recheck: bool,
 ) -> Result<(usize, BTreeSet<(View, String, NaiveDate)>), StoreError> {
     touch(store, tenant, days).await?;
     // `buffered` keeps the days' order, so results line up with them.
     let results: Vec<(usize, BTreeSet<NaiveDate>)> = in_order(
         days.iter()
-            .map(|(v, m, d)| Box::pin(recompute_day(store, tenant, *v, m, *d)) as Boxed<'_, _>)
+            .map(|(v, m, d)| {
+                Box::pin(recompute_day_checked(store, tenant, *v, m, *d, recheck)) as Boxed<'_, _>
+            })
             .collect(),
         4,
     )
@@ -552,6 +742,7 @@ pub async fn apply_many(
     let mut days = BTreeSet::new();
     let mut settlements = BTreeSet::new();
     let mut orders_changed = false;
+    let mut rechecks = BTreeSet::new();
     for (detail_type, detail) in events {
         let m = detail["marketplaceId"]
             .as_str()
@@ -560,6 +751,7 @@ pub async fn apply_many(
         match detail_type.as_str() {
             "TransactionsChanged" if !m.is_empty() => {
                 let mut order_ids = BTreeSet::new();
+                let mut shipped: Vec<(String, String)> = vec![];
                 for day in days_of(detail, "postedDays") {
                     let ledgers = posted_ledgers(store, tenant, &m, day).await?;
                     let written: Vec<crate::records::Written> = in_order(
@@ -578,12 +770,21 @@ pub async fn apply_many(
                         }
                         if l.is_shipment() {
                             order_ids.extend(l.order_id.clone());
+                            if let Some(o) = &l.order_id {
+                                shipped.push((o.clone(), l.transaction_id.clone()));
+                            }
                         }
                     }
                     days.insert((View::PostedDate, m.clone(), day));
                     days.insert((View::OrderDate, m.clone(), day));
                 }
-                for o in known_orders(store, tenant, &order_ids).await?.values() {
+                let known = known_orders(store, tenant, &order_ids).await?;
+                let pairs: Vec<(&Order, &str)> = shipped
+                    .iter()
+                    .filter_map(|(o, tx)| Some((known.get(o)?, tx.as_str())))
+                    .collect();
+                link_shipments(store, tenant, &pairs).await?;
+                for o in known.values() {
                     days.insert((
                         View::OrderDate,
                         o.marketplace_id.clone(),
@@ -610,6 +811,9 @@ pub async fn apply_many(
                 let changed = days_of(detail, "days");
                 days.extend(super::ads::days_for_spend(store, tenant, &m, &changed).await?);
             }
+            RECHECK => {
+                rechecks.extend(recheck_days(detail));
+            }
             "SettlementsChanged" => {
                 if let Some(ids) = detail["settlementIds"].as_array() {
                     settlements.extend(ids.iter().filter_map(|s| s.as_str().map(str::to_string)));
@@ -618,16 +822,26 @@ pub async fn apply_many(
             _ => {}
         }
     }
-    let (n, extra) = recompute_all(store, tenant, &days).await?;
+    let (n, extra) = recompute_all(store, tenant, &days, false).await?;
     out.rows_written += n;
     out.days.extend(days.iter().cloned());
     // The posted days of the shipments of the orders recomputed: a shipment leaves its posted
     // day once its order is known.
     let extra: BTreeSet<_> = extra.difference(&days).cloned().collect();
     if !extra.is_empty() && orders_changed {
-        let (n, _) = recompute_all(store, tenant, &extra).await?;
+        let (n, _) = recompute_all(store, tenant, &extra, false).await?;
         out.rows_written += n;
         out.days.extend(extra);
+    }
+    if !rechecks.is_empty() {
+        let (n, extra) = recompute_all(store, tenant, &rechecks, true).await?;
+        out.rows_written += n;
+        // A shipment the late index now shows leaves its posted day (order-date view).
+        let extra: BTreeSet<_> = extra.difference(&rechecks).cloned().collect();
+        let (n2, _) = recompute_all(store, tenant, &extra, true).await?;
+        out.rows_written += n2;
+        out.rechecked.extend(rechecks);
+        out.rechecked.extend(extra);
     }
     for s in &settlements {
         super::payouts::recompute(store, tenant, s).await?;
@@ -659,8 +873,12 @@ pub async fn rebuild(store: &dyn Store, tenant: &Tenant) -> Result<Outcome, Stor
             local_day(&o.marketplace_id, o.purchase_date),
         ));
     }
-    let (n, _) = recompute_all(store, tenant, &days).await?;
+    let (n, _) = recompute_all(store, tenant, &days, false).await?;
     out.rows_written = n;
+    let markets: BTreeSet<&String> = days.iter().map(|(_, m, _)| m).collect();
+    for m in markets {
+        rollup::mark_blocks_complete(store, tenant, m, &currency_of(m)).await?;
+    }
     out.days = days;
     for s in &settlements {
         super::payouts::recompute(store, tenant, s).await?;

@@ -9,7 +9,8 @@
 //! Keys (tenant partition `ACCT#<t>`):
 //! - `RDAY#<view>#<marketplaceId>#<day>`: the day's [`ALL_SKUS`] row;
 //! - `RSKU#<view>#<marketplaceId>#<day>#<sku>`: a SKU's row (`<sku>` empty: account level);
-//! - `RMKT#<marketplaceId>`: a marketplace that has rollups (and its currency).
+//! - `RMKT#<marketplaceId>`: a marketplace that has rollups (and its currency; `blocks` = 1
+//!   once its coarser blocks, `super::blocks`, are complete).
 
 use super::rates::RateTable;
 use super::{settings, Figures, View, ALL_SKUS};
@@ -121,8 +122,9 @@ impl StoredRow {
 }
 
 /// Replaces the rows of one (view, marketplace, day) with `rows` (the day's total row and its
-/// SKU rows): writes the rows that changed, deletes the SKU rows no longer there. Returns how
-/// many items were written or deleted.
+/// SKU rows): writes the rows that changed, deletes the SKU rows no longer there, then
+/// recomputes the day's blocks (`super::blocks::refresh`). Returns how many rows were written
+/// or deleted.
 pub async fn replace_day(
     store: &dyn Store,
     tenant: &Tenant,
@@ -160,6 +162,9 @@ pub async fn replace_day(
     if n > 0 {
         store.batch_write(ops).await?;
     }
+    // Then the coarser blocks holding the day, always (an earlier run may have stopped
+    // between the rows and them). Their items are not counted.
+    super::blocks::refresh(store, tenant, view, marketplace_id, day).await?;
     Ok(n)
 }
 
@@ -179,6 +184,29 @@ pub async fn note_marketplace(
             ItemBuilder::at(key)
                 .s("marketplaceId", marketplace_id)
                 .s("currency", currency)
+                // Every day of a marketplace first seen now gets its blocks.
+                .n("blocks", 1)
+                .build(),
+            None,
+        )
+        .await
+}
+
+/// Marks a marketplace's blocks complete (after every day of it was recomputed, e.g. by
+/// `super::recompute::rebuild`), so reads use them.
+pub async fn mark_blocks_complete(
+    store: &dyn Store,
+    tenant: &Tenant,
+    marketplace_id: &str,
+    currency: &str,
+) -> Result<(), StoreError> {
+    let key = Key::new(keys::pk(tenant), format!("RMKT#{marketplace_id}"));
+    store
+        .put(
+            ItemBuilder::at(key)
+                .s("marketplaceId", marketplace_id)
+                .s("currency", currency)
+                .n("blocks", 1)
                 .build(),
             None,
         )

@@ -29,6 +29,7 @@ mod ppc_consent;
 mod ppc_sync;
 mod profit_api;
 mod profit_api_e2e;
+mod profit_blocks;
 mod profit_e2e;
 mod profit_ledger;
 mod queues;

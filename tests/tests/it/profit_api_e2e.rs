@@ -114,6 +114,7 @@ async fn every_profit_figure_of_a_synced_seller_equals_the_ground_truth_through_
     );
     let rollups = Rollups {
         store: store.clone(),
+        recheck: None,
     };
     let queues = Arc::new(Recorder {
         inner: inner.clone(),

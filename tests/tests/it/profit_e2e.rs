@@ -377,6 +377,7 @@ async fn ties_out(orders: usize, min_settlements: usize) {
         q: rq.clone(),
         consumer: Rollups {
             store: store.clone(),
+            recheck: None,
         },
         delivered: Mutex::default(),
     };
