@@ -247,6 +247,7 @@ async fn the_rollups_samples_recompute_a_day_and_load_the_rates_through_the_lamb
     // job-rollups' handler: `job_rollups::handle` is this call on this consumer.
     let consumer = shared::profit::job::Rollups {
         store: store.clone(),
+        recheck: None,
     };
     let deadline = (chrono::Utc::now() + Duration::seconds(60)).timestamp_millis() as u64;
     let day: chrono::NaiveDate = "2026-11-02".parse().unwrap();
