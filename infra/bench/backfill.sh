@@ -8,6 +8,4 @@
 # See infra/bench-backfill/src/main.rs for how each is measured.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target}"
-cargo build --profile bench-run -p bench-backfill
-"$CARGO_TARGET_DIR/bench-run/bench-backfill"
+exec cargo run --profile bench-run -p bench-backfill
