@@ -298,6 +298,18 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The `status` filter, which must be one of `allowed` (an empty value is no filter).
+    pub fn status_in(&self, allowed: &[&str]) -> Result<Option<&str>> {
+        match self.status.as_deref().filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) if allowed.contains(&s) => Ok(Some(s)),
+            Some(_) => Err(Error::validation(
+                "status",
+                format!("must be one of {}", allowed.join(", ")),
+            )),
+        }
+    }
+
     /// `page` (from 1) and `limit` (1..=200), 400 on anything else.
     pub fn paging(&self, default_limit: usize) -> Result<(usize, usize)> {
         let parse = |v: &Option<String>,

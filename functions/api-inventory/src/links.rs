@@ -29,7 +29,8 @@ pub struct ShipmentIndex {
 fn synced_json(s: &InboundShipmentRecord) -> Value {
     json!({
         "id": s.shipment_id, "shipmentId": s.shipment_id, "confirmationId": s.confirmation_id,
-        "shipmentName": s.name, "status": s.status, "source": "amazon",
+        "shipmentName": s.name, "status": crate::workflow::ui_shipment_status(&s.status),
+        "amazonStatus": s.status, "source": "amazon",
         "inboundPlanId": s.inbound_plan_id, "destination": s.warehouse_id,
         "totalUnits": s.items.iter().map(|i| i.quantity).sum::<i64>(),
         "lastUpdate": shared::ports::store::rfc3339(s.plan_updated_at),
@@ -39,7 +40,8 @@ fn synced_json(s: &InboundShipmentRecord) -> Value {
 fn draft_json(s: &Shipment) -> Value {
     json!({
         "id": s.id, "shipmentId": s.shipment_id.clone().unwrap_or_else(|| s.id.clone()),
-        "confirmationId": Value::Null, "shipmentName": s.shipment_name, "status": s.status,
+        "confirmationId": Value::Null, "shipmentName": s.shipment_name,
+        "status": crate::workflow::ui_shipment_status(&s.status), "amazonStatus": s.status,
         "source": "draft", "destination": s.destination,
         "totalUnits": s.products.iter().map(|p| p.quantity).sum::<i64>(),
         "lastUpdate": shared::ports::store::rfc3339(s.updated_at),

@@ -32,6 +32,8 @@ pub const DEFAULT_COVER_DAYS: u32 = 60;
 pub const DEFAULT_SERVICE_LEVEL: f64 = 0.95;
 /// Days of cover above which stock risks long-term storage fees.
 pub const OVERSTOCK_DAYS: u32 = 180;
+/// Days of stock left from which the KPIs flag an overstock risk (the original's threshold).
+pub const KPI_OVERSTOCK_DAYS: f64 = 90.0;
 
 /// The seller's settings of one SKU in one marketplace (`STOCKPLAN#sku#<mkt>#<sku>`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -101,14 +103,50 @@ impl SkuView {
             .restock_threshold
             .unwrap_or(self.plan.reorder_point)
     }
+    /// The stock status the UI knows (the original's rule): `out_of_stock` when nothing is
+    /// available, `low` at or under the SKU's low-stock threshold, else `normal`.
     pub fn status(&self) -> &'static str {
         let a = self.available();
         if a <= 0 {
             "out_of_stock"
         } else if a <= self.low_threshold() {
-            "low_stock"
+            "low"
         } else {
-            "in_stock"
+            "normal"
+        }
+    }
+    /// Days the available stock lasts: the forecast's days of cover when its stock-out falls
+    /// within the plan's horizon, else available ÷ the forecast's daily demand (or the last 30
+    /// days' sales when the forecast has none yet). With no demand at all the original's
+    /// convention holds: 90 when something is available, 0 when nothing is.
+    pub fn days_of_stock_left(&self) -> f64 {
+        let avail = self.available().max(0) as f64;
+        if let Some(d) = self.plan.days_of_cover {
+            return d as f64;
+        }
+        let velocity = if self.forecast.level > 0.0 {
+            self.forecast.level
+        } else {
+            self.sold_30 / 30.0
+        };
+        if velocity > 0.0 {
+            (avail / velocity * 100.0).round() / 100.0
+        } else if avail > 0.0 {
+            90.0
+        } else {
+            0.0
+        }
+    }
+    /// The KPI status the UI knows: `overstock` with 90 days or more of stock left, `low` with
+    /// 7 or fewer, else `normal`.
+    pub fn kpi_status(&self) -> &'static str {
+        let days = self.days_of_stock_left();
+        if self.available() > 0 && days >= KPI_OVERSTOCK_DAYS {
+            "overstock"
+        } else if days <= 7.0 {
+            "low"
+        } else {
+            "normal"
         }
     }
     pub fn overstock(&self) -> bool {
@@ -368,9 +406,11 @@ fn kpi_json(v: &SkuView, batches: &[purchasing::BatchRef]) -> Value {
     json!({
         "sku": v.sku, "marketplaceId": v.marketplace_id,
         "marketplace": marketplace_json(&v.marketplace_id),
-        "daysOfStockLeft": v.plan.days_of_cover.map(Value::from).unwrap_or(Value::Null),
-        "overstockRisk": risk,
-        "status": v.status(),
+        "daysOfStockLeft": units(v.days_of_stock_left()),
+        "overstockRisk": v.kpi_status() == "overstock",
+        "overstockLevel": risk,
+        "status": v.kpi_status(),
+        "stockStatus": v.status(),
         "sellThrough": units(sell_through), "daysOfInventory": days_of_inventory.map(units),
         "turnover": units(turnover), "inStockRate": units(v.in_stock_rate_90),
         "unitsSold30": units(v.sold_30), "unitsSold365": units(v.sold_365),
@@ -412,6 +452,7 @@ pub async fn list(
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
     let (page, limit) = f.paging(25)?;
+    let status = f.status_in(&["normal", "low", "out_of_stock"])?;
     let (_, all) = stock_views(&state, &auth, &f).await?;
     let pending = f
         .rest
@@ -420,13 +461,13 @@ pub async fn list(
     let summary = json!({
         "totalStock": all.iter().map(|v| v.available()).sum::<i64>(),
         "totalReserved": all.iter().map(|v| v.reserved()).sum::<i64>(),
-        "lowStockCount": all.iter().filter(|v| v.status() == "low_stock").count(),
+        "lowStockCount": all.iter().filter(|v| v.status() == "low").count(),
         "outOfStockCount": all.iter().filter(|v| v.status() == "out_of_stock").count(),
         "pendingShipments": if pending { all.iter().map(|v| v.inbound()).sum::<i64>() } else { 0 },
     });
     let rows: Vec<&SkuView> = all
         .iter()
-        .filter(|v| f.status.as_deref().is_none_or(|s| s == v.status()))
+        .filter(|v| status.is_none_or(|s| s == v.status()))
         .collect();
     let total = rows.len();
     let data: Vec<Value> = rows
@@ -449,7 +490,7 @@ pub async fn low_stock_alerts(
     let (_, all) = stock_views(&state, &auth, &f).await?;
     let alerts: Vec<Value> = all
         .iter()
-        .filter(|v| v.stock.is_some() && v.status() != "in_stock")
+        .filter(|v| v.stock.is_some() && v.status() != "normal")
         .map(stock_json)
         .collect();
     Ok(ok(json!({"alerts": alerts, "total": alerts.len()})))
@@ -463,7 +504,7 @@ pub fn alerts_of(v: &SkuView) -> Vec<Value> {
             "marketplace": marketplace_json(&v.marketplace_id), "message": message,
             "quantityAvailable": v.available()})
     };
-    if v.stock.is_some() && v.status() != "in_stock" {
+    if v.stock.is_some() && v.status() != "normal" {
         out.push(base(
             "low_stock",
             if v.available() == 0 {
@@ -717,11 +758,12 @@ pub async fn kpis(
     auth: AuthUser,
     QueryParams(f): QueryParams<Filters>,
 ) -> Result<Response> {
+    let status = f.status_in(&["normal", "low", "overstock"])?;
     let (t, all) = views(&state, &auth, &f).await?;
     let batches = purchasing::batches_by_sku(state.store.as_ref(), &t).await?;
     let data: Vec<Value> = all
         .iter()
-        .filter(|v| f.status.as_deref().is_none_or(|s| s == v.status()))
+        .filter(|v| status.is_none_or(|s| s == v.kpi_status()))
         .map(|v| kpi_json(v, batches.get(&v.sku).map(|b| b.as_slice()).unwrap_or(&[])))
         .collect();
     let n = all.len().max(1) as f64;
@@ -844,7 +886,7 @@ pub async fn low_stock_products(
     let (_, all) = stock_views(&state, &auth, &f).await?;
     Ok(crate::bare(json!(all
         .iter()
-        .filter(|v| v.stock.is_some() && v.status() != "in_stock")
+        .filter(|v| v.stock.is_some() && v.status() != "normal")
         .map(product_json)
         .collect::<Vec<_>>())))
 }

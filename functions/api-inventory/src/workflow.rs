@@ -56,30 +56,36 @@ pub async fn planner_summary(
         .iter()
         .filter(|v| q.as_ref().is_none_or(|q| v.sku.to_lowercase().contains(q)))
         .collect();
-    let mut out = vec![];
-    type Count<'a> = Box<dyn Fn(&SkuView) -> i64 + 'a>;
-    let counts: [(&str, Count); 3] = [
-        ("FBA", Box::new(|v: &SkuView| v.available() + v.reserved())),
-        ("Inbound", Box::new(|v: &SkuView| v.inbound())),
-        (
-            "Ordered",
-            Box::new(|v: &SkuView| open.get(&v.sku).copied().unwrap_or(0)),
-        ),
-    ];
-    for (location, count) in counts.iter() {
-        let mut units_n = 0i64;
-        let (mut cogs, mut sales) = (Decimal::ZERO, Decimal::ZERO);
-        for v in &rows {
-            let n = count(v);
-            units_n += n;
-            cogs += costs.get(&v.sku).copied().unwrap_or_default() * Decimal::from(n);
-            sales += prices.get(&v.sku).copied().unwrap_or_default() * Decimal::from(n);
+    // The locations the UI knows (`fba`, `prep`, `ordered`; `fbm`, `awd` have no source yet),
+    // plus `inbound` (on its way to FBA), which the UI counts in the total. Units ordered from
+    // suppliers are per SKU, not per marketplace: they count once, on the SKU's first row.
+    let mut seen = std::collections::HashSet::new();
+    let mut totals = [(0i64, Decimal::ZERO, Decimal::ZERO); 3];
+    for v in &rows {
+        let ordered = if seen.insert(v.sku.as_str()) {
+            open.get(&v.sku).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        let cost = costs.get(&v.sku).copied().unwrap_or_default();
+        let price = prices.get(&v.sku).copied().unwrap_or_default();
+        for (i, n) in [v.available() + v.reserved(), v.inbound(), ordered]
+            .into_iter()
+            .enumerate()
+        {
+            totals[i].0 += n;
+            totals[i].1 += cost * Decimal::from(n);
+            totals[i].2 += price * Decimal::from(n);
         }
-        out.push(
-            json!({"location": location, "units": units_n, "costOfGoods": money(cogs),
-            "potentialSales": money(sales), "potentialProfit": money(sales - cogs)}),
-        );
     }
+    let out: Vec<Value> = ["fba", "inbound", "ordered"]
+        .iter()
+        .zip(totals)
+        .map(|(location, (units_n, cogs, sales))| {
+            json!({"location": location, "units": units_n, "costOfGoods": money(cogs),
+            "potentialSales": money(sales), "potentialProfit": money(sales - cogs)})
+        })
+        .collect();
     Ok(bare(json!(out)))
 }
 
@@ -467,6 +473,34 @@ const SHIPMENT_STATUSES: [&str; 8] = [
     "CLOSED",
 ];
 
+/// The status the UI knows (`working`, `ready_to_ship`, `shipped`, `in_transit`, `receiving`,
+/// `received`, `cancelled`, `deleted`, `error`) of a shipment status as Amazon's Fulfillment
+/// Inbound API writes it (what is stored, for drafts too). Delivered and checked-in shipments
+/// are at the fulfilment centre waiting to be received: `receiving`.
+pub fn ui_shipment_status(amazon: &str) -> &'static str {
+    match amazon {
+        "WORKING" | "UNCONFIRMED" => "working",
+        "READY_TO_SHIP" => "ready_to_ship",
+        "SHIPPED" => "shipped",
+        "IN_TRANSIT" => "in_transit",
+        "DELIVERED" | "CHECKED_IN" | "RECEIVING" | "MIXED" => "receiving",
+        "CLOSED" => "received",
+        "CANCELLED" | "ABANDONED" => "cancelled",
+        "DELETED" => "deleted",
+        _ => "error",
+    }
+}
+
+/// A shipment status as sent by the UI (lower case) or in Amazon's words, as stored: `None`
+/// for anything a draft cannot be set to.
+fn stored_shipment_status(sent: &str) -> Option<&'static str> {
+    let upper = match sent {
+        "received" => "CLOSED".to_string(),
+        s => s.to_uppercase(),
+    };
+    SHIPMENT_STATUSES.iter().copied().find(|s| *s == upper)
+}
+
 fn shipment_json(s: &Shipment) -> Value {
     let total: i64 = s.products.iter().map(|p| p.quantity).sum();
     let received: i64 = s.products.iter().map(|p| p.received).sum();
@@ -475,7 +509,7 @@ fn shipment_json(s: &Shipment) -> Value {
         "date": rfc3339(s.created_at), "destination": s.destination,
         "products": s.products.iter().map(|p| json!({"sku": p.sku, "title": p.title, "imageUrl": Value::Null, "quantity": p.quantity, "received": p.received})).collect::<Vec<_>>(),
         "totalUnits": total, "percentReceived": if total > 0 { received * 100 / total } else { 0 },
-        "status": s.status, "lastUpdate": rfc3339(s.updated_at), "purchaseOrderIds": s.purchase_order_ids,
+        "status": ui_shipment_status(&s.status), "amazonStatus": s.status, "lastUpdate": rfc3339(s.updated_at), "purchaseOrderIds": s.purchase_order_ids,
         "comment": s.comment, "trackingNumber": s.tracking_number, "carrier": s.carrier, "estimatedArrival": s.estimated_arrival,
     })
 }
@@ -492,7 +526,11 @@ pub async fn shipments(
     let q = f.search_text();
     let mut rows: Vec<Value> = all
         .iter()
-        .filter(|s| f.status.as_deref().is_none_or(|x| x == s.status))
+        .filter(|s| {
+            f.status
+                .as_deref()
+                .is_none_or(|x| x == ui_shipment_status(&s.status) || x == s.status)
+        })
         .filter(|s| {
             q.as_ref()
                 .is_none_or(|q| s.shipment_name.to_lowercase().contains(q))
@@ -503,7 +541,9 @@ pub async fn shipments(
     let mut synced = crate::links::synced_rows(state.store.as_ref(), ctx.tenant()).await?;
     synced.sort_by(|a, b| b["lastUpdate"].as_str().cmp(&a["lastUpdate"].as_str()));
     rows.extend(synced.into_iter().filter(|r| {
-        f.status.as_deref().is_none_or(|x| r["status"] == x)
+        f.status
+            .as_deref()
+            .is_none_or(|x| r["status"] == x || r["amazonStatus"] == x)
             && q.as_ref().is_none_or(|q| {
                 r["shipmentName"]
                     .as_str()
@@ -530,7 +570,7 @@ pub async fn shipment_summary(
     let all = docs::list::<Shipment>(state.store.as_ref(), ctx.tenant()).await?;
     Ok(bare(json!(SHIPMENT_STATUSES.iter().map(|st| {
         let of: Vec<&Shipment> = all.iter().filter(|s| s.status == *st).collect();
-        json!({"status": st, "count": of.len(), "totalUnits": of.iter().flat_map(|s| &s.products).map(|p| p.quantity).sum::<i64>()})
+        json!({"status": ui_shipment_status(st), "amazonStatus": st, "count": of.len(), "totalUnits": of.iter().flat_map(|s| &s.products).map(|p| p.quantity).sum::<i64>()})
     }).collect::<Vec<_>>())))
 }
 
@@ -637,12 +677,11 @@ pub async fn update_shipment(
         s.doc.destination = d;
     }
     if let Some(st) = text("status") {
-        v.check(
-            SHIPMENT_STATUSES.contains(&st.as_str()),
-            "status",
-            "is not a shipment status",
-        );
-        s.doc.status = st;
+        let stored = stored_shipment_status(&st);
+        v.check(stored.is_some(), "status", "is not a shipment status");
+        if let Some(stored) = stored {
+            s.doc.status = stored.into();
+        }
     }
     if text("trackingNumber").is_some() {
         s.doc.tracking_number = text("trackingNumber");

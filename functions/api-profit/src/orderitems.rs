@@ -91,7 +91,9 @@ pub async fn by_order_items(
             if scope.sku.as_ref().is_some_and(|x| x != &it.sku) {
                 continue;
             }
-            *sku_units.entry(it.sku.clone()).or_default() += it.quantity;
+            if !cancelled(o) {
+                *sku_units.entry(it.sku.clone()).or_default() += it.quantity;
+            }
             lines.push((o, it));
         }
     }
@@ -127,9 +129,21 @@ pub async fn by_order_items(
         let day = shared::costs::periods::marketplace_day(&o.marketplace_id, o.purchase_date);
         scope.load_rates(s, day, day).await?;
         let conv = |d: Decimal| scope.convert(d, &native, day);
-        let sales = it.item_price.unwrap_or_default()
-            + it.shipping_price.unwrap_or_default()
-            + it.gift_wrap_price.unwrap_or_default();
+        // A cancelled order was never charged: no sales unless Amazon posted a shipment of it
+        // anyway (then its lines are the figures), as in the summary's rollups.
+        let charged = !cancelled(o)
+            || txs.iter().any(|tx| {
+                tx.lines
+                    .iter()
+                    .any(|l| l.sku == it.sku && l.transaction_type.eq_ignore_ascii_case("Shipment"))
+            });
+        let sales = if charged {
+            it.item_price.unwrap_or_default()
+                + it.shipping_price.unwrap_or_default()
+                + it.gift_wrap_price.unwrap_or_default()
+        } else {
+            Decimal::ZERO
+        };
         let (mut fees, mut refunds, mut net, mut posted) =
             (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, false);
         let mut refund_txs = std::collections::BTreeSet::new();
@@ -148,7 +162,7 @@ pub async fn by_order_items(
                 net += l.amount;
             }
         }
-        if !posted {
+        if !posted && charged {
             net += sales - it.discount.unwrap_or_default();
         }
         let cogs = match books.costs.sale(&o.amazon_order_id, &it.sku) {
@@ -185,7 +199,9 @@ pub async fn by_order_items(
         let cogs_cost = cogs.as_ref().map(|c| c.0).unwrap_or_default();
         let units = sku_units.get(&it.sku).copied().unwrap_or(0);
         let expense = match (expenses.get(&it.sku), units) {
-            (Some(tl), u) if u > 0 => tl.expenses * Decimal::from(it.quantity) / Decimal::from(u),
+            (Some(tl), u) if u > 0 && charged => {
+                tl.expenses * Decimal::from(it.quantity) / Decimal::from(u)
+            }
             _ => Decimal::ZERO,
         };
         let gross = conv(net)? - cogs_cost;
@@ -239,4 +255,10 @@ impl Pages for Response {
         }
         self
     }
+}
+
+/// An order Amazon cancelled (the stored status is Orders 2026's `CANCELLED`; older reports
+/// write `Cancelled`).
+fn cancelled(o: &shared::records::orders::Order) -> bool {
+    o.status.eq_ignore_ascii_case("CANCELLED") || o.status.eq_ignore_ascii_case("Canceled")
 }

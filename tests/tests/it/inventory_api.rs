@@ -164,7 +164,31 @@ async fn inventory_stock_forecast_and_kpis_answer_what_the_ui_reads() {
         assert!(!fast[k].is_null(), "{k}");
     }
     assert_eq!(fast["marketplace"]["name"], "Amazon.com");
-    assert_eq!(fast["status"], "in_stock");
+    assert_eq!(fast["status"], "normal");
+    // The status filter takes the UI's values only.
+    let low = ok_call(
+        &app,
+        &a,
+        "GET",
+        &format!("/api/inventory?{q}&status=low"),
+        None,
+    )
+    .await;
+    assert!(low["data"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "low"));
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/inventory?{q}&status=in_stock"),
+            None,
+            Some(&a.token),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
 
     // The literal routes are not SKUs.
     let alerts = ok_call(&app, &a, "GET", &format!("/api/inventory/alerts?{q}"), None).await;
@@ -236,6 +260,24 @@ async fn inventory_stock_forecast_and_kpis_answer_what_the_ui_reads() {
     ] {
         assert!(!kf[key].is_null(), "{key}: {kf}");
     }
+    // The shapes the UI reads: a number of days, a boolean risk, normal | low | overstock.
+    for r in k["data"]["data"].as_array().unwrap() {
+        assert!(r["daysOfStockLeft"].is_number(), "{r}");
+        assert!(r["overstockRisk"].is_boolean(), "{r}");
+        let status = r["status"].as_str().unwrap();
+        assert!(["normal", "low", "overstock"].contains(&status), "{r}");
+        assert_eq!(r["overstockRisk"] == true, status == "overstock", "{r}");
+    }
+    assert_error(
+        &app.call(
+            "GET",
+            &format!("/api/inventory/kpis?{q}&status=in_stock"),
+            None,
+            Some(&a.token),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    );
     let all = ok_call(
         &app,
         &a,
@@ -300,8 +342,14 @@ async fn inventory_stock_forecast_and_kpis_answer_what_the_ui_reads() {
         assert!(!row[key].is_null(), "{key}");
     }
     let s = ok_call(&app, &a, "GET", "/api/inventory/planner/summary", None).await;
-    assert_eq!(s.as_array().unwrap().len(), 3);
-    assert!(s[0]["location"].is_string() && s[0]["potentialProfit"].is_number());
+    let locations: Vec<&str> = s
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["location"].as_str().unwrap())
+        .collect();
+    assert_eq!(locations, ["fba", "inbound", "ordered"]);
+    assert!(s[0]["potentialProfit"].is_number());
 }
 
 #[tokio::test]
@@ -366,6 +414,22 @@ async fn inventory_received_purchase_orders_become_fifo_cogs_batches() {
         Some(json!({"status": "shipped"})),
     )
     .await;
+    // Units on order count once per SKU, however many marketplaces stock it.
+    let mut ca = inventory::get(app.store.as_ref(), &t, US, "WIDGET")
+        .await
+        .unwrap()
+        .unwrap();
+    ca.marketplace_id = "A2EUQ1WTGCTBG2".into();
+    inventory::put(app.store.as_ref(), &t, &ca).await.unwrap();
+    let s = ok_call(&app, &a, "GET", "/api/inventory/planner/summary", None).await;
+    let ordered = s
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location"] == "ordered")
+        .unwrap()
+        .clone();
+    assert_eq!(ordered["units"], 100, "{s}");
     // A partial receipt of two lines: landed costs spread by units (60 and 30 of 90).
     let lines = json!([{"sku": "WIDGET", "quantity": 60}, {"sku": "GADGET", "quantity": 30}]);
     let first = ok_call(

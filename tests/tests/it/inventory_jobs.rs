@@ -588,7 +588,8 @@ async fn inventory_purchase_orders_link_fba_shipments_and_show_their_status() {
     ok_call(&app, &a, "POST", "/api/purchase-orders", Some(json!({"supplierId": sup, "poNumber": "PO-1", "items": [{"sku": "SKU1", "quantity": 120, "unitCost": 2}], "fbaShipmentIds": ["sh1"]}))).await;
     let po = ok_call(&app, &a, "GET", "/api/purchase-orders/PO-1", None).await;
     assert_eq!(po["fbaShipments"], json!(["sh1"]));
-    assert_eq!(po["shipments"][0]["status"], "WORKING");
+    assert_eq!(po["shipments"][0]["status"], "working");
+    assert_eq!(po["shipments"][0]["amazonStatus"], "WORKING");
     assert_eq!(po["shipments"][0]["confirmationId"], "FBAsh1");
     assert_eq!(po["shipments"][0]["totalUnits"], 120);
     // A second shipment attached by its FBA id, twice: linked once.
@@ -628,7 +629,7 @@ async fn inventory_purchase_orders_link_fba_shipments_and_show_their_status() {
         .iter()
         .map(|s| s["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, vec!["RECEIVING", "SHIPPED"]);
+    assert_eq!(statuses, vec!["receiving", "shipped"]);
     // The shipments list shows Amazon's shipments with the orders that name them; a synced
     // shipment links from its side too.
     ok_call(&app, &a, "POST", "/api/purchase-orders", Some(json!({"supplierId": sup, "poNumber": "PO-2", "items": [{"sku": "SKU1", "quantity": 5, "unitCost": 2}]}))).await;
@@ -648,8 +649,50 @@ async fn inventory_purchase_orders_link_fba_shipments_and_show_their_status() {
         .find(|s| s["shipmentId"] == "sh2")
         .unwrap();
     assert_eq!(sh2["purchaseOrderIds"], json!(["PO-1", "PO-2"]));
-    assert_eq!(sh2["status"], "SHIPPED");
+    assert_eq!(sh2["status"], "shipped");
+    assert_eq!(sh2["amazonStatus"], "SHIPPED");
     assert_eq!(sh2["totalUnits"], 120);
+    // The UI filters by its own status words.
+    let shipped = ok_call(&app, &a, "GET", "/api/fba-shipments?status=shipped", None).await;
+    assert!(shipped
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["shipmentId"] == "sh2"));
+    assert!(shipped
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "shipped"));
     let po2 = ok_call(&app, &a, "GET", "/api/purchase-orders/PO-2", None).await;
-    assert_eq!(po2["shipments"][0]["status"], "SHIPPED");
+    assert_eq!(po2["shipments"][0]["status"], "shipped");
+    // A draft's status is set in the UI's words (and read back in them); others are refused.
+    let draft = ok_call(&app, &a, "POST", "/api/fba-shipments", Some(json!({"shipmentName": "Draft", "destination": "PHX7", "products": [{"sku": "SKU1", "quantity": 3}]}))).await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    assert_eq!(draft["status"], "working");
+    for (sent, shown) in [
+        ("in_transit", "in_transit"),
+        ("received", "received"),
+        ("READY_TO_SHIP", "ready_to_ship"),
+    ] {
+        ok_call(
+            &app,
+            &a,
+            "PATCH",
+            &format!("/api/fba-shipments/{id}/status"),
+            Some(json!({"status": sent})),
+        )
+        .await;
+        let got = ok_call(&app, &a, "GET", &format!("/api/fba-shipments/{id}"), None).await;
+        assert_eq!(got["status"], shown, "{sent}");
+    }
+    let r = app
+        .call(
+            "PATCH",
+            &format!("/api/fba-shipments/{id}/status"),
+            Some(json!({"status": "lost"})),
+            Some(&a.token),
+        )
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST);
 }

@@ -1051,9 +1051,14 @@ pub async fn assert_api_equals_ground_truth(
                 .expect("its line");
             assert_eq!(
                 money(&row["salesRevenue"]),
-                // A pending order has no prices at Amazon yet.
+                // A pending order has no prices at Amazon yet; a cancelled one was never
+                // charged.
                 r2(
-                    if o.status == amazon_stand_in::model::OrderStatus::Pending {
+                    if matches!(
+                        o.status,
+                        amazon_stand_in::model::OrderStatus::Pending
+                            | amazon_stand_in::model::OrderStatus::Canceled
+                    ) {
                         Decimal::ZERO
                     } else {
                         it.principal + it.shipping + it.gift_wrap
@@ -1078,6 +1083,9 @@ pub async fn assert_api_equals_ground_truth(
                 }
             }
             assert_eq!(row["posted"], posted, "{oid}");
+            if o.status == amazon_stand_in::model::OrderStatus::Canceled && !posted {
+                assert_eq!(money(&row["netProfit"]), Decimal::ZERO, "{oid} cancelled");
+            }
             if posted {
                 assert_eq!(money(&row["amazonNet"]), r2(net), "{oid} {sku} net");
                 assert_eq!(money(&row["amazonFees"]), r2(fees), "{oid} {sku} fees");
