@@ -32,6 +32,7 @@ mod profit_api_e2e;
 mod profit_blocks;
 mod profit_e2e;
 mod profit_ledger;
+mod profit_races;
 mod queues;
 mod sync_e2e;
 mod sync_inbound;
