@@ -13,6 +13,7 @@ mod amazon_sync_api;
 mod auth;
 mod contracts;
 mod events;
+mod forecast_events;
 mod helpers;
 mod inventory_api;
 mod inventory_e2e;
