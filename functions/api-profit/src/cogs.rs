@@ -207,43 +207,51 @@ pub async fn update(
 ) -> Result<Response> {
     let requested = b.account_id.clone().or(q.account_id);
     let ctx = context(&state, &auth, requested.as_deref(), WRITE).await?;
-    let mut e: UnitCost = store::get(state.store.as_ref(), ctx.tenant(), &id).await?;
-    let mut v = Validator::new();
-    if let Some(q) = json::whole(&mut v, "quantity", b.quantity.as_ref()) {
-        e.quantity = q;
-    }
-    if let Some(u) = json::decimal(&mut v, "unitCost", b.unit_cost.as_ref()) {
-        e.purchase_unit_cost = u;
-    }
-    if b.shipment_cost.is_some() {
-        e.shipment_cost = json::decimal(&mut v, "shipmentCost", b.shipment_cost.as_ref());
-    }
-    if let Some(m) = &b.cost_method {
-        let m = m.trim().to_ascii_uppercase();
-        v.check(
-            METHODS.contains(&m.as_str()),
-            "costMethod",
-            "must be BATCH, TIME_PERIOD or WEIGHTED_AVERAGE",
-        );
-        e.cost_method = m;
-    }
-    if let Some(d) = day_field(&mut v, &b.effective_from, "effectiveFrom")
-        .or_else(|| day_field(&mut v, &b.purchase_date, "purchaseDate"))
-    {
-        e.effective_from = d;
-    }
-    c::validate_amounts(
-        &mut v,
-        e.quantity,
-        &[
-            ("unitCost", Some(e.purchase_unit_cost)),
-            ("shipmentCost", e.shipment_cost),
-        ],
-    );
-    v.finish()?;
-    e.unit_cost = UnitCost::landed(e.purchase_unit_cost, e.quantity, e.shipment_cost);
-    e.updated_at = state.clock.now();
-    store::replace(state.store.as_ref(), ctx.tenant(), &e).await?;
+    let now = state.clock.now();
+    let e = store::edit(
+        state.store.as_ref(),
+        ctx.tenant(),
+        &id,
+        |e: &mut UnitCost| {
+            let mut v = Validator::new();
+            if let Some(q) = json::whole(&mut v, "quantity", b.quantity.as_ref()) {
+                e.quantity = q;
+            }
+            if let Some(u) = json::decimal(&mut v, "unitCost", b.unit_cost.as_ref()) {
+                e.purchase_unit_cost = u;
+            }
+            if b.shipment_cost.is_some() {
+                e.shipment_cost = json::decimal(&mut v, "shipmentCost", b.shipment_cost.as_ref());
+            }
+            if let Some(m) = &b.cost_method {
+                let m = m.trim().to_ascii_uppercase();
+                v.check(
+                    METHODS.contains(&m.as_str()),
+                    "costMethod",
+                    "must be BATCH, TIME_PERIOD or WEIGHTED_AVERAGE",
+                );
+                e.cost_method = m;
+            }
+            if let Some(d) = day_field(&mut v, &b.effective_from, "effectiveFrom")
+                .or_else(|| day_field(&mut v, &b.purchase_date, "purchaseDate"))
+            {
+                e.effective_from = d;
+            }
+            c::validate_amounts(
+                &mut v,
+                e.quantity,
+                &[
+                    ("unitCost", Some(e.purchase_unit_cost)),
+                    ("shipmentCost", e.shipment_cost),
+                ],
+            );
+            v.finish()?;
+            e.unit_cost = UnitCost::landed(e.purchase_unit_cost, e.quantity, e.shipment_cost);
+            e.updated_at = now;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(ok(cost_json(&e, ctx.tenant().as_str())))
 }
 
@@ -443,40 +451,48 @@ pub async fn update_batch(
 ) -> Result<Response> {
     let requested = b.account_id.clone().or(q.account_id);
     let ctx = context(&state, &auth, requested.as_deref(), WRITE).await?;
-    let mut batch: Batch = store::get(state.store.as_ref(), ctx.tenant(), &id).await?;
-    let mut v = Validator::new();
-    if let Some(x) = json::whole(&mut v, "quantity", b.quantity.as_ref()) {
-        batch.quantity = x;
-    }
-    for (field, raw, slot) in [
-        ("unitCost", &b.unit_cost, &mut batch.unit_cost),
-        ("shippingCost", &b.shipping_cost, &mut batch.shipping_cost),
-        ("dutyCost", &b.duty_cost, &mut batch.duty_cost),
-        ("otherCost", &b.other_cost, &mut batch.other_cost),
-    ] {
-        if let Some(x) = json::decimal(&mut v, field, raw.as_ref()) {
-            *slot = x;
-        }
-    }
-    if let Some(t) = instant_field(&mut v, &b.received_at, "receivedAt") {
-        batch.received_at = t;
-    }
-    if b.notes.is_some() {
-        batch.notes = b.notes.clone();
-    }
-    c::validate_amounts(
-        &mut v,
-        batch.quantity,
-        &[
-            ("unitCost", Some(batch.unit_cost)),
-            ("shippingCost", Some(batch.shipping_cost)),
-            ("dutyCost", Some(batch.duty_cost)),
-            ("otherCost", Some(batch.other_cost)),
-        ],
-    );
-    v.finish()?;
-    batch.updated_at = state.clock.now();
-    store::replace(state.store.as_ref(), ctx.tenant(), &batch).await?;
+    let now = state.clock.now();
+    let batch = store::edit(
+        state.store.as_ref(),
+        ctx.tenant(),
+        &id,
+        |batch: &mut Batch| {
+            let mut v = Validator::new();
+            if let Some(x) = json::whole(&mut v, "quantity", b.quantity.as_ref()) {
+                batch.quantity = x;
+            }
+            for (field, raw, slot) in [
+                ("unitCost", &b.unit_cost, &mut batch.unit_cost),
+                ("shippingCost", &b.shipping_cost, &mut batch.shipping_cost),
+                ("dutyCost", &b.duty_cost, &mut batch.duty_cost),
+                ("otherCost", &b.other_cost, &mut batch.other_cost),
+            ] {
+                if let Some(x) = json::decimal(&mut v, field, raw.as_ref()) {
+                    *slot = x;
+                }
+            }
+            if let Some(t) = instant_field(&mut v, &b.received_at, "receivedAt") {
+                batch.received_at = t;
+            }
+            if b.notes.is_some() {
+                batch.notes = b.notes.clone();
+            }
+            c::validate_amounts(
+                &mut v,
+                batch.quantity,
+                &[
+                    ("unitCost", Some(batch.unit_cost)),
+                    ("shippingCost", Some(batch.shipping_cost)),
+                    ("dutyCost", Some(batch.duty_cost)),
+                    ("otherCost", Some(batch.other_cost)),
+                ],
+            );
+            v.finish()?;
+            batch.updated_at = now;
+            Ok(())
+        },
+    )
+    .await?;
     Ok(ok(batch_json(&batch, ctx.tenant().as_str(), None)))
 }
 

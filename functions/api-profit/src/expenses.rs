@@ -385,12 +385,15 @@ async fn update_expense(
 ) -> Result<Value> {
     let requested = b.account_id.clone().or(q.account_id);
     let ctx = context(state, auth, requested.as_deref(), WRITE).await?;
-    let mut e: Expense = store::get(state.store.as_ref(), ctx.tenant(), id).await?;
-    let mut v = Validator::new();
-    apply(&mut v, &mut e, &b, false);
-    v.finish()?;
-    e.updated_at = state.clock.now();
-    store::replace(state.store.as_ref(), ctx.tenant(), &e).await?;
+    let now = state.clock.now();
+    let e = store::edit(state.store.as_ref(), ctx.tenant(), id, |e: &mut Expense| {
+        let mut v = Validator::new();
+        apply(&mut v, e, &b, false);
+        v.finish()?;
+        e.updated_at = now;
+        Ok(())
+    })
+    .await?;
     Ok(expense_json(&e, ctx.tenant().as_str()))
 }
 

@@ -314,15 +314,18 @@ pub async fn update(
 ) -> Result<Response> {
     let requested = b.account_id.clone().or(q.account_id);
     let ctx = context(&state, &auth, requested.as_deref(), WRITE).await?;
-    let mut r: Return = store::get(state.store.as_ref(), ctx.tenant(), &id).await?;
-    let mut v = Validator::new();
-    if b.sku.as_ref().is_some_and(|s| s.trim() != r.sku) {
-        v.push("sku", "cannot change; record a new return instead");
-    }
-    apply(&mut v, &mut r, &b);
-    v.finish()?;
-    r.updated_at = state.clock.now();
-    store::replace(state.store.as_ref(), ctx.tenant(), &r).await?;
+    let now = state.clock.now();
+    let r = store::edit(state.store.as_ref(), ctx.tenant(), &id, |r: &mut Return| {
+        let mut v = Validator::new();
+        if b.sku.as_ref().is_some_and(|s| s.trim() != r.sku) {
+            v.push("sku", "cannot change; record a new return instead");
+        }
+        apply(&mut v, r, &b);
+        v.finish()?;
+        r.updated_at = now;
+        Ok(())
+    })
+    .await?;
     Ok(
         Json(json!({"success": true, "data": return_json(&r, ctx.tenant().as_str())}))
             .into_response(),

@@ -54,7 +54,7 @@ fn job(app: &TestApp) -> (api_inventory::job::Forecasts, Arc<EmbeddedQueue>, Que
 }
 
 /// The events on the alerts queue, taken off it: (detail type, alert id, severity).
-async fn drain(queue: &EmbeddedQueue, q: &QueueRef) -> Vec<(String, String, String)> {
+pub async fn drain(queue: &EmbeddedQueue, q: &QueueRef) -> Vec<(String, String, String)> {
     let mut out = vec![];
     loop {
         let got = queue.receive(q, 10, Duration::minutes(5)).await.unwrap();
@@ -93,7 +93,7 @@ fn envelope(
     }
 }
 
-fn order(id: &str, m: &str, at: DateTime<Utc>, sku: &str, quantity: i64) -> Order {
+pub fn order(id: &str, m: &str, at: DateTime<Utc>, sku: &str, quantity: i64) -> Order {
     Order {
         amazon_order_id: id.into(),
         marketplace_id: m.into(),
@@ -145,7 +145,7 @@ fn stock(
     }
 }
 
-async fn forecast_row(app: &TestApp, s: &Session, sku: &str) -> Value {
+pub async fn forecast_row(app: &TestApp, s: &Session, sku: &str) -> Value {
     let b = ok_call(
         app,
         s,

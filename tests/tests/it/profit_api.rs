@@ -325,7 +325,7 @@ async fn expenses_recur_and_are_allocated_to_the_account_a_marketplace_or_skus()
     assert_eq!(plain["total"], 1);
 }
 
-fn multipart(token: &str, csv: &str) -> Request<Body> {
+pub fn multipart(token: &str, csv: &str) -> Request<Body> {
     let boundary = "XbeddoraX";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"expenses.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
