@@ -291,12 +291,18 @@ fn in_stock_days(rows: &[&ledger::LedgerDay], from: NaiveDate, days: usize) -> V
 }
 
 /// The SKU's stock at the end of each of `days` days from `from` (every disposition and
-/// location, each carried from its newest row), in one pass.
+/// location, each carried from its newest row), in one pass. Before its first row a
+/// disposition and location holds that row's starting balance: the stock Amazon says was
+/// there when the history begins.
 pub fn daily_stock(rows: &[&ledger::LedgerDay], from: NaiveDate, days: usize) -> Vec<i64> {
     let mut sorted: Vec<&ledger::LedgerDay> = rows.to_vec();
     sorted.sort_by_key(|r| r.date);
     let mut last: HashMap<(&str, &str), i64> = HashMap::new();
-    let mut total = 0i64;
+    for r in &sorted {
+        last.entry((r.disposition.as_str(), r.location.as_str()))
+            .or_insert(r.starting_balance);
+    }
+    let mut total: i64 = last.values().sum();
     let mut next = 0;
     let mut out = Vec::with_capacity(days);
     for i in 0..days {

@@ -696,3 +696,59 @@ async fn inventory_purchase_orders_link_fba_shipments_and_show_their_status() {
         .await;
     assert_error(&r, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_ledger_history_that_starts_with_stock_on_hand_opens_with_amazons_starting_balance() {
+    let app = TestApp::new();
+    let now: DateTime<Utc> = "2026-06-15T18:00:00Z".parse().unwrap();
+    app.clock.set(now);
+    let a = app.signed_up("opening@a.example").await;
+    let t = tenant_of(&app, &a).await;
+    let store = app.store.as_ref();
+    inventory::put(store, &t, &stock(US, "HELD", 12, 0, now))
+        .await
+        .unwrap();
+    // Amazon's history begins on 10 June with 10 units already there; 2 more arrive on 12 June.
+    for (d, start, end) in [("2026-06-10", 10, 10), ("2026-06-12", 10, 12)] {
+        ledger::put_day(
+            store,
+            &t,
+            &day_row(US, "HELD", d.parse().unwrap(), start, end),
+            "v1",
+        )
+        .await
+        .unwrap();
+    }
+    let r = ok_call(
+        &app,
+        &a,
+        "GET",
+        &format!(
+            "/api/inventory/HELD/ledger?marketplaceId={US}&startDate=2026-06-09&endDate=2026-06-13"
+        ),
+        None,
+    )
+    .await;
+    let days: Vec<(String, i64, i64)> = r["data"]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["startingBalance"].as_i64().unwrap(),
+                d["endingBalance"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-06-09".to_string(), 10, 10),
+            ("2026-06-10".to_string(), 10, 10),
+            ("2026-06-11".to_string(), 10, 10),
+            ("2026-06-12".to_string(), 10, 12),
+            ("2026-06-13".to_string(), 12, 12),
+        ]
+    );
+}
