@@ -128,19 +128,73 @@ pub async fn campaigns_of_sku(
         .collect())
 }
 
-/// The rows of `level` that `filter` selects.
+/// How finely rows are summed: per entity and day, per entity and period (`day`, `week`,
+/// `month`), or per entity over the whole range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain<'a> {
+    Period(&'a str),
+    Range,
+}
+
+/// The spans `[from, to]` of a range at a grain: its periods (clipped to it), or itself.
+pub fn spans(from: NaiveDate, to: NaiveDate, grain: Grain<'_>) -> Vec<(NaiveDate, NaiveDate)> {
+    match grain {
+        Grain::Range => vec![(from, to)],
+        Grain::Period(p) => {
+            let mut out = vec![];
+            let mut a = from;
+            while a <= to {
+                let mut b = a;
+                while b < to && period_start(b + Duration::days(1), p) == period_start(a, p) {
+                    b += Duration::days(1);
+                }
+                out.push((a, b));
+                a = b + Duration::days(1);
+            }
+            out
+        }
+    }
+}
+
+/// The rows of `level` that `filter` selects, one per entity and day.
 pub async fn rows(
     store: &dyn Store,
     tenant: &Tenant,
     level: Level,
     filter: &Filter,
 ) -> Result<Vec<AdsDay>, StoreError> {
+    rows_at(store, tenant, level, filter, Grain::Period("day")).await
+}
+
+/// The rows of `level` that `filter` selects, summed per entity and span of `grain` (each
+/// row dated its span's first day), from the per-entity rollups (`super::blocks`) when they
+/// are built, else from the day rows. Either way the sums are the same: only the 7-day
+/// figures are summed (the other windows are zero when read from the rollups), and an
+/// entity's labels are those of its earliest row in the span.
+pub async fn rows_at(
+    store: &dyn Store,
+    tenant: &Tenant,
+    level: Level,
+    filter: &Filter,
+    grain: Grain<'_>,
+) -> Result<Vec<AdsDay>, StoreError> {
     let campaigns = match (&filter.sku, level) {
         (Some(sku), l) if l != Level::Sku => Some(campaigns_of_sku(store, tenant, sku).await?),
         _ => None,
     };
-    Ok(records::days(store, tenant, level, filter.from, filter.to)
-        .await?
+    let spans = spans(filter.from, filter.to, grain);
+    let rows = match super::blocks::read_spans(store, tenant, level, &spans).await? {
+        Some(rows) => rows,
+        None => {
+            let days = records::days(store, tenant, level, filter.from, filter.to).await?;
+            if grain == Grain::Period("day") {
+                days
+            } else {
+                sum_spans(days, &spans)
+            }
+        }
+    };
+    Ok(rows
         .into_iter()
         .filter(|d| {
             filter
@@ -168,6 +222,41 @@ pub async fn rows(
                 }
         })
         .collect())
+}
+
+/// Day rows summed per (span, profile, entity), as [`super::blocks::read_spans`] sums them.
+fn sum_spans(days: Vec<AdsDay>, spans: &[(NaiveDate, NaiveDate)]) -> Vec<AdsDay> {
+    let mut out: BTreeMap<(NaiveDate, i64, String), AdsDay> = BTreeMap::new();
+    for d in days {
+        let i = spans.partition_point(|(_, to)| *to < d.date);
+        let Some((from, _)) = spans.get(i) else {
+            continue;
+        };
+        match out.get_mut(&(*from, d.profile_id, d.entity.clone())) {
+            Some(s) => {
+                s.impressions += d.impressions;
+                s.clicks += d.clicks;
+                s.cost += d.cost;
+                s.purchases[1] += d.purchases7d();
+                s.sales[1] += d.sales7d();
+                s.units7d += d.units7d;
+            }
+            None => {
+                let zero = Decimal::ZERO;
+                let key = (*from, d.profile_id, d.entity.clone());
+                out.insert(
+                    key,
+                    AdsDay {
+                        date: *from,
+                        purchases: [0, d.purchases7d(), 0, 0],
+                        sales: [zero, d.sales7d(), zero, zero],
+                        ..d
+                    },
+                );
+            }
+        }
+    }
+    out.into_values().collect()
 }
 
 /// The marketplace figures are read in when none is asked for: one currency per answer, so

@@ -299,6 +299,11 @@ impl DatasetSync for AdsReportsSync {
             String,
             std::collections::BTreeSet<NaiveDate>,
         > = Default::default();
+        // The days of every row read, per profile and level (`AdsDaysChanged`: the PPC rollups).
+        let mut ads_days: std::collections::BTreeMap<
+            (i64, String),
+            std::collections::BTreeMap<Level, std::collections::BTreeSet<NaiveDate>>,
+        > = Default::default();
         // Request every report not requested yet (a duplicate resumes the one in progress).
         for p in cursor.pending.iter_mut().filter(|p| p.report_id.is_none()) {
             if cx.time_left() < Duration::minutes(1) {
@@ -342,6 +347,12 @@ impl DatasetSync for AdsReportsSync {
                     let reported_at = status.created_at.or(status.generated_at).unwrap_or(now);
                     for row in &rows {
                         if let Some(day) = day_of(&p, &connection, row, &id, reported_at) {
+                            ads_days
+                                .entry((p.profile, p.marketplace.clone()))
+                                .or_default()
+                                .entry(day.level)
+                                .or_default()
+                                .insert(day.date);
                             if records::put_day(cx.store, cx.tenant, &day).await?.stored() {
                                 written += 1;
                                 if day.level == Level::Sku {
@@ -378,7 +389,12 @@ impl DatasetSync for AdsReportsSync {
         progress.steps_total = cursor.total;
         progress.steps_done = cursor.total - cursor.pending.len() as u64;
         progress.records_done += written;
-        let events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
+        let mut events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
+        events.extend(crate::ppc::blocks::days_changed(
+            cx.tenant,
+            &connection,
+            &ads_days,
+        ));
         if cursor.pending.is_empty() {
             return Ok(StepResult {
                 events,
