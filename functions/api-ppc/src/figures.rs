@@ -113,7 +113,17 @@ fn entity_json(e: &EntityTotals) -> Value {
     v
 }
 
-/// Entity totals of a level, named from the stored entities.
+/// The kinds of stored entity that name the entities of a level.
+fn kinds_of(level: Level) -> &'static [EntityKind] {
+    match level {
+        Level::Campaign => &[EntityKind::Campaign],
+        Level::AdGroup => &[EntityKind::AdGroup],
+        _ => &[EntityKind::Keyword, EntityKind::Target],
+    }
+}
+
+/// Entity totals of a level, by spend (largest first). Named from the rows; with `keyword`,
+/// named from the stored entities and filtered by it ([`named`] names the others).
 async fn entities(
     state: &AppState,
     auth: &AuthUser,
@@ -125,21 +135,37 @@ async fn entities(
     let tenant = ctx.tenant().clone();
     let (rows, _) = read(state, &tenant, level, &f, Grain::Range).await?;
     let store = state.store.as_ref();
-    let names = match level {
-        Level::Campaign => metrics::names(store, &tenant, EntityKind::Campaign).await?,
-        Level::AdGroup => metrics::names(store, &tenant, EntityKind::AdGroup).await?,
-        _ => {
-            let mut n = metrics::names(store, &tenant, EntityKind::Keyword).await?;
-            n.extend(metrics::names(store, &tenant, EntityKind::Target).await?);
-            n
-        }
-    };
-    let mut list = metrics::by_entity(&rows, &names);
+    let mut list = metrics::by_entity(&rows, &BTreeMap::new());
     if let Some(k) = some(&p.keyword) {
+        let mut names = BTreeMap::new();
+        for kind in kinds_of(level) {
+            names.extend(metrics::names(store, &tenant, *kind).await?);
+        }
+        for e in &mut list {
+            if let Some(n) = names.get(&e.id) {
+                e.name = n.clone();
+            }
+        }
         let k = k.to_lowercase();
         list.retain(|e| e.name.to_lowercase().contains(&k));
     }
     Ok((list, tenant))
+}
+
+/// The stored entities of `list` (read by key), their names set on it.
+async fn named(
+    state: &AppState,
+    tenant: &Tenant,
+    level: Level,
+    list: &mut [EntityTotals],
+) -> Result<BTreeMap<String, shared::records::ads::AdsEntity>> {
+    let stored = metrics::stored_of(state.store.as_ref(), tenant, kinds_of(level), list).await?;
+    for e in list.iter_mut() {
+        if let Some(s) = stored.get(&e.id) {
+            e.name = s.name.clone();
+        }
+    }
+    Ok(stored)
 }
 
 pub async fn metrics(
@@ -151,8 +177,10 @@ pub async fn metrics(
 }
 
 async fn list_of(state: &AppState, auth: &AuthUser, p: &Params, level: Level) -> Result<Response> {
-    let (list, _) = entities(state, auth, p, level).await?;
+    let (list, tenant) = entities(state, auth, p, level).await?;
     let (page, total) = paged(p, &list)?;
+    let mut page = page.to_vec();
+    named(state, &tenant, level, &mut page).await?;
     let data: Vec<Value> = page.iter().map(entity_json).collect();
     Ok(crate::ok_list(json!({"data": data, "total": total}), total))
 }
@@ -188,7 +216,8 @@ pub async fn dashboard(
     QueryParams(p): QueryParams<Params>,
 ) -> Result<Response> {
     let mut out = overview(&state, &auth, &p).await?;
-    let (list, _) = entities(&state, &auth, &p, Level::Campaign).await?;
+    let (mut list, tenant) = entities(&state, &auth, &p, Level::Campaign).await?;
+    named(&state, &tenant, Level::Campaign, &mut list).await?;
     out["campaigns"] = json!(list.iter().map(entity_json).collect::<Vec<_>>());
     Ok(ok(out))
 }
@@ -430,14 +459,15 @@ async fn profit_list(
     level: Level,
 ) -> Result<Response> {
     let (list, tenant) = entities(state, auth, p, level).await?;
-    let (list, total) = paged(p, &list)?;
+    let (page, total) = paged(p, &list)?;
+    let mut list = page.to_vec();
+    let stored = named(state, &tenant, level, &mut list).await?;
     let store = state.store.as_ref();
     let margins = margins(store, &tenant).await?;
     let skus = campaign_skus(store, &tenant).await?;
     let bids: BTreeMap<String, Decimal> = if level == Level::Target {
-        shared::ppc::optimise::targets(store, &tenant)
-            .await?
-            .iter()
+        stored
+            .values()
             .map(|e| (e.id.clone(), shared::ppc::optimise::bid_of(e)))
             .collect()
     } else {

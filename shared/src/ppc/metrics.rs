@@ -281,6 +281,9 @@ pub struct EntityTotals {
     pub ad_group_id: Option<String>,
     pub match_type: Option<String>,
     pub currency: String,
+    /// The Ads profile of its first row.
+    #[serde(skip)]
+    pub profile_id: i64,
     #[serde(skip)]
     pub totals: Totals,
 }
@@ -300,6 +303,7 @@ pub fn by_entity(rows: &[AdsDay], names: &BTreeMap<String, String>) -> Vec<Entit
             ad_group_id: d.ad_group_id.clone(),
             match_type: d.match_type.clone(),
             currency: d.currency.clone(),
+            profile_id: d.profile_id,
             totals: Totals::default(),
         });
         e.totals.add(d);
@@ -334,6 +338,33 @@ pub fn total(rows: &[AdsDay]) -> Totals {
         t.add(d);
     }
     t
+}
+
+/// The stored entities of `list` (of kinds `kinds`), by id, read by key: a page of a long
+/// list reads only its own. Of two kinds with one id, the later kind's.
+pub async fn stored_of(
+    store: &dyn Store,
+    tenant: &Tenant,
+    kinds: &[EntityKind],
+    list: &[EntityTotals],
+) -> Result<BTreeMap<String, AdsEntity>, StoreError> {
+    let keys: Vec<crate::ports::store::Key> = kinds
+        .iter()
+        .flat_map(|k| {
+            list.iter().map(move |e| {
+                crate::keys::tenant(tenant).ads_entity(k.as_str(), e.profile_id, &e.id)
+            })
+        })
+        .collect();
+    let mut found = vec![];
+    for chunk in keys.chunks(crate::ports::store::BATCH_GET_CHUNK) {
+        for i in store.batch_get(chunk).await? {
+            found.push(AdsEntity::from_item(&i)?);
+        }
+    }
+    let rank = |k: EntityKind| kinds.iter().position(|x| *x == k).unwrap_or(0);
+    found.sort_by_key(|e| rank(e.kind));
+    Ok(found.into_iter().map(|e| (e.id.clone(), e)).collect())
 }
 
 /// The names of stored entities of a kind, by id.
