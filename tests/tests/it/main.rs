@@ -41,3 +41,5 @@ mod sync_listings;
 mod sync_money;
 mod sync_state;
 mod sync_worker;
+// Ads report streaming (adsstream)
+mod ads_stream;
