@@ -779,6 +779,9 @@ pub async fn refresh_many(
     let mut n = 0;
     for ((level, profile), days) in changed {
         n += if is_built(store, tenant, *level, *profile).await? {
+            if days.is_empty() {
+                continue;
+            }
             refresh(store, tenant, *level, *profile, days).await?
         } else {
             build(store, tenant, *level, *profile, now).await?
@@ -788,21 +791,23 @@ pub async fn refresh_many(
 }
 
 /// The [`ADS_DAYS_CHANGED`] events of the rows an Ads report step read: one per profile
-/// (source `beddora.sync`).
+/// whose reports it read, naming every level (a level without rows with no days: its first
+/// event still builds it, so a profile without search terms, or without ads, never keeps the
+/// tenant on the day rows). Source `beddora.sync`.
 pub fn days_changed(
     tenant: &Tenant,
     connection: &str,
     days: &BTreeMap<(i64, String), BTreeMap<Level, BTreeSet<NaiveDate>>>,
 ) -> Vec<crate::ports::bus::DomainEvent> {
     days.iter()
-        .filter(|(_, l)| l.values().any(|d| !d.is_empty()))
         .map(|((profile, marketplace), levels)| {
-            let levels: serde_json::Map<String, serde_json::Value> = levels
+            let levels: serde_json::Map<String, serde_json::Value> = Level::ALL
                 .iter()
-                .map(|(l, d)| {
+                .map(|l| {
+                    let d = levels.get(l).into_iter().flatten();
                     (
                         l.as_str().to_string(),
-                        serde_json::json!(d.iter().map(|x| x.to_string()).collect::<Vec<_>>()),
+                        serde_json::json!(d.map(|x| x.to_string()).collect::<Vec<_>>()),
                     )
                 })
                 .collect();

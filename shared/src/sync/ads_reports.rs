@@ -357,6 +357,10 @@ impl DatasetSync for AdsReportsSync {
                         break;
                     };
                     let reported_at = status.created_at.or(status.generated_at).unwrap_or(now);
+                    // Its profile is named in `AdsDaysChanged` even when it has no rows.
+                    ads_days
+                        .entry((p.profile, p.marketplace.clone()))
+                        .or_default();
                     // The document's rows in batches, from where an earlier step stopped.
                     let mut rows = api.report_rows(&ctx, url, p.rows_done);
                     loop {

@@ -411,6 +411,24 @@ async fn an_unbuilt_tenant_reads_its_days_and_its_first_event_builds_every_day()
             .unwrap()
             .is_none()
     );
+    // Its reports had no rows: its event names no day, and still builds every level of it.
+    let mut by: BTreeMap<(i64, String), BTreeMap<Level, BTreeSet<NaiveDate>>> = BTreeMap::new();
+    by.entry((PROFILES[1], "m".into())).or_default();
+    for e in blocks::days_changed(&tenant, "conn-1", &by) {
+        apply_to(store, &tenant, &e.detail_type, &e.detail)
+            .await
+            .unwrap();
+    }
+    let again = blocks::read_spans(store, &tenant, Level::Target, &[(from, to)])
+        .await
+        .unwrap()
+        .expect("built");
+    assert_eq!(got(&again), got(&before));
+    assert!(
+        blocks::is_built(store, &tenant, Level::SearchTerm, PROFILES[1])
+            .await
+            .unwrap()
+    );
 }
 
 async fn get(
