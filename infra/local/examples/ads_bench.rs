@@ -266,6 +266,9 @@ async fn main() {
     let campaigns: usize = env_or("CAMPAIGNS", 500);
     let keywords: usize = env_or("KEYWORDS", 50_000);
     let rounds: usize = env_or("ROUNDS", 20);
+    // Days of ad history the stand-in holds (the backfill still asks for 95): fewer keep the
+    // embedded in-memory store inside the machine's memory at full scale.
+    let ads_days: i64 = env_or("ADS_DAYS", 100);
     let per_campaign = (keywords / campaigns.max(1)).max(1);
     let t0 = Instant::now();
     let seller = amazon_stand_in::generate(&amazon_stand_in::SellerSpec {
@@ -274,7 +277,7 @@ async fn main() {
         ads_scale: Some(amazon_stand_in::generator::AdsScale {
             campaigns,
             keywords_per_campaign: per_campaign,
-            days: 100,
+            days: ads_days,
         }),
         ..Default::default()
     });
@@ -284,7 +287,7 @@ async fn main() {
     let served = st.clone();
     tokio::spawn(async move { axum::serve(listener, amazon_stand_in::router(served)).await });
     println!(
-        "Ads backfill: {campaigns} campaigns, {} keywords (+{campaigns} product targets), one US profile; generated in {:.1}s",
+        "Ads backfill: {campaigns} campaigns, {} keywords (+{campaigns} product targets), one US profile, {ads_days} days of ad history; generated in {:.1}s",
         campaigns * per_campaign,
         t0.elapsed().as_secs_f64()
     );
