@@ -348,7 +348,7 @@ async fn connect(
     redirect_uri: &str,
 ) -> std::result::Result<Vec<serde_json::Value>, Box<Response>> {
     let refresh: SecretString = access
-        .exchange_code(code, redirect_uri)
+        .exchange_code(account, code, redirect_uri)
         .await
         .map_err(|e| amazon_failed("exchanging the authorization code", &e))?;
     // The new token's calls are cached under a key of their own until it is the connection's.

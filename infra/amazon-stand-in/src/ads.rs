@@ -104,9 +104,45 @@ pub struct AdsState {
     /// Accepted campaign updates: the daily budget (as `bid`) and state.
     campaigns: HashMap<i64, KeywordEdit>,
     reports: Vec<AdsReport>,
-    documents: HashMap<String, Vec<u8>>,
+    /// Rendered documents (the "S3 objects"): files of a directory of this stand-in's own,
+    /// removed with it, so a large account's reports never sit in memory.
+    documents: Documents,
     /// Per profile index; `usize::MAX` is the account-level bucket of profile listing.
     buckets: HashMap<usize, Bucket>,
+}
+
+/// The report documents of one stand-in: gzip files in a temporary directory of its own
+/// (created on the first document, removed when the stand-in goes), and each one's size.
+#[derive(Default)]
+struct Documents {
+    dir: Option<std::path::PathBuf>,
+    sizes: HashMap<String, u64>,
+}
+
+impl Documents {
+    fn path(&mut self, id: &str) -> std::io::Result<std::path::PathBuf> {
+        let dir = match &self.dir {
+            Some(d) => d.clone(),
+            None => {
+                let d = std::env::temp_dir().join(format!(
+                    "amazon-stand-in-ads-{}-{}",
+                    std::process::id(),
+                    uuid::Uuid::new_v4()
+                ));
+                std::fs::create_dir_all(&d)?;
+                self.dir.insert(d).clone()
+            }
+        };
+        Ok(dir.join(format!("{id}.json.gz")))
+    }
+}
+
+impl Drop for Documents {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
 }
 
 /// The bid and state of a keyword or product target now (after accepted updates), for tests.
@@ -1480,7 +1516,7 @@ async fn create_report(State(st): State<Shared>, headers: HeaderMap, body: Bytes
 fn report_json(
     r: &AdsReport,
     now: DateTime<Utc>,
-    download: Option<(String, DateTime<Utc>, usize)>,
+    download: Option<(String, DateTime<Utc>, u64)>,
 ) -> Value {
     let status = report_status(r, now);
     let updated = match status {
@@ -1525,12 +1561,12 @@ async fn get_report(
         return report_error(StatusCode::NOT_FOUND, "Report not found");
     };
     let download = if report_status(&r, now) == "COMPLETED" {
-        let size = match with_state(&st, |s| s.documents.get(&r.id).map(Vec::len)) {
+        let size = match with_state(&st, |s| s.documents.sizes.get(&r.id).copied()) {
             Some(n) => n,
             None => {
-                let bytes = render_document(&st, &r);
-                let n = bytes.len();
-                with_state(&st, |s| s.documents.insert(r.id.clone(), bytes));
+                let path = with_state(&st, |s| s.documents.path(&r.id)).expect("document dir");
+                let n = render_document(&st, &r, &path).expect("document file");
+                with_state(&st, |s| s.documents.sizes.insert(r.id.clone(), n));
                 n
             }
         };
@@ -1679,63 +1715,81 @@ struct RowOf {
     date: Option<NaiveDate>,
 }
 
-/// The report's rows: each campaign-day is split over its targets and settled as of the day
-/// the report was made ([`crate::ads_truth`]), then summed at the report's level. Each
-/// campaign has one ad group advertising one product, so its ad group and advertised product
-/// rows are the campaign's.
-fn report_rows(st: &StandIn, r: &AdsReport) -> Vec<Value> {
+/// Writes the report's rows, a JSON array, to `out` one row at a time: each campaign-day is
+/// split over its targets and settled as of the day the report was made
+/// ([`crate::ads_truth`]), then summed at the report's level, campaign by campaign (rows in
+/// the order of campaign, target, date), so only one campaign's rows are ever in memory.
+/// Each campaign has one ad group advertising one product, so its ad group and advertised
+/// product rows are the campaign's. The number of rows.
+fn write_rows(st: &StandIn, r: &AdsReport, out: &mut impl Write) -> std::io::Result<u64> {
     let spec = &r.spec;
     let today = profile_today(st, r.profile, r.created);
     let by_target = matches!(spec.level, Level::Targeting | Level::SearchTerm);
-    let mut groups: BTreeMap<RowKey, (Option<Target>, Figures)> = BTreeMap::new();
-    for d in &st.seller.ads_days {
-        if d.date < r.start || d.date > r.end {
-            continue;
+    let mut days: Vec<&crate::model::AdsDay> = st
+        .seller
+        .ads_days
+        .iter()
+        .filter(|d| {
+            let c = &st.seller.campaigns[d.campaign];
+            d.date >= r.start
+                && d.date <= r.end
+                && c.profile == r.profile
+                && spec
+                    .statuses
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|s| s == c.state))
+        })
+        .collect();
+    days.sort_by_key(|d| d.campaign);
+    out.write_all(b"[")?;
+    let mut n = 0u64;
+    for campaign in days.chunk_by(|a, b| a.campaign == b.campaign) {
+        let mut groups: BTreeMap<RowKey, (Option<Target>, Figures)> = BTreeMap::new();
+        for d in campaign {
+            for t in crate::ads_truth::split_day(&st.seller, d.campaign, d, today) {
+                let key = RowKey {
+                    campaign: d.campaign,
+                    target: by_target.then_some(t.target.id),
+                    date: spec.daily.then_some(d.date),
+                };
+                let e = groups
+                    .entry(key)
+                    .or_insert_with(|| (by_target.then(|| t.target.clone()), Figures::default()));
+                e.1.add(&t.figures);
+            }
         }
-        let c = &st.seller.campaigns[d.campaign];
-        if c.profile != r.profile
-            || !spec
-                .statuses
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|s| s == c.state))
-        {
-            continue;
-        }
-        for t in crate::ads_truth::split_day(&st.seller, d.campaign, d, today) {
-            let key = RowKey {
-                campaign: d.campaign,
-                target: by_target.then_some(t.target.id),
-                date: spec.daily.then_some(d.date),
-            };
-            let e = groups
-                .entry(key)
-                .or_insert_with(|| (by_target.then(|| t.target.clone()), Figures::default()));
-            e.1.add(&t.figures);
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(k, (target, m))| {
+        for (k, (target, m)) in groups {
             let row = RowOf {
                 campaign: k.campaign,
                 target,
                 date: k.date,
             };
-            let out: Map<String, Value> = spec
+            let fields: Map<String, Value> = spec
                 .columns
                 .iter()
                 .map(|name| (name.clone(), column(st, r, &row, &m, name)))
                 .collect();
-            Value::Object(out)
-        })
-        .collect()
+            if n > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(to_text(&Value::Object(fields)).as_bytes())?;
+            n += 1;
+        }
+    }
+    out.write_all(b"]")?;
+    Ok(n)
 }
 
-fn render_document(st: &StandIn, r: &AdsReport) -> Vec<u8> {
-    let text = to_text(&Value::Array(report_rows(st, r)));
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(text.as_bytes()).expect("gzip in memory");
-    gz.finish().expect("gzip in memory")
+/// Renders the report's gzip document into the file at `path`; its size in bytes.
+fn render_document(st: &StandIn, r: &AdsReport, path: &std::path::Path) -> std::io::Result<u64> {
+    // Written aside and renamed into place: two looks at once may both render it.
+    let part = path.with_extension(format!("part-{}", uuid::Uuid::new_v4()));
+    let file = std::io::BufWriter::new(std::fs::File::create(&part)?);
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    write_rows(st, r, &mut gz)?;
+    gz.finish()?.flush()?;
+    std::fs::rename(&part, path)?;
+    Ok(std::fs::metadata(path)?.len())
 }
 
 #[derive(Deserialize)]
@@ -1757,13 +1811,24 @@ async fn download(
         )
             .into_response();
     }
-    match with_state(&st, |s| s.documents.get(&id).cloned()) {
-        Some(bytes) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            bytes,
-        )
-            .into_response(),
+    let path = with_state(&st, |s| {
+        s.documents
+            .sizes
+            .contains_key(&id)
+            .then(|| s.documents.path(&id).ok())
+            .flatten()
+    });
+    // Streamed from the file, as S3 sends an object.
+    match path.map(tokio::fs::File::open) {
+        Some(open) => match open.await {
+            Ok(file) => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/octet-stream")],
+                axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+            )
+                .into_response(),
+            Err(_) => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
+        },
         None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
     }
 }

@@ -3,7 +3,8 @@
 //! reporting v3 (create, wait, download).
 //!
 //! Ads access tokens come from a second [`TokenProvider`] built with the Ads LWA application's
-//! credentials (Ads tokens are global, so one per advertiser consent serves every region).
+//! credentials, at Login with Amazon's token endpoint of the advertiser's region
+//! ([`AdsRegion::token_url`]).
 //! Calls go through the same executor as the SP-API ([`Executor`]): they draw from a
 //! per-profile bucket of the shared [`RateLimiter`]; a 429 empties that bucket and the call
 //! waits the `Retry-After` Amazon gave, through the [`Pacer`], never past the deadline.
@@ -61,6 +62,31 @@ pub enum AdsRegion {
 }
 
 impl AdsRegion {
+    pub const ALL: [AdsRegion; 3] = [
+        AdsRegion::NorthAmerica,
+        AdsRegion::Europe,
+        AdsRegion::FarEast,
+    ];
+
+    /// The region of a connection's region code (`NA`, `EU`, `FE`; anything else is `NA`).
+    pub fn of_code(code: &str) -> Self {
+        match code.to_ascii_uppercase().as_str() {
+            "EU" => AdsRegion::Europe,
+            "FE" => AdsRegion::FarEast,
+            _ => AdsRegion::NorthAmerica,
+        }
+    }
+
+    /// Login with Amazon's token endpoint of the region: the Ads authorization code is
+    /// exchanged, and the Ads access tokens refreshed, where the advertiser consented.
+    pub fn token_url(self) -> &'static str {
+        match self {
+            AdsRegion::NorthAmerica => "https://api.amazon.com/auth/o2/token",
+            AdsRegion::Europe => "https://api.amazon.co.uk/auth/o2/token",
+            AdsRegion::FarEast => "https://api.amazon.co.jp/auth/o2/token",
+        }
+    }
+
     /// The region's API base URL.
     pub fn base_url(self) -> &'static str {
         match self {
@@ -1100,37 +1126,139 @@ impl AdsApi {
         .await
     }
 
-    /// Downloads a completed report's file (`url`, no Ads headers), gunzips it and parses its
-    /// rows. An expired URL is `Forbidden` (get the report again for a fresh one).
+    /// Downloads a completed report's file (`url`, no Ads headers), gunzips it and parses all
+    /// its rows. An expired URL is `Forbidden` (get the report again for a fresh one). For a
+    /// report of any size, read it with [`Self::report_rows`] instead: this holds every row.
     pub async fn download_report(
         &self,
         ctx: &Context,
         url: &str,
     ) -> Result<Vec<ReportRow>, AmazonError> {
-        let mut attempts = 0u32;
+        let mut rows = self.report_rows(ctx, url, 0);
+        let mut out = vec![];
+        while let Some(batch) = rows.next().await? {
+            out.extend(batch);
+        }
+        Ok(out)
+    }
+
+    /// The rows of a completed report's file (`url`, no Ads headers) from row `skip` on, read
+    /// as a stream a batch at a time: the file is gunzipped and its JSON array split into rows
+    /// as it arrives, so the memory it takes is a few batches whatever the report's size.
+    pub fn report_rows(&self, ctx: &Context, url: &str, skip: u64) -> ReportRows {
+        ReportRows {
+            exec: self.exec.clone(),
+            url: url.to_string(),
+            deadline: ctx.deadline,
+            batch: ROW_BATCH,
+            offset: skip,
+            attempts: 0,
+            rx: None,
+        }
+    }
+}
+
+/// Rows handed out per batch by [`ReportRows`].
+pub const ROW_BATCH: usize = 1000;
+
+/// What the decoding thread hands over: a batch of rows (an empty one at the end of the
+/// file), or why it stopped (`None`: corrupt, cut short or the connection broke, worth
+/// downloading again from the rows already handed out).
+type Batch = Result<Vec<ReportRow>, Option<AmazonError>>;
+
+/// A report file's rows as a stream ([`AdsApi::report_rows`]). A download that breaks or
+/// arrives corrupt is fetched again (up to 8 times, waits within the deadline) and resumes
+/// after the rows already handed out; the file's row order is stable, so [`Self::offset`]
+/// is a checkpoint a later step can resume from with [`AdsApi::report_rows`].
+pub struct ReportRows {
+    exec: Arc<Executor>,
+    url: String,
+    deadline: DateTime<Utc>,
+    batch: usize,
+    offset: u64,
+    attempts: u32,
+    rx: Option<tokio::sync::mpsc::Receiver<Batch>>,
+}
+
+impl ReportRows {
+    /// Rows per batch (at least 1).
+    pub fn with_batch(mut self, rows: usize) -> Self {
+        self.batch = rows.max(1);
+        self
+    }
+
+    /// Rows of the file before the next batch (those skipped and those handed out).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next batch of rows; `None` at the end of the file.
+    pub async fn next(&mut self) -> Result<Option<Vec<ReportRow>>, AmazonError> {
         loop {
-            attempts += 1;
+            let rx = match &mut self.rx {
+                Some(rx) => rx,
+                None => {
+                    let rx = self.open().await?;
+                    self.rx.insert(rx)
+                }
+            };
+            let failure = match rx.recv().await {
+                Some(Ok(rows)) if rows.is_empty() => {
+                    self.rx = None;
+                    return Ok(None);
+                }
+                Some(Ok(rows)) => {
+                    self.offset += rows.len() as u64;
+                    return Ok(Some(rows));
+                }
+                Some(Err(Some(e))) => {
+                    self.rx = None;
+                    return Err(e);
+                }
+                // Cut short, corrupt, or the decoding thread ended without a word.
+                Some(Err(None)) | None => Failure::Transport("corrupt or truncated report".into()),
+            };
+            self.rx = None;
+            self.retry(failure).await?;
+        }
+    }
+
+    /// Counts a failed download; the error once there were too many, else waits a backoff.
+    async fn retry(&mut self, failure: Failure) -> Result<(), AmazonError> {
+        self.attempts += 1;
+        if self.attempts >= MAX_DOWNLOADS {
+            let attempts = self.attempts;
+            return Err(match failure {
+                Failure::Server(status, message) => AmazonError::Server {
+                    status,
+                    message,
+                    attempts,
+                },
+                Failure::Transport(message) => AmazonError::Transport { message, attempts },
+            });
+        }
+        wait_within(
+            self.exec.pacer().as_ref(),
+            Backoff::RETRY.delay(self.attempts),
+            self.deadline,
+        )
+        .await
+    }
+
+    /// Requests the file and starts decoding it from `offset` on a blocking thread.
+    async fn open(&mut self) -> Result<tokio::sync::mpsc::Receiver<Batch>, AmazonError> {
+        loop {
             let failure = match self
                 .exec
                 .http()
-                .get(url)
-                .timeout(std::time::Duration::from_secs(300))
+                .get(&self.url)
+                .timeout(std::time::Duration::from_secs(900))
                 .send()
                 .await
             {
                 Err(e) => Failure::Transport(e.without_url().to_string()),
                 Ok(res) => match res.status().as_u16() {
-                    200 => match res.bytes().await {
-                        Err(e) => Failure::Transport(format!("download: {}", e.without_url())),
-                        Ok(bytes) => match tokio::task::spawn_blocking(move || parse_rows(&bytes))
-                            .await
-                            .map_err(|e| AmazonError::Dependency(format!("report task: {e}")))?
-                        {
-                            Ok(rows) => return Ok(rows),
-                            Err(Some(e)) => return Err(e),
-                            Err(None) => Failure::Transport("corrupt or truncated report".into()),
-                        },
-                    },
+                    200 => return Ok(decode_in_background(res, self.offset, self.batch)),
                     403 => {
                         return Err(AmazonError::Forbidden(
                             "the report URL has expired; get the report again".into(),
@@ -1146,41 +1274,114 @@ impl AdsApi {
                     }
                 },
             };
-            if attempts >= MAX_DOWNLOADS {
-                return Err(match failure {
-                    Failure::Server(status, message) => AmazonError::Server {
-                        status,
-                        message,
-                        attempts,
-                    },
-                    Failure::Transport(message) => AmazonError::Transport { message, attempts },
-                });
-            }
-            wait_within(
-                self.exec.pacer().as_ref(),
-                Backoff::RETRY.delay(attempts),
-                ctx.deadline,
-            )
-            .await?;
+            self.retry(failure).await?;
         }
     }
 }
 
-/// Rows of a report file (gzip or plain JSON). `Err(None)` when the file is corrupt or cut
-/// short (worth downloading again), `Err(Some(_))` when its rows do not have the expected shape.
-fn parse_rows(bytes: &[u8]) -> Result<Vec<ReportRow>, Option<AmazonError>> {
-    let mut text = Vec::with_capacity(bytes.len() * 8);
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut text)
-            .map_err(|_| None)?;
+/// Decodes the body of `res` on a blocking thread, handing batches over a channel of two:
+/// the thread waits while the reader writes, so at most a few batches are in memory.
+fn decode_in_background(
+    res: reqwest::Response,
+    skip: u64,
+    batch: usize,
+) -> tokio::sync::mpsc::Receiver<Batch> {
+    use futures_util::TryStreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let body = res
+        .bytes_stream()
+        .map_err(|e| std::io::Error::other(e.without_url().to_string()));
+    let reader = tokio_util::io::SyncIoBridge::new_with_handle(
+        tokio_util::io::StreamReader::new(body),
+        tokio::runtime::Handle::current(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let out = decode_rows(reader, skip, batch, |rows| {
+            tx.blocking_send(Ok(rows)).is_ok()
+        });
+        // The end of the file, or why the rows stopped (nobody may be listening any more).
+        let _ = tx.blocking_send(out.map(|()| vec![]));
+    });
+    rx
+}
+
+/// The error a row sink that is no longer wanted stops the decoding with.
+const STOPPED: &str = "the reader stopped";
+
+/// Reads a report file (gzip or plain JSON, an array of rows) from `input`, skipping its first
+/// `skip` rows and handing the others to `send` in batches of `batch` (`send` answers false to
+/// stop). `Err(None)` when the file is corrupt or cut short (worth downloading again),
+/// `Err(Some(_))` when its rows do not have the expected shape.
+pub fn decode_rows<R: Read>(
+    input: R,
+    skip: u64,
+    batch: usize,
+    send: impl FnMut(Vec<ReportRow>) -> bool,
+) -> Result<(), Option<AmazonError>> {
+    use std::io::BufRead;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    let gzip = input
+        .fill_buf()
+        .map_err(|_| None)?
+        .starts_with(&[0x1f, 0x8b]);
+    let text: Box<dyn Read> = if gzip {
+        Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(input),
+        ))
     } else {
-        text.extend_from_slice(bytes);
+        Box::new(input)
+    };
+    let mut de = serde_json::Deserializer::from_reader(text);
+    let rows = RowsVisitor {
+        skip,
+        batch: batch.max(1),
+        send,
+    };
+    serde::Deserializer::deserialize_seq(&mut de, rows)
+        .and_then(|()| de.end())
+        .map_err(|e| {
+            (e.is_data() && !e.to_string().starts_with(STOPPED))
+                .then(|| AmazonError::Dependency(format!("unexpected report rows: {e}")))
+        })
+}
+
+/// Walks the rows of a report's JSON array one element at a time.
+struct RowsVisitor<F> {
+    skip: u64,
+    batch: usize,
+    send: F,
+}
+
+impl<'de, F: FnMut(Vec<ReportRow>) -> bool> serde::de::Visitor<'de> for RowsVisitor<F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of report rows")
     }
-    serde_json::from_slice(&text).map_err(|e| {
-        e.is_data()
-            .then(|| AmazonError::Dependency(format!("unexpected report rows: {e}")))
-    })
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        for _ in 0..self.skip {
+            if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                return Ok(());
+            }
+        }
+        let mut rows = Vec::with_capacity(self.batch);
+        while let Some(row) = seq.next_element::<ReportRow>()? {
+            rows.push(row);
+            if rows.len() == self.batch {
+                let full = std::mem::replace(&mut rows, Vec::with_capacity(self.batch));
+                if !(self.send)(full) {
+                    return Err(A::Error::custom(STOPPED));
+                }
+            }
+        }
+        if !rows.is_empty() && !(self.send)(rows) {
+            return Err(A::Error::custom(STOPPED));
+        }
+        Ok(())
+    }
 }
 
 /// The listable Sponsored Products entities.

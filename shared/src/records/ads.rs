@@ -259,6 +259,62 @@ pub async fn put_day(
     put_newer(store, d.to_item(tenant), &version_at(d.reported_at)).await
 }
 
+/// Writes a batch of rows, each newer-wins as [`put_day`], in transactions of up to 100:
+/// one round trip per 100 rows when nothing as new is stored (a backfill, the daily
+/// re-pull). A transaction a stored row cancels (a report made at the same time or later:
+/// a step re-run after it died halfway) is written row by row. The outcome of each row, in
+/// order.
+pub async fn put_days(
+    store: &dyn Store,
+    tenant: &Tenant,
+    days: &[AdsDay],
+) -> Result<Vec<Written>, StoreError> {
+    use crate::ports::store::{Condition, Key, TxOp, Value, MAX_TRANSACT_ITEMS};
+    let mut out = Vec::with_capacity(days.len());
+    for chunk in days.chunks(MAX_TRANSACT_ITEMS) {
+        let items: Vec<(Item, String)> = chunk
+            .iter()
+            .map(|d| (d.to_item(tenant), version_at(d.reported_at)))
+            .collect();
+        let keys: std::collections::HashSet<Key> =
+            items.iter().filter_map(|(i, _)| Key::of(i)).collect();
+        if keys.len() == items.len() {
+            let ops = items
+                .iter()
+                .map(|(item, version)| {
+                    let mut item = item.clone();
+                    item.insert(
+                        crate::records::SOURCE_VERSION.into(),
+                        Value::S(version.clone()),
+                    );
+                    TxOp::Put {
+                        item,
+                        condition: Some(Condition::Any(vec![
+                            Condition::NotExists,
+                            Condition::Below(
+                                crate::records::SOURCE_VERSION.into(),
+                                Value::S(version.clone()),
+                            ),
+                        ])),
+                    }
+                })
+                .collect();
+            match store.transact(ops).await {
+                Ok(()) => {
+                    out.extend(std::iter::repeat_n(Written::Stored, items.len()));
+                    continue;
+                }
+                Err(StoreError::TransactionCanceled { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for (item, version) in items {
+            out.push(put_newer(store, item, &version).await?);
+        }
+    }
+    Ok(out)
+}
+
 /// The stored rows of a level from `from` to `to` (inclusive).
 pub async fn days(
     store: &dyn Store,

@@ -13,6 +13,7 @@
 //! datasets.
 
 use crate::amazon::ads::{AdsApi, AdsRegion, Profile};
+use crate::amazon::endpoints::LWA_TOKEN_URL;
 use crate::amazon::{AmazonError, Context, Credentials, Executor, RateLimiter, TokenProvider};
 use crate::connections::{self, AmazonAccount};
 use crate::keys::Tenant;
@@ -28,8 +29,15 @@ use std::sync::Arc;
 
 /// The Ads application of one process.
 pub struct AdsAccess {
-    exec: Arc<Executor>,
-    tokens: Arc<TokenProvider>,
+    /// Per region (`AdsRegion::ALL` order): the executor and token provider of the region's
+    /// Login with Amazon endpoint, over one shared limiter.
+    regions: Vec<Regional>,
+    http: reqwest::Client,
+    creds: Credentials,
+    store: Arc<dyn Store>,
+    pacer: Arc<dyn Pacer>,
+    cache_key: SecretString,
+    limiter: Arc<RateLimiter>,
     client_id: String,
     /// `ADS_RETURN_URL`: where Login with Amazon sends the advertiser back when the caller
     /// names no page of its own (the public URL of `/api/ppc/ads/callback`).
@@ -41,8 +49,21 @@ pub struct AdsAccess {
     page_size: Option<usize>,
 }
 
+/// The Ads client parts of one region.
+struct Regional {
+    region: AdsRegion,
+    token_url: String,
+    exec: Arc<Executor>,
+    tokens: Arc<TokenProvider>,
+}
+
 impl AdsAccess {
     /// `creds` are the Ads LWA application's; `cache_key` encrypts the cached Ads tokens.
+    ///
+    /// Token endpoints: when `creds.token_url` is Login with Amazon's own
+    /// ([`LWA_TOKEN_URL`], what `AmazonSettings::token_url` gives without a base URL), each
+    /// region gets its tokens from its own endpoint ([`AdsRegion::token_url`]); any other URL
+    /// (the stand-in's) serves every region. [`Self::with_token_url`] sets one region's.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         http: reqwest::Client,
@@ -55,24 +76,79 @@ impl AdsAccess {
         secret_prefix: impl Into<String>,
     ) -> Self {
         let client_id = creds.client_id.clone();
-        let tokens = Arc::new(TokenProvider::new(
-            http.clone(),
+        let limiter = Arc::new(RateLimiter::new(store.clone(), pacer.clone()));
+        let mut this = Self {
+            regions: vec![],
+            http,
             creds,
-            store.clone(),
-            pacer.clone(),
-            cache_key,
-        ));
-        let limiter = Arc::new(RateLimiter::new(store, pacer.clone()));
-        Self {
-            exec: Arc::new(Executor::new(http, tokens.clone(), limiter, pacer)),
-            tokens,
+            store,
+            pacer,
+            cache_key: cache_key.clone(),
+            limiter,
             client_id,
             return_url: None,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_string()),
             secrets,
             secret_prefix: secret_prefix.into(),
             page_size: None,
+        };
+        let amazon = this.creds.token_url.trim_end_matches('/') == LWA_TOKEN_URL;
+        for region in AdsRegion::ALL {
+            let url = if amazon {
+                region.token_url().to_string()
+            } else {
+                this.creds.token_url.clone()
+            };
+            let r = this.regional(region, url);
+            this.regions.push(r);
         }
+        this
+    }
+
+    fn regional(&self, region: AdsRegion, token_url: String) -> Regional {
+        let tokens = Arc::new(TokenProvider::new(
+            self.http.clone(),
+            Credentials {
+                token_url: token_url.clone(),
+                ..self.creds.clone()
+            },
+            self.store.clone(),
+            self.pacer.clone(),
+            &self.cache_key,
+        ));
+        Regional {
+            region,
+            token_url,
+            exec: Arc::new(Executor::new(
+                self.http.clone(),
+                tokens.clone(),
+                self.limiter.clone(),
+                self.pacer.clone(),
+            )),
+            tokens,
+        }
+    }
+
+    /// Gets `region`'s Ads tokens from `token_url` (a test's or the stand-in's endpoint).
+    pub fn with_token_url(mut self, region: AdsRegion, token_url: impl Into<String>) -> Self {
+        let r = self.regional(region, token_url.into());
+        if let Some(slot) = self.regions.iter_mut().find(|x| x.region == region) {
+            *slot = r;
+        }
+        self
+    }
+
+    /// The Login with Amazon token endpoint of the connection's region.
+    pub fn token_url(&self, account: &AmazonAccount) -> &str {
+        &self.of(account).token_url
+    }
+
+    fn of(&self, account: &AmazonAccount) -> &Regional {
+        let region = AdsRegion::of_code(&account.region);
+        self.regions
+            .iter()
+            .find(|r| r.region == region)
+            .expect("every region")
     }
 
     /// From the app secret's `adsClientId`/`adsClientSecret` (and its `jwtSigningKey` for the
@@ -153,13 +229,20 @@ impl AdsAccess {
         format!("{host}?{query}")
     }
 
-    /// Exchanges the consent's authorization code for the advertiser's Ads refresh token.
+    /// Exchanges the consent's authorization code for the advertiser's Ads refresh token,
+    /// at the token endpoint of the connection's region (where the code was given).
     pub async fn exchange_code(
         &self,
+        account: &AmazonAccount,
         code: &str,
         redirect_uri: &str,
     ) -> Result<SecretString, AmazonError> {
-        Ok(self.tokens.exchange_code(code, redirect_uri).await?.1)
+        Ok(self
+            .of(account)
+            .tokens
+            .exchange_code(code, redirect_uri)
+            .await?
+            .1)
     }
 
     /// Whether the connection has an Ads refresh token stored.
@@ -172,15 +255,12 @@ impl AdsAccess {
 
     /// The Ads client of the connection's region.
     pub fn api(&self, account: &AmazonAccount) -> AdsApi {
+        let regional = self.of(account);
         let base = match &self.base_url {
             Some(u) => u.clone(),
-            None => match account.region.to_ascii_uppercase().as_str() {
-                "EU" => AdsRegion::Europe.base_url().to_string(),
-                "FE" => AdsRegion::FarEast.base_url().to_string(),
-                _ => AdsRegion::NorthAmerica.base_url().to_string(),
-            },
+            None => regional.region.base_url().to_string(),
         };
-        let api = AdsApi::with_executor(self.exec.clone(), base, self.client_id.clone());
+        let api = AdsApi::with_executor(regional.exec.clone(), base, self.client_id.clone());
         match self.page_size {
             Some(n) => api.with_page_size(n),
             None => api,
@@ -202,7 +282,12 @@ impl AdsAccess {
         account: &AmazonAccount,
         refresh_token: &SecretString,
     ) -> Result<(), AmazonError> {
-        if let Err(e) = self.tokens.invalidate(&format!("{}-ads", account.id)).await {
+        if let Err(e) = self
+            .of(account)
+            .tokens
+            .invalidate(&format!("{}-ads", account.id))
+            .await
+        {
             tracing::warn!(connection = %account.id, error = %e, "cached Ads access token not dropped");
         }
         let body = json!({"refreshToken": refresh_token.expose_secret()}).to_string();

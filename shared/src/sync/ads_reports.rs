@@ -9,12 +9,23 @@
 //!   when Amazon made the report, so a re-pull replaces the late-attributed figures and never
 //!   adds to them (`crate::records::ads`).
 //!
-//! Every report of a run is requested ahead, then collected as Amazon completes them; a
+//! Every report of a run is requested ahead, then collected in the order requested as Amazon
+//! completes them: a round of looks stops at the first report still in preparation (those
+//! after it are very likely not ready either) and the next round comes 30 seconds later; a
 //! duplicate request (425) resumes the report already in progress; throttling waits the
 //! `Retry-After` through the shared limiter (the Ads client); a `FAILED` report is requested
 //! again up to [`MAX_ATTEMPTS`] times, then the run fails naming the window.
 //!
-//! Checkpoint: the reports of the run still to collect (with their ids once requested).
+//! A completed report's document (1.5M rows for a 31-day keyword report of a large account)
+//! is never held whole: it is gunzipped and split into rows as it downloads
+//! ([`crate::amazon::ads::ReportRows`]) and written a batch of 1,000 rows at a time
+//! ([`records::put_days`]), so a step's memory is a few batches whatever the report's size.
+//!
+//! Checkpoint: the reports of the run still to collect (with their ids once requested) and,
+//! for the one being written, the rows of its document already written. A step near its
+//! deadline stops between batches and the next resumes at that row; a step that dies
+//! halfway is re-run from the last checkpoint and rewrites the rows after it, which changes
+//! nothing where they were stored (newer-wins by the report's creation time).
 
 use super::ads::{ads_error, sync_profiles, AdsAccess};
 use super::step::{DatasetSync, StepContext, StepError, StepResult};
@@ -37,6 +48,9 @@ pub const WINDOW_DAYS: i64 = 31;
 pub const MAX_ATTEMPTS: u32 = 3;
 /// Wait between looks at reports Amazon is still preparing.
 const POLL: Duration = Duration::seconds(30);
+/// Time a step keeps to save its checkpoint: it stops requesting, looking and writing
+/// batches of rows this long before its deadline.
+const MARGIN: Duration = Duration::minutes(1);
 
 const METRIC_COLUMNS: &[&str] = &[
     "date",
@@ -143,6 +157,10 @@ struct Pending {
     report_id: Option<String>,
     #[serde(default)]
     attempts: u32,
+    /// Rows of the completed report's document already written (a step that ran out of
+    /// time stops between batches; the next one resumes here).
+    #[serde(default)]
+    rows_done: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -282,6 +300,7 @@ impl DatasetSync for AdsReportsSync {
                             end,
                             report_id: None,
                             attempts: 0,
+                            rows_done: 0,
                         });
                     }
                 }
@@ -299,9 +318,14 @@ impl DatasetSync for AdsReportsSync {
             String,
             std::collections::BTreeSet<NaiveDate>,
         > = Default::default();
+        // The days of every row read, per profile and level (`AdsDaysChanged`: the PPC rollups).
+        let mut ads_days: std::collections::BTreeMap<
+            (i64, String),
+            std::collections::BTreeMap<Level, std::collections::BTreeSet<NaiveDate>>,
+        > = Default::default();
         // Request every report not requested yet (a duplicate resumes the one in progress).
         for p in cursor.pending.iter_mut().filter(|p| p.report_id.is_none()) {
-            if cx.time_left() < Duration::minutes(1) {
+            if cx.time_left() < MARGIN {
                 break;
             }
             let id = api
@@ -311,11 +335,13 @@ impl DatasetSync for AdsReportsSync {
             p.report_id = Some(id);
             p.attempts += 1;
         }
-        // Collect what Amazon has completed.
+        // Collect what Amazon has completed, in the order requested: the first report still
+        // in preparation ends the round (those requested after it are very likely not ready
+        // either), and the next round is after POLL.
         let mut i = 0;
-        let mut collected = 0;
-        while i < cursor.pending.len() {
-            if cx.time_left() < Duration::minutes(1) {
+        let mut waiting = false;
+        'reports: while i < cursor.pending.len() {
+            if cx.time_left() < MARGIN {
                 break;
             }
             let p = cursor.pending[i].clone();
@@ -327,34 +353,57 @@ impl DatasetSync for AdsReportsSync {
             match status.status {
                 ReportState::Completed => {
                     let Some(url) = status.url.as_deref() else {
-                        i += 1;
-                        continue;
-                    };
-                    let rows = match api.download_report(&ctx, url).await {
-                        Ok(rows) => rows,
-                        // The link expired between the look and the download: look again.
-                        Err(AmazonError::Forbidden(_)) => {
-                            i += 1;
-                            continue;
-                        }
-                        Err(e) => return Err(ads_error(e)),
+                        waiting = true;
+                        break;
                     };
                     let reported_at = status.created_at.or(status.generated_at).unwrap_or(now);
-                    for row in &rows {
-                        if let Some(day) = day_of(&p, &connection, row, &id, reported_at) {
-                            if records::put_day(cx.store, cx.tenant, &day).await?.stored() {
-                                written += 1;
-                                if day.level == Level::Sku {
-                                    spend_days
-                                        .entry(day.marketplace_id.clone())
-                                        .or_default()
-                                        .insert(day.date);
-                                }
-                            }
+                    // Its profile is named in `AdsDaysChanged` even when it has no rows.
+                    ads_days
+                        .entry((p.profile, p.marketplace.clone()))
+                        .or_default();
+                    // The document's rows in batches, from where an earlier step stopped.
+                    let mut rows = api.report_rows(&ctx, url, p.rows_done);
+                    loop {
+                        if cx.time_left() < MARGIN {
+                            break 'reports;
                         }
+                        let batch = match rows.next().await {
+                            Ok(Some(batch)) => batch,
+                            Ok(None) => break,
+                            // The link expired: look again in the next round (a fresh link),
+                            // from the rows already written.
+                            Err(AmazonError::Forbidden(_)) => {
+                                waiting = true;
+                                break 'reports;
+                            }
+                            Err(e) => return Err(ads_error(e)),
+                        };
+                        let days: Vec<AdsDay> = batch
+                            .iter()
+                            .filter_map(|row| day_of(&p, &connection, row, &id, reported_at))
+                            .collect();
+                        drop(batch);
+                        // Every SKU day of the document, stored now or by an earlier attempt
+                        // of this step that died before its events went out.
+                        for d in days.iter().filter(|d| d.level == Level::Sku) {
+                            spend_days
+                                .entry(d.marketplace_id.clone())
+                                .or_default()
+                                .insert(d.date);
+                        }
+                        for d in &days {
+                            ads_days
+                                .entry((p.profile, p.marketplace.clone()))
+                                .or_default()
+                                .entry(d.level)
+                                .or_default()
+                                .insert(d.date);
+                        }
+                        let outcome = records::put_days(cx.store, cx.tenant, &days).await?;
+                        written += outcome.iter().filter(|w| w.stored()).count() as u64;
+                        cursor.pending[i].rows_done = rows.offset();
                     }
                     cursor.pending.remove(i);
-                    collected += 1;
                 }
                 ReportState::Failed => {
                     if p.attempts >= MAX_ATTEMPTS {
@@ -369,16 +418,25 @@ impl DatasetSync for AdsReportsSync {
                         )));
                     }
                     cursor.pending[i].report_id = None;
+                    cursor.pending[i].rows_done = 0;
                     i += 1;
                 }
-                _ => i += 1,
+                _ => {
+                    waiting = true;
+                    break;
+                }
             }
         }
         let mut progress = state.progress;
         progress.steps_total = cursor.total;
         progress.steps_done = cursor.total - cursor.pending.len() as u64;
         progress.records_done += written;
-        let events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
+        let mut events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
+        events.extend(crate::ppc::blocks::days_changed(
+            cx.tenant,
+            &connection,
+            &ads_days,
+        ));
         if cursor.pending.is_empty() {
             return Ok(StepResult {
                 events,
@@ -390,7 +448,7 @@ impl DatasetSync for AdsReportsSync {
             progress,
             written,
             done: false,
-            next_in: (collected == 0).then_some(POLL),
+            next_in: waiting.then_some(POLL),
             events,
         })
     }

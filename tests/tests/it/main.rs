@@ -26,6 +26,7 @@ mod local_runner;
 mod notifications;
 mod ppc_api;
 mod ppc_apply;
+mod ppc_blocks;
 mod ppc_consent;
 mod ppc_sync;
 mod profit_api;
@@ -42,3 +43,5 @@ mod sync_listings;
 mod sync_money;
 mod sync_state;
 mod sync_worker;
+// Ads report streaming (adsstream)
+mod ads_stream;

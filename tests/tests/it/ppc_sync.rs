@@ -32,9 +32,9 @@ pub(crate) struct Ppc {
     pub(crate) account: AmazonAccount,
     pub(crate) access: Arc<AdsAccess>,
     pub(crate) secrets: Arc<dyn Secrets>,
-    api: SpApi,
-    ctx: Context,
-    pacer: Arc<dyn Pacer>,
+    pub(crate) api: SpApi,
+    pub(crate) ctx: Context,
+    pub(crate) pacer: Arc<dyn Pacer>,
 }
 
 /// The Ads application of a test process over the stand-in.
@@ -198,7 +198,7 @@ impl Ppc {
     }
 }
 
-type Figures = (i64, i64, Decimal, [i64; 4], [Decimal; 4]);
+pub(crate) type Figures = (i64, i64, Decimal, [i64; 4], [Decimal; 4]);
 
 fn figures(f: &ads_truth::Figures) -> Figures {
     (
@@ -226,7 +226,7 @@ fn stored(d: &records::AdsDay) -> Figures {
 
 /// The stand-in's truth per (level, entity, date) for the connection's profiles over the
 /// last 95 days as of `now`, at every level the sync stores.
-fn truth(p: &Ppc, now: DateTime<Utc>) -> BTreeMap<(Level, String, NaiveDate), Figures> {
+pub(crate) fn truth(p: &Ppc, now: DateTime<Utc>) -> BTreeMap<(Level, String, NaiveDate), Figures> {
     let s = &p.w.st.seller;
     let mut out: BTreeMap<(Level, String, NaiveDate), ads_truth::Figures> = BTreeMap::new();
     for pi in p.profiles() {
@@ -254,7 +254,7 @@ fn truth(p: &Ppc, now: DateTime<Utc>) -> BTreeMap<(Level, String, NaiveDate), Fi
     out.into_iter().map(|(k, f)| (k, figures(&f))).collect()
 }
 
-async fn stored_days(p: &Ppc) -> BTreeMap<(Level, String, NaiveDate), Figures> {
+pub(crate) async fn stored_days(p: &Ppc) -> BTreeMap<(Level, String, NaiveDate), Figures> {
     let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
     let mut out = BTreeMap::new();
