@@ -672,6 +672,39 @@ pub fn forecast_tenants() -> Query {
     Query::partition(Index::Table, "FORECASTS").sk(SortKey::BeginsWith("ACCT#".into()))
 }
 
+// PPC: per-entity rollups of the Ads report rows (`crate::ppc::blocks`) ---------------------
+
+impl TenantKey<'_> {
+    /// `ACCT#<t>/ADSBLK#<level>#<profileId>#<k>#<first day>#<part>`: part of a block of `2^k`
+    /// days of one report level and profile, every entity's summed figures packed one a line.
+    pub fn ads_block_part(
+        &self,
+        level: &str,
+        profile_id: i64,
+        k: u32,
+        start: &str,
+        part: usize,
+    ) -> Key {
+        self.key(format!("ADSBLK#{level}#{profile_id}#{k}#{start}#{part:03}"))
+    }
+
+    /// `ACCT#<t>/ADSBTOK#<level>#<profileId>#<day>`: touched when a day's rows changed, so a
+    /// recompute of the day that read older rows starts over.
+    pub fn ads_block_token(&self, level: &str, profile_id: i64, day: &str) -> Key {
+        self.key(format!("ADSBTOK#{level}#{profile_id}#{day}"))
+    }
+
+    /// `ACCT#<t>/ADSBRDY#<level>#<profileId>`: the level's blocks of the profile are built.
+    pub fn ads_blocks_built(&self, level: &str, profile_id: i64) -> Key {
+        self.key(format!("ADSBRDY#{level}#{profile_id}"))
+    }
+
+    /// Every profile whose blocks of `level` are built.
+    pub fn ads_blocks_built_all(&self, level: &str) -> Query {
+        self.prefix(format!("ADSBRDY#{level}#"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,10 +88,11 @@ async fn recommendations(
         ..Default::default()
     };
     let store = state.store.as_ref();
-    let rows = metrics::rows(store, ctx.tenant(), Level::Target, &f).await?;
+    let range = metrics::Grain::Range;
+    let rows = metrics::rows_at(store, ctx.tenant(), Level::Target, &f, range).await?;
     let last = optimise::last_changes(store, ctx.tenant()).await?;
     let recs = optimise::recommend(rules, &entities, &rows, &last, now);
-    let terms = metrics::rows(store, ctx.tenant(), Level::SearchTerm, &f).await?;
+    let terms = metrics::rows_at(store, ctx.tenant(), Level::SearchTerm, &f, range).await?;
     Ok((recs, terms))
 }
 
@@ -160,19 +161,27 @@ pub async fn status(
         .filter(|r| r.entity.kind == EntityKind::Keyword)
         .map(|r| r.entity.name.to_lowercase())
         .collect();
-    let items: Vec<Value> = recs.iter().map(rec_item).collect();
-    Ok(ok(json!({
-        "summary": {
-            "totalKeywords": recs.len(),
-            "autoplayKeywords": recs.iter().filter(|r| r.entity.state == "ENABLED").count(),
-            "suggestedChanges": recs.iter().filter(|r| r.new_bid.is_some() || r.new_state.is_some()).count(),
-            "pausedKeywords": recs.iter().filter(|r| r.entity.state == "PAUSED").count(),
-        },
-        "items": items,
-        "harvesting": harvesting(&terms, &keywords, &rules),
-        "rules": rules,
-        "attributionWindow": "7d",
-    })))
+    // Items by spend, largest first, one page; the summary counts them all.
+    let mut ordered: Vec<&Recommendation> = recs.iter().collect();
+    ordered.sort_by_key(|r| std::cmp::Reverse(r.totals.spend));
+    let (page, total) = crate::paged(&p, &ordered)?;
+    let items: Vec<Value> = page.iter().map(|r| rec_item(r)).collect();
+    Ok(crate::ok_list(
+        json!({
+            "summary": {
+                "totalKeywords": recs.len(),
+                "autoplayKeywords": recs.iter().filter(|r| r.entity.state == "ENABLED").count(),
+                "suggestedChanges": recs.iter().filter(|r| r.new_bid.is_some() || r.new_state.is_some()).count(),
+                "pausedKeywords": recs.iter().filter(|r| r.entity.state == "PAUSED").count(),
+            },
+            "items": items,
+            "total": total,
+            "harvesting": harvesting(&terms, &keywords, &rules),
+            "rules": rules,
+            "attributionWindow": "7d",
+        }),
+        total,
+    ))
 }
 
 /// The rules fields a body may carry (the UI sends minBid, maxBid, pauseAcosThreshold).

@@ -8,7 +8,7 @@
 //! the suggested bid is the bid (or the cost per click) scaled by break-even ACOS / ACOS.
 //! Without a fee estimate for the SKU these are `null`.
 
-use crate::{context, filter, ok, some, Params};
+use crate::{context, filter, ok, paged, some, Params};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use rust_decimal::Decimal;
@@ -17,19 +17,21 @@ use shared::error::{Error, Result};
 use shared::http::{AppState, AuthUser, QueryParams};
 use shared::keys::Tenant;
 use shared::ports::Store;
-use shared::ppc::metrics::{self, EntityTotals, Filter, Totals};
+use shared::ppc::metrics::{self, EntityTotals, Filter, Grain, Totals};
 use shared::records::ads::{self as records, AdsDay, EntityKind, Level};
 use shared::records::fee_estimates;
 use std::collections::BTreeMap;
 
-/// The rows of `level`, in one marketplace (the asked one, or the one with most spend).
+/// The rows of `level` summed per entity and span of `grain`, in one marketplace (the asked
+/// one, or the one with most spend).
 async fn read(
     state: &AppState,
     tenant: &Tenant,
     level: Level,
     f: &Filter,
+    grain: Grain<'_>,
 ) -> Result<(Vec<AdsDay>, Option<String>)> {
-    let rows = metrics::rows(state.store.as_ref(), tenant, level, f).await?;
+    let rows = metrics::rows_at(state.store.as_ref(), tenant, level, f, grain).await?;
     let marketplace = f
         .marketplace_id
         .clone()
@@ -61,7 +63,8 @@ async fn overview(state: &AppState, auth: &AuthUser, p: &Params) -> Result<Value
     } else {
         Level::Campaign
     };
-    let (rows, marketplace) = read(state, ctx.tenant(), level, &f).await?;
+    let period = period(p);
+    let (rows, marketplace) = read(state, ctx.tenant(), level, &f, Grain::Period(&period)).await?;
     let t = metrics::total(&rows);
     let total_sales = match &marketplace {
         Some(m) => {
@@ -69,7 +72,7 @@ async fn overview(state: &AppState, auth: &AuthUser, p: &Params) -> Result<Value
         }
         None => None,
     };
-    let trend: Vec<Value> = metrics::by_period(&rows, &period(p))
+    let trend: Vec<Value> = metrics::by_period(&rows, &period)
         .into_iter()
         .map(|(date, t)| {
             json!({
@@ -110,7 +113,17 @@ fn entity_json(e: &EntityTotals) -> Value {
     v
 }
 
-/// Entity totals of a level, named from the stored entities.
+/// The kinds of stored entity that name the entities of a level.
+fn kinds_of(level: Level) -> &'static [EntityKind] {
+    match level {
+        Level::Campaign => &[EntityKind::Campaign],
+        Level::AdGroup => &[EntityKind::AdGroup],
+        _ => &[EntityKind::Keyword, EntityKind::Target],
+    }
+}
+
+/// Entity totals of a level, by spend (largest first). Named from the rows; with `keyword`,
+/// named from the stored entities and filtered by it ([`named`] names the others).
 async fn entities(
     state: &AppState,
     auth: &AuthUser,
@@ -120,23 +133,39 @@ async fn entities(
     let ctx = context(state, auth, &p.account_id, "ppc.read").await?;
     let f = filter(state, &ctx, p).await?;
     let tenant = ctx.tenant().clone();
-    let (rows, _) = read(state, &tenant, level, &f).await?;
+    let (rows, _) = read(state, &tenant, level, &f, Grain::Range).await?;
     let store = state.store.as_ref();
-    let names = match level {
-        Level::Campaign => metrics::names(store, &tenant, EntityKind::Campaign).await?,
-        Level::AdGroup => metrics::names(store, &tenant, EntityKind::AdGroup).await?,
-        _ => {
-            let mut n = metrics::names(store, &tenant, EntityKind::Keyword).await?;
-            n.extend(metrics::names(store, &tenant, EntityKind::Target).await?);
-            n
-        }
-    };
-    let mut list = metrics::by_entity(&rows, &names);
+    let mut list = metrics::by_entity(&rows, &BTreeMap::new());
     if let Some(k) = some(&p.keyword) {
+        let mut names = BTreeMap::new();
+        for kind in kinds_of(level) {
+            names.extend(metrics::names(store, &tenant, *kind).await?);
+        }
+        for e in &mut list {
+            if let Some(n) = names.get(&e.id) {
+                e.name = n.clone();
+            }
+        }
         let k = k.to_lowercase();
         list.retain(|e| e.name.to_lowercase().contains(&k));
     }
     Ok((list, tenant))
+}
+
+/// The stored entities of `list` (read by key), their names set on it.
+async fn named(
+    state: &AppState,
+    tenant: &Tenant,
+    level: Level,
+    list: &mut [EntityTotals],
+) -> Result<BTreeMap<String, shared::records::ads::AdsEntity>> {
+    let stored = metrics::stored_of(state.store.as_ref(), tenant, kinds_of(level), list).await?;
+    for e in list.iter_mut() {
+        if let Some(s) = stored.get(&e.id) {
+            e.name = s.name.clone();
+        }
+    }
+    Ok(stored)
 }
 
 pub async fn metrics(
@@ -148,9 +177,12 @@ pub async fn metrics(
 }
 
 async fn list_of(state: &AppState, auth: &AuthUser, p: &Params, level: Level) -> Result<Response> {
-    let (list, _) = entities(state, auth, p, level).await?;
-    let data: Vec<Value> = list.iter().map(entity_json).collect();
-    Ok(ok(json!({"data": data, "total": data.len()})))
+    let (list, tenant) = entities(state, auth, p, level).await?;
+    let (page, total) = paged(p, &list)?;
+    let mut page = page.to_vec();
+    named(state, &tenant, level, &mut page).await?;
+    let data: Vec<Value> = page.iter().map(entity_json).collect();
+    Ok(crate::ok_list(json!({"data": data, "total": total}), total))
 }
 
 pub async fn metrics_campaigns(
@@ -184,7 +216,8 @@ pub async fn dashboard(
     QueryParams(p): QueryParams<Params>,
 ) -> Result<Response> {
     let mut out = overview(&state, &auth, &p).await?;
-    let (list, _) = entities(&state, &auth, &p, Level::Campaign).await?;
+    let (mut list, tenant) = entities(&state, &auth, &p, Level::Campaign).await?;
+    named(&state, &tenant, Level::Campaign, &mut list).await?;
     out["campaigns"] = json!(list.iter().map(entity_json).collect::<Vec<_>>());
     Ok(ok(out))
 }
@@ -209,7 +242,7 @@ async fn entity_list(
     let (list, tenant) = entities(state, auth, p, level).await?;
     let totals: BTreeMap<String, Totals> =
         list.into_iter().map(|e| (e.id.clone(), e.totals)).collect();
-    let mut data = vec![];
+    let mut data: Vec<(Decimal, Value)> = vec![];
     for kind in kinds {
         for e in records::entities(state.store.as_ref(), &tenant, *kind).await? {
             if some(&p.campaign_id).is_some_and(|c| e.campaign_id.as_ref() != Some(&c))
@@ -238,10 +271,14 @@ async fn entity_list(
             v["marketplaceId"] = json!(e.marketplace_id);
             v["currency"] = json!(e.currency);
             v["amazonAccountId"] = json!(e.connection);
-            data.push(v);
+            data.push((totals.get(&e.id).map(|t| t.spend).unwrap_or_default(), v));
         }
     }
-    Ok(ok(json!(data)))
+    // By spend, largest first (then as stored), one page.
+    data.sort_by_key(|d| std::cmp::Reverse(d.0));
+    let (page, total) = paged(p, &data)?;
+    let page: Vec<&Value> = page.iter().map(|(_, v)| v).collect();
+    Ok(crate::ok_list(json!(page), total))
 }
 
 pub async fn campaign_list(
@@ -291,7 +328,15 @@ pub async fn campaign(
     let mut f = filter(&state, &ctx, &p).await?;
     f.campaign_id = Some(id.clone());
     f.marketplace_id = Some(campaign.marketplace_id.clone());
-    let rows = metrics::rows(state.store.as_ref(), ctx.tenant(), Level::Campaign, &f).await?;
+    let period = period(&p);
+    let rows = metrics::rows_at(
+        state.store.as_ref(),
+        ctx.tenant(),
+        Level::Campaign,
+        &f,
+        Grain::Period(&period),
+    )
+    .await?;
     let t = metrics::total(&rows);
     let mut v = t.json();
     v["id"] = json!(campaign.id);
@@ -301,7 +346,7 @@ pub async fn campaign(
     v["budget"] = json!(campaign.amount);
     v["currency"] = json!(campaign.currency);
     v["marketplaceId"] = json!(campaign.marketplace_id);
-    v["trend"] = json!(metrics::by_period(&rows, &period(&p))
+    v["trend"] = json!(metrics::by_period(&rows, &period)
         .into_iter()
         .map(|(d, t)| json!({"date": d.to_string(), "spend": t.spend, "sales": t.sales, "acos": t.acos().unwrap_or_default(), "clicks": t.clicks, "impressions": t.impressions}))
         .collect::<Vec<_>>());
@@ -358,7 +403,9 @@ pub async fn profit(
 ) -> Result<Response> {
     let ctx = context(&state, &auth, &p.account_id, "ppc.read").await?;
     let f = filter(&state, &ctx, &p).await?;
-    let (rows, marketplace) = read(&state, ctx.tenant(), Level::Sku, &f).await?;
+    // Per day: each SKU-day's estimated profit is rounded by itself.
+    let (rows, marketplace) =
+        read(&state, ctx.tenant(), Level::Sku, &f, Grain::Period("day")).await?;
     let margins = margins(state.store.as_ref(), ctx.tenant()).await?;
     let margin_of = |d: &AdsDay| d.sku.as_ref().and_then(|s| margins.get(s)).copied();
     let mut trend: BTreeMap<chrono::NaiveDate, (Totals, Decimal, bool)> = BTreeMap::new();
@@ -412,13 +459,15 @@ async fn profit_list(
     level: Level,
 ) -> Result<Response> {
     let (list, tenant) = entities(state, auth, p, level).await?;
+    let (page, total) = paged(p, &list)?;
+    let mut list = page.to_vec();
+    let stored = named(state, &tenant, level, &mut list).await?;
     let store = state.store.as_ref();
     let margins = margins(store, &tenant).await?;
     let skus = campaign_skus(store, &tenant).await?;
     let bids: BTreeMap<String, Decimal> = if level == Level::Target {
-        shared::ppc::optimise::targets(store, &tenant)
-            .await?
-            .iter()
+        stored
+            .values()
             .map(|e| (e.id.clone(), shared::ppc::optimise::bid_of(e)))
             .collect()
     } else {
@@ -445,7 +494,7 @@ async fn profit_list(
             v
         })
         .collect();
-    Ok(ok(json!({"data": data, "total": data.len()})))
+    Ok(crate::ok_list(json!({"data": data, "total": total}), total))
 }
 
 pub async fn profit_campaigns(

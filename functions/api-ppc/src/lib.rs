@@ -142,6 +142,46 @@ pub(crate) struct Params {
     ad_group_id: Option<String>,
     keyword: Option<String>,
     keyword_id: Option<String>,
+    /// Page of a list (by spend, largest first): at most `limit` items from `offset`.
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// Items of a list page when `limit` is not given.
+pub const DEFAULT_PAGE: usize = 1_000;
+/// The largest page.
+pub const MAX_PAGE: usize = 10_000;
+
+/// The page of `list` the request asks (`limit`, default [`DEFAULT_PAGE`], at most
+/// [`MAX_PAGE`]; `offset`, default 0), and the list's length.
+pub(crate) fn paged<'a, T>(p: &Params, list: &'a [T]) -> Result<(&'a [T], usize)> {
+    let number = |v: &Option<String>, field: &str, default: usize| -> Result<usize> {
+        some(v)
+            .map(|s| {
+                s.parse::<usize>()
+                    .map_err(|_| Error::validation(field, "must be a whole number from 0"))
+            })
+            .transpose()
+            .map(|n| n.unwrap_or(default))
+    };
+    let limit = number(&p.limit, "limit", DEFAULT_PAGE)?;
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(Error::validation(
+            "limit",
+            format!("must be from 1 to {MAX_PAGE}"),
+        ));
+    }
+    let offset = number(&p.offset, "offset", 0)?.min(list.len());
+    let end = offset.saturating_add(limit).min(list.len());
+    Ok((&list[offset..end], list.len()))
+}
+
+/// `{success: true, data}` of a list page, the whole list's length in `X-Total-Count`.
+pub(crate) fn ok_list(data: Value, total: usize) -> axum::response::Response {
+    let mut r = ok(data);
+    r.headers_mut()
+        .insert("x-total-count", axum::http::HeaderValue::from(total as u64));
+    r
 }
 
 pub(crate) fn some(v: &Option<String>) -> Option<String> {

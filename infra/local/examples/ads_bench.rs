@@ -10,7 +10,10 @@
 //! simulated Ads limits, 10 requests a second per profile with a burst of 20, and its report
 //! preparation time), calls per operation, rows stored; then the p50/p99 latency of the PPC
 //! metrics calls through the local runner's router for that account, warm (`ROUNDS` each,
-//! default 20; `KEYWORD_ROUNDS` for the keyword-level ones), with the rows each call reads.
+//! default 20; `KEYWORD_ROUNDS` for the keyword-level ones), with the store calls, items and
+//! bytes each call reads and the rows and body size it answers. The report steps'
+//! `AdsDaysChanged` events are applied as the rollups job applies them (the PPC per-entity
+//! blocks), and their wall time printed.
 //!
 //! Memory: the process's peak (`VmHWM`) and, per step, the peak over the RSS at its start
 //! (`VmHWM` is reset before each step). The process holds the bench's store (a redb file's
@@ -72,6 +75,9 @@ impl Pacer for Virtual {
 struct Counting {
     inner: EmbeddedStore,
     items: AtomicU64,
+    /// Store calls, and the bytes of the attributes read, of every read.
+    calls: AtomicU64,
+    bytes: AtomicU64,
     /// Rows dated before this (`YYYY-MM-DD`) are kept as versions only.
     cutoff: String,
     versions: std::sync::Mutex<std::collections::HashMap<u64, i64>>,
@@ -112,13 +118,41 @@ impl Counting {
     }
 }
 
+/// The bytes of an item's attribute names and values (about what DynamoDB bills).
+fn size(i: &Item) -> u64 {
+    fn value(v: &shared::ports::store::Value) -> u64 {
+        use shared::ports::store::Value as V;
+        match v {
+            V::S(s) | V::N(s) => s.len() as u64,
+            V::L(l) => l.iter().map(value).sum(),
+            V::M(m) => m.iter().map(|(k, v)| k.len() as u64 + value(v)).sum(),
+            _ => 1,
+        }
+    }
+    i.iter().map(|(k, v)| k.len() as u64 + value(v)).sum()
+}
+
+impl Counting {
+    fn read(&self, items: &[Item]) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.items.fetch_add(items.len() as u64, Ordering::Relaxed);
+        self.bytes
+            .fetch_add(items.iter().map(size).sum(), Ordering::Relaxed);
+    }
+}
+
+/// Wall time spent recomputing the PPC rollups from the report steps' events (ms).
+static BLOCKS_MS: AtomicU64 = AtomicU64::new(0);
+
 #[async_trait]
 impl Store for Counting {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        match self.old_row(key) {
-            Some(h) => Ok(self.stored(h)),
-            None => self.inner.get(key).await,
-        }
+        let i = match self.old_row(key) {
+            Some(h) => self.stored(h),
+            None => self.inner.get(key).await?,
+        };
+        self.read(i.as_slice());
+        Ok(i)
     }
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
         let key = Key::of(&item).expect("keyed");
@@ -141,8 +175,7 @@ impl Store for Counting {
     }
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         let p = self.inner.query(query).await?;
-        self.items
-            .fetch_add(p.items.len() as u64, Ordering::Relaxed);
+        self.read(&p.items);
         Ok(p)
     }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
@@ -177,7 +210,7 @@ impl Store for Counting {
     }
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
         let r = self.inner.batch_get(keys).await?;
-        self.items.fetch_add(r.len() as u64, Ordering::Relaxed);
+        self.read(&r);
         Ok(r)
     }
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
@@ -320,6 +353,7 @@ async fn run(
     pacer: &Arc<dyn Pacer>,
     secret: &SecretString,
     step_peak: &mut (u64, u64),
+    rollups: bool,
 ) -> u32 {
     let connection = account.id.to_string();
     let api = app.sp_api(Region::NorthAmerica);
@@ -352,6 +386,18 @@ async fn run(
         let peak = peak_now();
         if peak.saturating_sub(before) > step_peak.0 {
             *step_peak = (peak.saturating_sub(before), peak);
+        }
+        // The PPC rollups of the rows the step read, as the rollups job applies its events.
+        for e in r
+            .events
+            .iter()
+            .filter(|e| rollups && e.detail_type == shared::ppc::blocks::ADS_DAYS_CHANGED)
+        {
+            let t = Instant::now();
+            shared::profit::recompute::apply_to(store, tenant, &e.detail_type, &e.detail)
+                .await
+                .expect("the PPC rollups");
+            BLOCKS_MS.fetch_add(t.elapsed().as_millis() as u64, Ordering::Relaxed);
         }
         let now = st.now();
         let mut next = state.progressed(r.cursor, r.progress, now);
@@ -437,6 +483,8 @@ async fn main() {
         items: AtomicU64::new(0),
         cutoff: (st.now().date_naive() - Duration::days(32)).to_string(),
         versions: Default::default(),
+        calls: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
     });
     let secrets = Arc::new(EmbeddedSecrets::in_memory());
     let settings = AmazonSettings {
@@ -560,6 +608,7 @@ async fn main() {
             &pacer,
             &sp_refresh,
             &mut step_peak,
+            true,
         )
         .await;
         let c = diff(&calls(&st), &before);
@@ -644,6 +693,7 @@ async fn main() {
             &pacer,
             &sp_refresh,
             &mut worker_peak,
+            false,
         )
         .await;
         println!(
@@ -663,6 +713,10 @@ async fn main() {
         mmss(total_sim),
         3 * reports
     );
+    println!(
+        "PPC rollups (per-entity blocks) recomputed from the report steps' events: wall {:.1}s",
+        BLOCKS_MS.load(Ordering::Relaxed) as f64 / 1000.0
+    );
 
     // The metrics calls of the PPC pages for that account, warm.
     let today = st.now().date_naive();
@@ -679,8 +733,16 @@ async fn main() {
     ];
     println!("\nPPC calls through the local runner's router, last 30 days, warm:");
     println!(
-        "  {:<32} {:>6} {:>9} {:>9} {:>11} {:>8}",
-        "call", "rounds", "p50 ms", "p99 ms", "items read", "rows"
+        "  {:<32} {:>6} {:>9} {:>9} {:>11} {:>11} {:>11} {:>8} {:>11}",
+        "call",
+        "rounds",
+        "p50 ms",
+        "p99 ms",
+        "store calls",
+        "items read",
+        "KB read",
+        "rows",
+        "body KB"
     );
     // The keyword-level calls read every keyword row of the 30 days unless rolled up: their
     // own round count (`KEYWORD_ROUNDS`, default `ROUNDS`; 0 leaves them out).
@@ -698,27 +760,33 @@ async fn main() {
         let path = format!("{p}?{q}");
         let (status, body) = call(&router, &path, Some(&bearer), None).await;
         assert_eq!(status, 200, "{path}: {body}");
+        let body_kb = body.to_string().len() as f64 / 1024.0;
         let rows = body["data"]["data"]
             .as_array()
             .or(body["data"]["items"].as_array())
             .or(body["data"]["trend"].as_array())
             .map_or(0, Vec::len);
         let mut ms = vec![];
-        let mut read = 0;
+        let (mut read, mut store_calls, mut bytes) = (0, 0, 0);
         for _ in 0..rounds {
             store.items.store(0, Ordering::Relaxed);
+            store.calls.store(0, Ordering::Relaxed);
+            store.bytes.store(0, Ordering::Relaxed);
             let t = Instant::now();
             let (status, _) = call(&router, &path, Some(&bearer), None).await;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
             read = store.items.load(Ordering::Relaxed);
+            store_calls = store.calls.load(Ordering::Relaxed);
+            bytes = store.bytes.load(Ordering::Relaxed);
             assert_eq!(status, 200);
         }
         ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
         println!(
-            "  {p:<32} {rounds:>6} {:>9.1} {:>9.1} {read:>11} {rows:>8}",
+            "  {p:<32} {rounds:>6} {:>9.1} {:>9.1} {store_calls:>11} {read:>11} {:>11.0} {rows:>8} {body_kb:>11.0}",
             pct(0.5),
-            pct(0.99)
+            pct(0.99),
+            bytes as f64 / 1024.0
         );
     }
     println!(

@@ -128,19 +128,73 @@ pub async fn campaigns_of_sku(
         .collect())
 }
 
-/// The rows of `level` that `filter` selects.
+/// How finely rows are summed: per entity and day, per entity and period (`day`, `week`,
+/// `month`), or per entity over the whole range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain<'a> {
+    Period(&'a str),
+    Range,
+}
+
+/// The spans `[from, to]` of a range at a grain: its periods (clipped to it), or itself.
+pub fn spans(from: NaiveDate, to: NaiveDate, grain: Grain<'_>) -> Vec<(NaiveDate, NaiveDate)> {
+    match grain {
+        Grain::Range => vec![(from, to)],
+        Grain::Period(p) => {
+            let mut out = vec![];
+            let mut a = from;
+            while a <= to {
+                let mut b = a;
+                while b < to && period_start(b + Duration::days(1), p) == period_start(a, p) {
+                    b += Duration::days(1);
+                }
+                out.push((a, b));
+                a = b + Duration::days(1);
+            }
+            out
+        }
+    }
+}
+
+/// The rows of `level` that `filter` selects, one per entity and day.
 pub async fn rows(
     store: &dyn Store,
     tenant: &Tenant,
     level: Level,
     filter: &Filter,
 ) -> Result<Vec<AdsDay>, StoreError> {
+    rows_at(store, tenant, level, filter, Grain::Period("day")).await
+}
+
+/// The rows of `level` that `filter` selects, summed per entity and span of `grain` (each
+/// row dated its span's first day), from the per-entity rollups (`super::blocks`) when they
+/// are built, else from the day rows. Either way the sums are the same: only the 7-day
+/// figures are summed (the other windows are zero when read from the rollups), and an
+/// entity's labels are those of its earliest row in the span.
+pub async fn rows_at(
+    store: &dyn Store,
+    tenant: &Tenant,
+    level: Level,
+    filter: &Filter,
+    grain: Grain<'_>,
+) -> Result<Vec<AdsDay>, StoreError> {
     let campaigns = match (&filter.sku, level) {
         (Some(sku), l) if l != Level::Sku => Some(campaigns_of_sku(store, tenant, sku).await?),
         _ => None,
     };
-    Ok(records::days(store, tenant, level, filter.from, filter.to)
-        .await?
+    let spans = spans(filter.from, filter.to, grain);
+    let rows = match super::blocks::read_spans(store, tenant, level, &spans).await? {
+        Some(rows) => rows,
+        None => {
+            let days = records::days(store, tenant, level, filter.from, filter.to).await?;
+            if grain == Grain::Period("day") {
+                days
+            } else {
+                sum_spans(days, &spans)
+            }
+        }
+    };
+    Ok(rows
         .into_iter()
         .filter(|d| {
             filter
@@ -170,6 +224,41 @@ pub async fn rows(
         .collect())
 }
 
+/// Day rows summed per (span, profile, entity), as [`super::blocks::read_spans`] sums them.
+fn sum_spans(days: Vec<AdsDay>, spans: &[(NaiveDate, NaiveDate)]) -> Vec<AdsDay> {
+    let mut out: BTreeMap<(NaiveDate, i64, String), AdsDay> = BTreeMap::new();
+    for d in days {
+        let i = spans.partition_point(|(_, to)| *to < d.date);
+        let Some((from, _)) = spans.get(i) else {
+            continue;
+        };
+        match out.get_mut(&(*from, d.profile_id, d.entity.clone())) {
+            Some(s) => {
+                s.impressions += d.impressions;
+                s.clicks += d.clicks;
+                s.cost += d.cost;
+                s.purchases[1] += d.purchases7d();
+                s.sales[1] += d.sales7d();
+                s.units7d += d.units7d;
+            }
+            None => {
+                let zero = Decimal::ZERO;
+                let key = (*from, d.profile_id, d.entity.clone());
+                out.insert(
+                    key,
+                    AdsDay {
+                        date: *from,
+                        purchases: [0, d.purchases7d(), 0, 0],
+                        sales: [zero, d.sales7d(), zero, zero],
+                        ..d
+                    },
+                );
+            }
+        }
+    }
+    out.into_values().collect()
+}
+
 /// The marketplace figures are read in when none is asked for: one currency per answer, so
 /// the marketplace with the most spend in the range (`None` without rows).
 pub fn main_marketplace(rows: &[AdsDay]) -> Option<String> {
@@ -192,6 +281,9 @@ pub struct EntityTotals {
     pub ad_group_id: Option<String>,
     pub match_type: Option<String>,
     pub currency: String,
+    /// The Ads profile of its first row.
+    #[serde(skip)]
+    pub profile_id: i64,
     #[serde(skip)]
     pub totals: Totals,
 }
@@ -211,6 +303,7 @@ pub fn by_entity(rows: &[AdsDay], names: &BTreeMap<String, String>) -> Vec<Entit
             ad_group_id: d.ad_group_id.clone(),
             match_type: d.match_type.clone(),
             currency: d.currency.clone(),
+            profile_id: d.profile_id,
             totals: Totals::default(),
         });
         e.totals.add(d);
@@ -245,6 +338,33 @@ pub fn total(rows: &[AdsDay]) -> Totals {
         t.add(d);
     }
     t
+}
+
+/// The stored entities of `list` (of kinds `kinds`), by id, read by key: a page of a long
+/// list reads only its own. Of two kinds with one id, the later kind's.
+pub async fn stored_of(
+    store: &dyn Store,
+    tenant: &Tenant,
+    kinds: &[EntityKind],
+    list: &[EntityTotals],
+) -> Result<BTreeMap<String, AdsEntity>, StoreError> {
+    let keys: Vec<crate::ports::store::Key> = kinds
+        .iter()
+        .flat_map(|k| {
+            list.iter().map(move |e| {
+                crate::keys::tenant(tenant).ads_entity(k.as_str(), e.profile_id, &e.id)
+            })
+        })
+        .collect();
+    let mut found = vec![];
+    for chunk in keys.chunks(crate::ports::store::BATCH_GET_CHUNK) {
+        for i in store.batch_get(chunk).await? {
+            found.push(AdsEntity::from_item(&i)?);
+        }
+    }
+    let rank = |k: EntityKind| kinds.iter().position(|x| *x == k).unwrap_or(0);
+    found.sort_by_key(|e| rank(e.kind));
+    Ok(found.into_iter().map(|e| (e.id.clone(), e)).collect())
 }
 
 /// The names of stored entities of a kind, by id.

@@ -29,12 +29,13 @@ use std::sync::Arc;
 
 /// The detail types the rollups queue's rule takes (the queue also gets the job's own delayed
 /// re-checks, [`RECHECK`]).
-pub const DETAIL_TYPES: [&str; 5] = [
+pub const DETAIL_TYPES: [&str; 6] = [
     "TransactionsChanged",
     "OrdersChanged",
     "FeeEstimatesChanged",
     "SettlementsChanged",
     super::ads::ADS_SPEND_CHANGED,
+    crate::ppc::blocks::ADS_DAYS_CHANGED,
 ];
 
 /// The consumer.

@@ -28,6 +28,8 @@
 //! - `AdsSpendChanged` `{tenant, marketplaceId, days}`: the days whose ad cost changed
 //!   (`super::ads::days_for_spend`). Every recomputed day gets its
 //!   ad cost applied (`super::ads::adjust`);
+//! - `AdsDaysChanged` `{tenant, profileId, levels}`: the PPC per-entity rollups of those
+//!   report levels and days (`crate::ppc::blocks`), not the profit's;
 //! - [`RECHECK`] `{tenant, days}`: the rollups job's own delayed re-check of days it recomputed
 //!   (see `super::job`): those days again, trusting the order index's answers for good.
 //!
@@ -743,6 +745,7 @@ pub async fn apply_many(
     let mut settlements = BTreeSet::new();
     let mut orders_changed = false;
     let mut rechecks = BTreeSet::new();
+    let mut ads_days: BTreeMap<_, BTreeSet<NaiveDate>> = BTreeMap::new();
     for (detail_type, detail) in events {
         let m = detail["marketplaceId"]
             .as_str()
@@ -814,6 +817,11 @@ pub async fn apply_many(
             RECHECK => {
                 rechecks.extend(recheck_days(detail));
             }
+            crate::ppc::blocks::ADS_DAYS_CHANGED => {
+                for (k, d) in crate::ppc::blocks::days_of_event(detail) {
+                    ads_days.entry(k).or_default().extend(d);
+                }
+            }
             "SettlementsChanged" => {
                 if let Some(ids) = detail["settlementIds"].as_array() {
                     settlements.extend(ids.iter().filter_map(|s| s.as_str().map(str::to_string)));
@@ -821,6 +829,11 @@ pub async fn apply_many(
             }
             _ => {}
         }
+    }
+    if !ads_days.is_empty() {
+        // The PPC per-entity rollups of the Ads report days read (`crate::ppc::blocks`).
+        let n = crate::ppc::blocks::refresh_many(store, tenant, &ads_days, Utc::now()).await?;
+        tracing::info!(items = n, "ads blocks recomputed");
     }
     let (n, extra) = recompute_all(store, tenant, &days, false).await?;
     out.rows_written += n;

@@ -318,6 +318,11 @@ impl DatasetSync for AdsReportsSync {
             String,
             std::collections::BTreeSet<NaiveDate>,
         > = Default::default();
+        // The days of every row read, per profile and level (`AdsDaysChanged`: the PPC rollups).
+        let mut ads_days: std::collections::BTreeMap<
+            (i64, String),
+            std::collections::BTreeMap<Level, std::collections::BTreeSet<NaiveDate>>,
+        > = Default::default();
         // Request every report not requested yet (a duplicate resumes the one in progress).
         for p in cursor.pending.iter_mut().filter(|p| p.report_id.is_none()) {
             if cx.time_left() < MARGIN {
@@ -382,6 +387,14 @@ impl DatasetSync for AdsReportsSync {
                                 .or_default()
                                 .insert(d.date);
                         }
+                        for d in &days {
+                            ads_days
+                                .entry((p.profile, p.marketplace.clone()))
+                                .or_default()
+                                .entry(d.level)
+                                .or_default()
+                                .insert(d.date);
+                        }
                         let outcome = records::put_days(cx.store, cx.tenant, &days).await?;
                         written += outcome.iter().filter(|w| w.stored()).count() as u64;
                         cursor.pending[i].rows_done = rows.offset();
@@ -414,7 +427,12 @@ impl DatasetSync for AdsReportsSync {
         progress.steps_total = cursor.total;
         progress.steps_done = cursor.total - cursor.pending.len() as u64;
         progress.records_done += written;
-        let events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
+        let mut events = crate::profit::ads::spend_changed(cx.tenant, &connection, &spend_days);
+        events.extend(crate::ppc::blocks::days_changed(
+            cx.tenant,
+            &connection,
+            &ads_days,
+        ));
         if cursor.pending.is_empty() {
             return Ok(StepResult {
                 events,

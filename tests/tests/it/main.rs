@@ -25,6 +25,7 @@ mod local_runner;
 mod notifications;
 mod ppc_api;
 mod ppc_apply;
+mod ppc_blocks;
 mod ppc_consent;
 mod ppc_sync;
 mod profit_api;

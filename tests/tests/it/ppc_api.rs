@@ -29,14 +29,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-struct Api {
+pub(crate) struct Api {
     _app: TestApp,
-    ppc: Ppc,
-    router: axum::Router,
-    s: Session,
+    pub(crate) ppc: Ppc,
+    pub(crate) router: axum::Router,
+    pub(crate) s: Session,
 }
 
-async fn api() -> Api {
+pub(crate) async fn api() -> Api {
     let w = super::amazon_client::world(300).await;
     to_mid_day(&w);
     let clock = Arc::new(FixedClock::new(w.st.now()));
