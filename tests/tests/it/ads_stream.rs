@@ -174,7 +174,11 @@ async fn a_large_backfill_cut_short_and_killed_mid_document_equals_the_truth_row
                 if r.cursor["pending"][0]["rowsDone"].as_u64().unwrap_or(0) > 0 {
                     mid_document += 1;
                 }
-                for e in &r.events {
+                for e in r
+                    .events
+                    .iter()
+                    .filter(|e| e.detail_type == shared::profit::ads::ADS_SPEND_CHANGED)
+                {
                     let m = e.detail["marketplaceId"].as_str().unwrap().to_string();
                     for d in e.detail["days"].as_array().unwrap() {
                         announced
