@@ -10,9 +10,16 @@
 //! simulated Ads limits, 10 requests a second per profile with a burst of 20, and its report
 //! preparation time), calls per operation, rows stored; then the p50/p99 latency of the PPC
 //! metrics calls through the local runner's router for that account, warm (`ROUNDS` each,
-//! default 20), with the store calls, items and bytes each call reads and the rows and body
-//! size it answers. The report steps' `AdsDaysChanged` events are applied as the rollups job
-//! applies them (the PPC per-entity blocks), and their wall time printed.
+//! default 20; `KEYWORD_ROUNDS` for the keyword-level ones), with the store calls, items and
+//! bytes each call reads and the rows and body size it answers. The report steps'
+//! `AdsDaysChanged` events are applied as the rollups job applies them (the PPC per-entity
+//! blocks), and their wall time printed.
+//!
+//! Memory: the process's peak (`VmHWM`) and, per step, the peak over the RSS at its start
+//! (`VmHWM` is reset before each step). The process holds the bench's store (a redb file's
+//! page cache, and the versions of rows older than the calls read), so the backfill runs a
+//! second time with every report row dropped once decoded and batched: that step peak is the
+//! worker's own (with the stand-in that renders and serves the documents).
 
 use async_trait::async_trait;
 use axum::body::Body;
@@ -58,13 +65,57 @@ impl Pacer for Virtual {
     }
 }
 
-/// The store, counting the items queries read (reset per measured call).
+/// The bench's store, counting the items queries read (reset per measured call).
+///
+/// Nearly 10 million report rows at full scale would not fit the machine as items, so the
+/// store keeps them the way the measured calls need them: rows of the last `keep_days`
+/// days (all the PPC calls read) as items in a redb file (off the process's memory, like
+/// DynamoDB), older rows only as the version newer-wins compares (a hash of the key and its
+/// version), so every write still meets its condition exactly as it would.
 struct Counting {
     inner: EmbeddedStore,
     items: AtomicU64,
     /// Store calls, and the bytes of the attributes read, of every read.
     calls: AtomicU64,
     bytes: AtomicU64,
+    /// Rows dated before this (`YYYY-MM-DD`) are kept as versions only.
+    cutoff: String,
+    versions: std::sync::Mutex<std::collections::HashMap<u64, i64>>,
+}
+
+impl Counting {
+    /// The key's hash when it is a report row older than the cutoff.
+    fn old_row(&self, key: &Key) -> Option<u64> {
+        let mut parts = key.sk.split('#');
+        (parts.next() == Some("ADSDAY")).then_some(())?;
+        let date = parts.nth(1)?;
+        (date < self.cutoff.as_str()).then(|| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            key.hash(&mut h);
+            h.finish()
+        })
+    }
+
+    fn stored(&self, h: u64) -> Option<Item> {
+        self.versions.lock().unwrap().get(&h).map(|ms| {
+            let mut i = Item::new();
+            let at = DateTime::<Utc>::from_timestamp_millis(*ms).expect("a time");
+            i.insert(
+                shared::records::SOURCE_VERSION.into(),
+                shared::ports::store::Value::S(shared::records::version_at(at)),
+            );
+            i
+        })
+    }
+
+    /// An item's version (a time, as every report row's is) in milliseconds.
+    fn version_of(item: &Item) -> i64 {
+        item.get(shared::records::SOURCE_VERSION)
+            .and_then(|v| v.as_s())
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            .map_or(0, |t| t.timestamp_millis())
+    }
 }
 
 /// The bytes of an item's attribute names and values (about what DynamoDB bills).
@@ -96,12 +147,28 @@ static BLOCKS_MS: AtomicU64 = AtomicU64::new(0);
 #[async_trait]
 impl Store for Counting {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let i = self.inner.get(key).await?;
+        let i = match self.old_row(key) {
+            Some(h) => self.stored(h),
+            None => self.inner.get(key).await?,
+        };
         self.read(i.as_slice());
         Ok(i)
     }
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
-        self.inner.put(item, condition).await
+        let key = Key::of(&item).expect("keyed");
+        match self.old_row(&key) {
+            Some(h) => {
+                if condition.is_some_and(|c| !c.holds(self.stored(h).as_ref())) {
+                    return Err(StoreError::ConditionFailed);
+                }
+                self.versions
+                    .lock()
+                    .unwrap()
+                    .insert(h, Self::version_of(&item));
+                Ok(())
+            }
+            None => self.inner.put(item, condition).await,
+        }
     }
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
         self.inner.delete(key, condition).await
@@ -112,7 +179,34 @@ impl Store for Counting {
         Ok(p)
     }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
-        self.inner.transact(ops).await
+        let (mut old, mut recent) = (vec![], vec![]);
+        for op in ops {
+            match &op {
+                TxOp::Put { item, condition } => {
+                    match self.old_row(&Key::of(item).expect("keyed")) {
+                        Some(h) => old.push((h, Self::version_of(item), condition.clone())),
+                        None => recent.push(op),
+                    }
+                }
+                _ => recent.push(op),
+            }
+        }
+        if old.iter().any(|(h, _, c)| {
+            c.as_ref()
+                .is_some_and(|c| !c.holds(self.stored(*h).as_ref()))
+        }) {
+            return Err(StoreError::TransactionCanceled {
+                reasons: vec![Some("ConditionalCheckFailed".into())],
+            });
+        }
+        if !recent.is_empty() {
+            self.inner.transact(recent).await?;
+        }
+        let mut versions = self.versions.lock().unwrap();
+        for (h, v, _) in old {
+            versions.insert(h, v);
+        }
+        Ok(())
     }
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
         let r = self.inner.batch_get(keys).await?;
@@ -122,6 +216,88 @@ impl Store for Counting {
     async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         self.inner.batch_write(ops).await
     }
+}
+
+/// The store of the second backfill: every report row is dropped once the worker has decoded
+/// and batched it (counted), everything else goes to `inner`; what the process holds while
+/// it runs is the worker's own (and the stand-in's).
+struct Discarding {
+    inner: Arc<Counting>,
+    rows: AtomicU64,
+}
+
+fn is_row(key: &Key) -> bool {
+    key.sk.starts_with("ADSDAY#")
+}
+
+#[async_trait]
+impl Store for Discarding {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        if Key::of(&item).is_some_and(|k| is_row(&k)) {
+            self.rows.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        let rows = ops
+            .iter()
+            .filter(|op| op.key().is_some_and(|k| is_row(&k)))
+            .count();
+        if rows == ops.len() {
+            self.rows.fetch_add(rows as u64, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.inner.transact(ops).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.inner.batch_get(keys).await
+    }
+    async fn batch_write(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.batch_write(ops).await
+    }
+}
+
+/// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`).
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The process's peak resident memory over the whole run: `VmHWM` is reset around each
+/// step (to measure the step), so the peak is the largest reading.
+static PEAK_KB: AtomicU64 = AtomicU64::new(0);
+
+fn peak_now() -> u64 {
+    let hwm = status_kb("VmHWM:");
+    PEAK_KB.fetch_max(hwm, Ordering::Relaxed);
+    hwm
+}
+
+/// Resets `VmHWM` to the current RSS (Linux: `5` to `/proc/self/clear_refs`).
+fn reset_peak() {
+    peak_now();
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.0} MB", kb as f64 / 1024.0)
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -176,6 +352,8 @@ async fn run(
     app: &AmazonApp,
     pacer: &Arc<dyn Pacer>,
     secret: &SecretString,
+    step_peak: &mut (u64, u64),
+    rollups: bool,
 ) -> u32 {
     let connection = account.id.to_string();
     let api = app.sp_api(Region::NorthAmerica);
@@ -202,12 +380,18 @@ async fn run(
             pacer,
             deadline,
         };
+        let before = status_kb("VmRSS:");
+        reset_peak();
         let r = sync_impl.step(&cx, &state).await.expect("a step");
+        let peak = peak_now();
+        if peak.saturating_sub(before) > step_peak.0 {
+            *step_peak = (peak.saturating_sub(before), peak);
+        }
         // The PPC rollups of the rows the step read, as the rollups job applies its events.
         for e in r
             .events
             .iter()
-            .filter(|e| e.detail_type == shared::ppc::blocks::ADS_DAYS_CHANGED)
+            .filter(|e| rollups && e.detail_type == shared::ppc::blocks::ADS_DAYS_CHANGED)
         {
             let t = Instant::now();
             shared::profit::recompute::apply_to(store, tenant, &e.detail_type, &e.detail)
@@ -294,9 +478,14 @@ async fn main() {
 
     let clock: Arc<Virtual> = Arc::new(Virtual(st.clone()));
     let pacer: Arc<dyn Pacer> = clock.clone();
+    // Rows of the last 32 days (the PPC calls read 30) as items in a file; older as versions.
+    let file = std::env::temp_dir().join(format!("ads-bench-{}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&file);
     let store = Arc::new(Counting {
-        inner: EmbeddedStore::in_memory(clock.clone()),
+        inner: EmbeddedStore::open(&file, clock.clone()).expect("the bench store file"),
         items: AtomicU64::new(0),
+        cutoff: (st.now().date_naive() - Duration::days(32)).to_string(),
+        versions: Default::default(),
         calls: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
     });
@@ -410,6 +599,7 @@ async fn main() {
     ] {
         let before = calls(&st);
         let (sim0, wall0) = (st.now(), Instant::now());
+        let mut step_peak = (0u64, 0u64);
         let steps = run(
             sync_impl.as_ref(),
             dataset,
@@ -420,10 +610,19 @@ async fn main() {
             &app,
             &pacer,
             &sp_refresh,
+            &mut step_peak,
+            true,
         )
         .await;
         let c = diff(&calls(&st), &before);
-        results.push((dataset, st.now() - sim0, wall0.elapsed(), steps, c));
+        results.push((
+            dataset,
+            st.now() - sim0,
+            wall0.elapsed(),
+            steps,
+            c,
+            step_peak,
+        ));
     }
     let entity_rows: usize = {
         let mut n = 0;
@@ -447,7 +646,7 @@ async fn main() {
     let page = 5000u64;
     let min_entity_calls = 1 + 4 * (campaigns as u64).div_ceil(page) + kw.div_ceil(page);
     let reports = 4 * 5u64;
-    for (dataset, sim, wall, steps, c) in &results {
+    for (dataset, sim, wall, steps, c, step_peak) in &results {
         let total: u64 = c.values().sum();
         let floor = match dataset {
             Dataset::AdsEntities => Duration::seconds(limit_secs(min_entity_calls)),
@@ -461,6 +660,52 @@ async fn main() {
             wall.as_secs_f64()
         );
         print_calls(dataset.as_str(), c);
+        println!(
+            "  largest step: peak RSS {} ({} above the RSS at its start; the stand-in serving it runs in this process)",
+            mb(step_peak.1),
+            mb(step_peak.0)
+        );
+    }
+    println!(
+        "\nprocess peak RSS after the syncs (VmHWM): {}; report rows kept as versions only: {}",
+        mb(peak_now().max(PEAK_KB.load(Ordering::Relaxed))),
+        store.versions.lock().unwrap().len()
+    );
+    println!("  (it holds the bench's store: redb's page cache of up to 1 GiB and the versions of the older rows)");
+
+    // The worker alone: the same backfill again, every report row dropped once decoded and
+    // batched, so the process's memory over each step is the worker's (and the stand-in's).
+    if env_or("WORKER_PEAK", 1) == 1 {
+        let discard = Discarding {
+            inner: store.clone(),
+            rows: AtomicU64::new(0),
+        };
+        shared::sync::ads::start(store.as_ref(), &tenant, account.id.as_str(), st.now())
+            .await
+            .unwrap();
+        let mut worker_peak = (0u64, 0u64);
+        let wall = Instant::now();
+        let steps = run(
+            &AdsReportsSync::new(Some(access.clone())),
+            Dataset::AdsReports,
+            &st,
+            &discard,
+            &tenant,
+            &account,
+            &app,
+            &pacer,
+            &sp_refresh,
+            &mut worker_peak,
+            false,
+        )
+        .await;
+        println!(
+            "\nthe backfill again with every report row dropped after decoding ({} rows, {steps} steps, wall {:.1}s): largest step's peak RSS {}, {} above the RSS at its start",
+            discard.rows.load(Ordering::Relaxed),
+            wall.elapsed().as_secs_f64(),
+            mb(worker_peak.1),
+            mb(worker_peak.0)
+        );
     }
     let total_sim = results
         .iter()
@@ -489,14 +734,32 @@ async fn main() {
         "/api/ppc/profit/keywords",
         "/api/ppc/optimization",
     ];
+    println!("\nPPC calls through the local runner's router, last 30 days, warm:");
     println!(
-        "\nPPC calls through the local runner's router, last 30 days, {rounds} rounds each (warm):"
+        "  {:<32} {:>6} {:>9} {:>9} {:>11} {:>11} {:>11} {:>8} {:>11}",
+        "call",
+        "rounds",
+        "p50 ms",
+        "p99 ms",
+        "store calls",
+        "items read",
+        "KB read",
+        "rows",
+        "body KB"
     );
-    println!(
-        "  {:<32} {:>9} {:>9} {:>11} {:>11} {:>11} {:>8} {:>11}",
-        "call", "p50 ms", "p99 ms", "store calls", "items read", "KB read", "rows", "body KB"
-    );
+    // The keyword-level calls read every keyword row of the 30 days unless rolled up: their
+    // own round count (`KEYWORD_ROUNDS`, default `ROUNDS`; 0 leaves them out).
+    let keyword_rounds: usize = env_or("KEYWORD_ROUNDS", rounds);
     for p in paths {
+        let rounds = if p.ends_with("keywords") || p.ends_with("optimization") {
+            keyword_rounds
+        } else {
+            rounds
+        };
+        if rounds == 0 {
+            println!("  {p:<32} {:>6} (KEYWORD_ROUNDS=0: not measured)", 0);
+            continue;
+        }
         let path = format!("{p}?{q}");
         let (status, body) = call(&router, &path, Some(&bearer), None).await;
         assert_eq!(status, 200, "{path}: {body}");
@@ -523,10 +786,18 @@ async fn main() {
         ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
         println!(
-            "  {p:<32} {:>9.1} {:>9.1} {store_calls:>11} {read:>11} {:>11.0} {rows:>8} {body_kb:>11.0}",
+            "  {p:<32} {rounds:>6} {:>9.1} {:>9.1} {store_calls:>11} {read:>11} {:>11.0} {rows:>8} {body_kb:>11.0}",
             pct(0.5),
             pct(0.99),
             bytes as f64 / 1024.0
         );
     }
+    println!(
+        "\nprocess peak RSS over the whole run (VmHWM): {}",
+        mb(peak_now().max(PEAK_KB.load(Ordering::Relaxed)))
+    );
+    drop(router);
+    drop(state);
+    drop(store);
+    let _ = std::fs::remove_file(&file);
 }
