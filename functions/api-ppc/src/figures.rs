@@ -35,7 +35,7 @@ async fn read(
     let marketplace = f
         .marketplace_id
         .clone()
-        .or_else(|| metrics::main_marketplace(&rows));
+        .or_else(|| metrics::main_marketplace(&rows, f.home_marketplace.as_deref()));
     let rows = rows
         .into_iter()
         .filter(|d| marketplace.as_ref().is_none_or(|m| *m == d.marketplace_id))

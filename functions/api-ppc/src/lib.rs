@@ -239,22 +239,33 @@ pub(crate) async fn context(
 /// The metrics filter of the request, its connection checked to be the tenant's (404 for
 /// another tenant's, as for a missing one). Dates default to the last 30 days.
 pub(crate) async fn filter(state: &AppState, ctx: &Context, p: &Params) -> Result<Filter> {
-    let connection = match some(&p.amazon_account_id) {
-        None => None,
+    let connections = Connections::new(
+        state.store.as_ref(),
+        state.secrets.as_ref(),
+        &state.config.secret_prefix,
+    );
+    let (connection, home) = match some(&p.amazon_account_id) {
+        None => {
+            let first = connections
+                .all(ctx.tenant())
+                .await?
+                .into_iter()
+                .min_by_key(|a| a.created_at);
+            (None, first.map(|a| a.marketplace))
+        }
         Some(raw) => {
             let not_found = || Error::NotFound("Amazon account not found".into());
             let id = AmazonAccountId::parse(&raw).map_err(|_| not_found())?;
-            Connections::new(
-                state.store.as_ref(),
-                state.secrets.as_ref(),
-                &state.config.secret_prefix,
-            )
-            .find(ctx.tenant(), &id)
-            .await?
-            .ok_or_else(not_found)?;
-            Some(id.to_string())
+            let a = connections
+                .find(ctx.tenant(), &id)
+                .await?
+                .ok_or_else(not_found)?;
+            (Some(id.to_string()), Some(a.marketplace))
         }
     };
+    let home_marketplace = home
+        .and_then(|c| shared::marketplaces::by_country(&c))
+        .map(|m| m.id.to_string());
     let today = state.clock.now().date_naive();
     let to = date(&p.end_date, "endDate")?.unwrap_or(today);
     let from = date(&p.start_date, "startDate")?.unwrap_or(to - Duration::days(29));
@@ -270,6 +281,7 @@ pub(crate) async fn filter(state: &AppState, ctx: &Context, p: &Params) -> Resul
     Ok(Filter {
         connection,
         marketplace_id: some(&p.marketplace_id),
+        home_marketplace,
         sku: some(&p.sku),
         campaign_id: some(&p.campaign_id),
         ad_group_id: some(&p.ad_group_id),

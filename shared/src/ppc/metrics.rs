@@ -24,8 +24,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Filter {
     /// One connection (`amazonAccountId`), or every one of the tenant.
     pub connection: Option<String>,
-    /// One marketplace; see [`Filter::resolve_marketplace`].
+    /// One marketplace; without it, see [`main_marketplace`].
     pub marketplace_id: Option<String>,
+    /// The home marketplace of the connection asked for (or of the tenant's first one): the
+    /// marketplace figures are read in when none is asked for and it has rows.
+    pub home_marketplace: Option<String>,
     /// Campaigns advertising this SKU (SKU-level rows: this SKU).
     pub sku: Option<String>,
     pub campaign_id: Option<String>,
@@ -259,9 +262,14 @@ fn sum_spans(days: Vec<AdsDay>, spans: &[(NaiveDate, NaiveDate)]) -> Vec<AdsDay>
     out.into_values().collect()
 }
 
-/// The marketplace figures are read in when none is asked for: one currency per answer, so
-/// the marketplace with the most spend in the range (`None` without rows).
-pub fn main_marketplace(rows: &[AdsDay]) -> Option<String> {
+/// The marketplace figures are read in when none is asked for (one currency per answer): the
+/// connection's home marketplace when it has rows, so every call of a page agrees and amounts
+/// in different currencies are never compared; else the one with most spend (`None` without
+/// rows).
+pub fn main_marketplace(rows: &[AdsDay], home: Option<&str>) -> Option<String> {
+    if let Some(h) = home.filter(|h| rows.iter().any(|d| d.marketplace_id == *h)) {
+        return Some(h.to_string());
+    }
     let mut spend: BTreeMap<&str, Decimal> = BTreeMap::new();
     for d in rows {
         *spend.entry(&d.marketplace_id).or_default() += d.cost;
@@ -439,6 +447,52 @@ mod tests {
         assert_eq!(t.roas(), Some("4".parse().unwrap()));
         assert_eq!(t.roi(), Some("300".parse().unwrap()));
         assert_eq!(Totals::default().acos(), None);
+    }
+
+    fn day(marketplace: &str, currency: &str, cost: &str) -> AdsDay {
+        AdsDay {
+            level: Level::Campaign,
+            profile_id: 1,
+            connection: "c".into(),
+            marketplace_id: marketplace.into(),
+            currency: currency.into(),
+            date: NaiveDate::from_ymd_opt(2026, 3, 12).unwrap(),
+            entity: "1".into(),
+            campaign_id: "1".into(),
+            ad_group_id: None,
+            target_id: None,
+            sku: None,
+            asin: None,
+            name: None,
+            match_type: None,
+            impressions: 0,
+            clicks: 0,
+            cost: cost.parse().unwrap(),
+            purchases: [0; 4],
+            sales: [Decimal::ZERO; 4],
+            units7d: 0,
+            report_id: "r".into(),
+            reported_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_home_marketplace_is_read_when_it_has_rows_whatever_the_others_spent() {
+        // 1,472 CAD is not more than 1,318 USD: amounts in two currencies are never compared.
+        let rows = [
+            day("ATVPDKIKX0DER", "USD", "1317.99"),
+            day("A2EUQ1WTGCTBG2", "CAD", "1472.42"),
+        ];
+        assert_eq!(
+            main_marketplace(&rows, Some("ATVPDKIKX0DER")).as_deref(),
+            Some("ATVPDKIKX0DER")
+        );
+        // A home marketplace without ads: the one with most spend.
+        assert_eq!(
+            main_marketplace(&rows, Some("A1AM78C64UM0Y8")).as_deref(),
+            Some("A2EUQ1WTGCTBG2")
+        );
+        assert_eq!(main_marketplace(&[], Some("ATVPDKIKX0DER")), None);
     }
 
     #[test]
