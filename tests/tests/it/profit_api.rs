@@ -42,7 +42,14 @@ fn at(y: i32, m: u32, day: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, day, h, 0, 0).unwrap()
 }
 
-async fn order(app: &TestApp, t: &Tenant, id: &str, when: DateTime<Utc>, sku: &str, units: i64) {
+pub async fn order(
+    app: &TestApp,
+    t: &Tenant,
+    id: &str,
+    when: DateTime<Utc>,
+    sku: &str,
+    units: i64,
+) {
     let o = Order {
         amazon_order_id: id.into(),
         marketplace_id: US.into(),

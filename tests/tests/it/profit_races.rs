@@ -18,7 +18,6 @@ use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use shared::keys::Tenant;
-use shared::records::orders::{self, Order, OrderItem, Source};
 use std::collections::BTreeSet;
 
 const US: &str = "ATVPDKIKX0DER";
@@ -37,32 +36,10 @@ fn dec(v: &Value) -> Decimal {
 }
 
 /// One order of `units` of `sku`, at 18:00 UTC on 10 October 2026 (that local day in the US).
+/// An order of `units` × `sku` on 10 October 2026 (`profit_api`'s order fixture).
 async fn order(app: &TestApp, t: &Tenant, id: &str, sku: &str, units: i64) {
     let when = Utc.with_ymd_and_hms(2026, 10, 10, 18, 0, 0).unwrap();
-    let o = Order {
-        amazon_order_id: id.into(),
-        marketplace_id: US.into(),
-        purchase_date: when,
-        last_updated: when,
-        status: "SHIPPED".into(),
-        fulfilled_by: Some("AMAZON".into()),
-        currency: Some("USD".into()),
-        is_business: Some(false),
-        items: vec![OrderItem {
-            order_item_id: Some(format!("{id}-1")),
-            sku: sku.into(),
-            asin: None,
-            quantity: units,
-            item_price: Some(Decimal::from(10 * units)),
-            shipping_price: None,
-            gift_wrap_price: None,
-            tax: None,
-            discount: None,
-            breakdown: None,
-        }],
-        source: Source::Api,
-    };
-    orders::put(app.store.as_ref(), t, &o).await.unwrap();
+    super::profit_api::order(app, t, id, when, sku, units).await;
 }
 
 /// Sends every (method, path, body) at once, each on its own task; the answers in order.
